@@ -1,0 +1,123 @@
+// The normalized, typed form of berth.toml / fly.toml. Every shape real files use is folded
+// into this one model by normalize.ts; the rest of berth reads only this.
+
+/** A problem found in a config file. Errors stop a deploy; warnings never do. */
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  /** Key path, e.g. "http_service.internal_port" or "services[2].ports[0].port". */
+  path: string;
+  message: string;
+  /** How to fix it, in one sentence. */
+  hint: string;
+  /** 1-based line in the file, where it could be found. */
+  line?: number;
+  column?: number;
+}
+
+export type DeployStrategy = 'rolling' | 'immediate' | 'canary' | 'bluegreen';
+export type AutoStop = 'off' | 'stop' | 'suspend';
+
+export interface CheckConfig {
+  name: string;
+  type: 'http' | 'tcp';
+  /** Internal port the check targets. */
+  port: number;
+  /** Milliseconds. */
+  intervalMs: number;
+  timeoutMs: number;
+  gracePeriodMs: number;
+  /** HTTP only. */
+  method: string;
+  path: string;
+  protocol: 'http' | 'https';
+  headers: Record<string, string>;
+}
+
+export interface HttpServiceConfig {
+  internalPort: number;
+  forceHttps: boolean;
+  autoStopMachines: AutoStop;
+  autoStartMachines: boolean;
+  minMachinesRunning: number;
+  /** Process groups that serve this service; empty means the default group ("app"). */
+  processes: string[];
+  concurrency?: { type: 'connections' | 'requests'; softLimit?: number; hardLimit?: number };
+  /** Idle window before auto-stop, milliseconds. */
+  idleTimeoutMs: number;
+  checks: CheckConfig[];
+}
+
+export interface ServicePort {
+  port: number;
+  handlers: string[];
+  forceHttps: boolean;
+}
+
+export interface ServiceConfig {
+  protocol: 'tcp' | 'udp';
+  internalPort: number;
+  processes: string[];
+  ports: ServicePort[];
+  autoStopMachines: AutoStop;
+  autoStartMachines: boolean;
+  minMachinesRunning: number;
+  checks: CheckConfig[];
+}
+
+export interface MountConfig {
+  source: string;
+  destination: string;
+  initialSize?: string;
+  processes: string[];
+}
+
+export interface ScheduleConfig {
+  name: string;
+  cron?: string;
+  everyMs?: number;
+  command: string;
+}
+
+export interface AppConfig {
+  /** May be absent in the file; the CLI then takes -a or the directory name. */
+  app?: string;
+  primaryRegion?: string;
+  killSignal: string;
+  /** Milliseconds. */
+  killTimeoutMs: number;
+  build: {
+    command?: string;
+    image?: string;
+    dockerfile?: string;
+    builder?: string;
+    args: Record<string, string>;
+  };
+  deploy: {
+    strategy: DeployStrategy;
+    releaseCommand?: string;
+    releaseCommandTimeoutMs: number;
+    /** A fraction of the group when < 1, a machine count when >= 1. */
+    maxUnavailable: number;
+    waitTimeoutMs: number;
+  };
+  env: Record<string, string>;
+  /** Process group name -> command line. Empty when the file has no [processes]. */
+  processes: Record<string, string>;
+  httpService?: HttpServiceConfig;
+  services: ServiceConfig[];
+  /** Top-level [checks.NAME]. */
+  checks: CheckConfig[];
+  mounts: MountConfig[];
+  schedules: ScheduleConfig[];
+}
+
+export interface LoadedConfig {
+  /** Absent when there are errors. */
+  config?: AppConfig;
+  diagnostics: Diagnostic[];
+  /** The file the config came from, for messages. */
+  file: string;
+}
+
+/** The process group used when the file names none. */
+export const DEFAULT_PROCESS_GROUP = 'app';

@@ -1,0 +1,161 @@
+// One catalog of every error berth can report. Each code knows whose fault it is and which
+// HTTP status it maps to; the API maps errors to responses in one place and the CLI prints
+// message then hint. Never branch on an error's text: branch on its code.
+
+export type Fault = 'user' | 'platform';
+
+interface ErrorKind {
+  status: number;
+  fault: Fault;
+  hint: string;
+}
+
+export const ERROR_CATALOG = {
+  unauthorized: {
+    status: 401,
+    fault: 'user',
+    hint: 'Send "Authorization: Bearer <token>"; the admin token is in <home>/credentials, or set BERTH_TOKEN.',
+  },
+  forbidden: { status: 403, fault: 'user', hint: 'Use a token that is allowed to do this.' },
+  not_found: {
+    status: 404,
+    fault: 'user',
+    hint: 'Check the name or id; `berth apps list` shows what exists.',
+  },
+  app_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: 'Create it with `berth apps create NAME` or deploy it with `berth deploy`.',
+  },
+  release_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: '`berth releases` lists the versions this app has.',
+  },
+  machine_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: '`berth machine list` shows the machines of the app.',
+  },
+  artifact_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: 'Upload the artifact first (PUT /v1/artifacts/{digest}); `berth deploy` does this for you.',
+  },
+  app_exists: {
+    status: 409,
+    fault: 'user',
+    hint: 'Pick another name, or deploy to the existing app with `-a NAME`.',
+  },
+  deploy_in_progress: {
+    status: 409,
+    fault: 'user',
+    hint: 'Wait for the running deployment to finish; `berth status` shows it.',
+  },
+  invalid_request: {
+    status: 400,
+    fault: 'user',
+    hint: 'Fix the request body; GET /v1/openapi.json describes every endpoint.',
+  },
+  invalid_app_name: {
+    status: 400,
+    fault: 'user',
+    hint: 'Use 1-63 lowercase letters, digits and dashes, starting with a letter (a DNS label), e.g. "my-app".',
+  },
+  invalid_config: {
+    status: 422,
+    fault: 'user',
+    hint: 'Fix the listed problems; `berth config validate` checks a file without deploying.',
+  },
+  config_not_found: {
+    status: 400,
+    fault: 'user',
+    hint: 'Add a berth.toml (or fly.toml) to the directory, or name one with `-c FILE`.',
+  },
+  no_app_name: { status: 400, fault: 'user', hint: 'Pass `-a NAME`, or set `app = "NAME"` in berth.toml.' },
+  no_command: {
+    status: 422,
+    fault: 'user',
+    hint: 'Add a [processes] table to berth.toml, a Procfile, or a "start" script in package.json.',
+  },
+  invalid_archive: {
+    status: 400,
+    fault: 'user',
+    hint: 'Upload a gzip-compressed tar of the app directory; `berth deploy` packs it for you.',
+  },
+  unsafe_archive: {
+    status: 400,
+    fault: 'user',
+    hint: 'Remove absolute paths, ".." components and links pointing outside the directory, then deploy again.',
+  },
+  archive_too_large: {
+    status: 413,
+    fault: 'user',
+    hint: 'Exclude build output and dependencies with .dockerignore (or .gitignore), or raise --max-artifact-size.',
+  },
+  digest_mismatch: {
+    status: 400,
+    fault: 'user',
+    hint: 'The upload was corrupted or the digest is wrong; run the deploy again.',
+  },
+  build_failed: {
+    status: 422,
+    fault: 'user',
+    hint: 'Read the build log above, fix [build] command, and deploy again.',
+  },
+  deploy_failed: {
+    status: 422,
+    fault: 'user',
+    hint: 'Read the machine logs with `berth logs`; the previous release keeps serving.',
+  },
+  daemon_unreachable: {
+    status: 503,
+    fault: 'platform',
+    hint: 'Start it with `berth server`, or point BERTH_API_URL at a running daemon.',
+  },
+  internal: {
+    status: 500,
+    fault: 'platform',
+    hint: 'This is a bug in berth; the daemon log has the details.',
+  },
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** An error berth knows how to explain: a code from the catalog, a message and a hint. */
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; details?: unknown } = {}) {
+    super(message);
+    this.name = 'BerthError';
+    this.code = code;
+    this.hint = options.hint ?? ERROR_CATALOG[code].hint;
+    this.details = options.details;
+  }
+
+  get status(): number {
+    return ERROR_CATALOG[this.code].status;
+  }
+
+  get fault(): Fault {
+    return ERROR_CATALOG[this.code].fault;
+  }
+}
+
+export function isBerthError(value: unknown): value is BerthError {
+  return value instanceof BerthError;
+}
+
+/** The wire form of an error: `{"error":{"code","message","hint"}}`. */
+export interface ErrorBody {
+  error: { code: string; message: string; hint: string; details?: unknown };
+}
+
+export function toErrorBody(err: BerthError): ErrorBody {
+  const body: ErrorBody = { error: { code: err.code, message: err.message, hint: err.hint } };
+  if (err.details !== undefined) body.error.details = err.details;
+  return body;
+}

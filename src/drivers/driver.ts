@@ -1,0 +1,66 @@
+// The runtime driver contract. The daemon decides which machines should exist; a driver makes
+// one exist, stops it, and says what it sees. Process, Docker and Swarm drivers implement this
+// without the core knowing which one runs.
+
+/** Everything a driver needs to start one machine. */
+export interface MachineSpec {
+  machineId: string;
+  app: string;
+  releaseVersion: number;
+  processGroup: string;
+  /** Shell command line to run. */
+  command: string;
+  /** Full environment for the machine (the driver adds nothing secret to logs). */
+  env: Record<string, string>;
+  /**
+   * The port the machine listens on inside its own network namespace (the config's
+   * internal_port). The process driver, which shares the host network, ignores it and
+   * allocates a free host port instead, passed as PORT.
+   */
+  internalPort?: number;
+  /** The release's built tree; the driver gives each machine its own copy or image layer. */
+  releaseDir: string;
+  /** Signal name for a graceful stop, e.g. "SIGINT". */
+  killSignal: string;
+  killTimeoutMs: number;
+}
+
+/**
+ * What a driver returns for a started machine and later takes back to stop or inspect it.
+ * Stored as JSON in the machine's row, so it must survive a daemon restart.
+ */
+export interface MachineHandle {
+  driver: string;
+  /** Process driver: pid of the process group leader. Docker: container id. */
+  ref: string;
+  /** Process start time as the OS reports it, to tell a reused pid from ours. */
+  startTime?: string;
+  /** host:port where the machine's service answers, when it has one. */
+  address?: string;
+  /** Where the machine's stdout/stderr go. */
+  logPath: string;
+}
+
+export type ObservedState =
+  | { state: 'running' }
+  | { state: 'exited'; exitCode: number | null; signal: string | null }
+  | { state: 'missing' };
+
+export interface Driver {
+  readonly name: string;
+  /** Starts a machine and returns once it has been launched (not once it is healthy). */
+  start(spec: MachineSpec): Promise<MachineHandle>;
+  /** Sends spec.killSignal, waits up to killTimeoutMs, then kills. Resolves once it is gone. */
+  stop(handle: MachineHandle, options: { signal: string; timeoutMs: number }): Promise<void>;
+  /** What the machine is doing now. Works for machines started by an earlier daemon. */
+  inspect(handle: MachineHandle): Promise<ObservedState>;
+  /** Removes whatever the machine left behind (its copy of the tree, its container). */
+  destroy(handle: MachineHandle): Promise<void>;
+  /**
+   * Called when a machine this daemon started exits, so supervision reacts at once instead of
+   * at the next poll. Machines adopted from an earlier daemon are seen by inspect() only.
+   */
+  onExit(
+    listener: (machineId: string, exit: { exitCode: number | null; signal: string | null }) => void,
+  ): void;
+}
