@@ -1,0 +1,22 @@
+// Every API route, in one list.
+import { appRoutes } from './routes/apps.js';
+import { artifactRoutes } from './routes/artifacts.js';
+import { deployRoutes } from './routes/deploys.js';
+import { machineRoutes } from './routes/machines.js';
+import { metaRoutes } from './routes/meta.js';
+import { releaseRoutes } from './routes/releases.js';
+import { Router, type Route } from './router.js';
+import type { ApiServices } from './services.js';
+
+export function buildRouter(services: ApiServices, releasesDir: string): Router {
+  const routes: Route[] = [];
+  routes.push(
+    ...metaRoutes(services.version, () => routes),
+    ...appRoutes(services, releasesDir),
+    ...artifactRoutes(services),
+    ...deployRoutes(services),
+    ...releaseRoutes(services),
+    ...machineRoutes(services),
+  );
+  return new Router(routes);
+}

@@ -1,0 +1,57 @@
+// The API's HTTP server: authenticate, validate, dispatch, and map every error to its status
+// in this one place.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { BerthError, isBerthError, toErrorBody } from '../core/errors.js';
+import { readJsonBody, Router, STREAMED, validateBody } from './router.js';
+import type { TokenStore } from '../store/tokens.js';
+
+export function createApiServer(router: Router, tokens: TokenStore, log: (line: string) => void): Server {
+  const server = createServer((req, res) => {
+    void handle(router, tokens, req, res).catch((err: unknown) => {
+      if (!isBerthError(err)) log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
+      sendError(res, err);
+    });
+  });
+  server.keepAliveTimeout = 10_000;
+  return server;
+}
+
+async function handle(router: Router, tokens: TokenStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://berth');
+  const { route, params } = router.match(req.method ?? 'GET', url.pathname);
+  let user = 'anonymous';
+  if (!route.public) user = authenticate(tokens, req.headers.authorization);
+  let body: unknown = undefined;
+  if (route.body) body = validateBody(route.body, await readJsonBody(req));
+  const result = await route.handler({ params, query: url.searchParams, body, user, req, res });
+  if (result === STREAMED) return;
+  const status = route.status ?? 200;
+  if (result === undefined || req.method === 'HEAD') {
+    res.writeHead(status === 200 && result === undefined ? 204 : status).end();
+    return;
+  }
+  sendJson(res, status, result);
+}
+
+function authenticate(tokens: TokenStore, header: string | undefined): string {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (!match) throw new BerthError('unauthorized', 'this request has no API token');
+  const owner = tokens.verify(match[1]!);
+  if (!owner) throw new BerthError('unauthorized', 'the API token is not valid');
+  return owner.user;
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  const error = isBerthError(err) ? err : new BerthError('internal', 'the daemon failed to handle this request');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, error.status, toErrorBody(error));
+}

@@ -1,0 +1,31 @@
+// Artifacts: content-addressed uploads of packed source. HEAD tells the CLI to skip one.
+import { BerthError } from '../../core/errors.js';
+import { route, type Route } from '../router.js';
+import { ArtifactResponse } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+
+export function artifactRoutes(s: ApiServices): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/v1/artifacts/{digest}',
+      summary: 'Whether the daemon has an artifact (use HEAD)',
+      tag: 'artifacts',
+      handler: ({ params }) => {
+        if (!s.artifacts.has(params.digest!)) {
+          throw new BerthError('artifact_not_found', `artifact ${params.digest} is not here`);
+        }
+        return { digest: params.digest };
+      },
+    }),
+    route({
+      method: 'PUT',
+      path: '/v1/artifacts/{digest}',
+      summary: 'Upload a gzip-compressed tar, stored under its sha256 digest',
+      tag: 'artifacts',
+      rawBody: { contentType: 'application/gzip' },
+      response: ArtifactResponse,
+      handler: async ({ params, req }) => s.artifacts.put(params.digest!, req),
+    }),
+  ];
+}

@@ -1,0 +1,47 @@
+// Deploys: the config is parsed again here, so the daemon never trusts a client's reading.
+import { loadConfigText } from '../../config/load.js';
+import { assertAppName } from '../../core/app-name.js';
+import { BerthError } from '../../core/errors.js';
+import { route, type Route } from '../router.js';
+import { DeployBody, DeployResponse } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+import { releaseView } from '../views.js';
+
+export function deployRoutes(s: ApiServices): Route[] {
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/apps/{app}/deploys',
+      summary: 'Make a new release from an uploaded artifact and config, and roll it out',
+      tag: 'deploys',
+      body: DeployBody,
+      response: DeployResponse,
+      status: 202,
+      handler: ({ params, body, user }) => {
+        const app = params.app!;
+        assertAppName(app);
+        const loaded = loadConfigText(body.config.text, body.config.file);
+        const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+        if (!loaded.config || errors.length > 0) {
+          throw new BerthError('invalid_config', `${body.config.file} has ${errors.length} error(s)`, {
+            details: { diagnostics: loaded.diagnostics },
+          });
+        }
+        const { release, deployment } = s.deployer.start({
+          app,
+          artifactDigest: body.artifact,
+          configFile: body.config.file,
+          config: loaded.config,
+          description: body.description ?? 'deploy',
+          user,
+        });
+        return {
+          release: releaseView(release),
+          deploymentId: deployment.id,
+          url: s.urlFor(app),
+          warnings: loaded.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.path}: ${d.message}`),
+        };
+      },
+    }),
+  ];
+}

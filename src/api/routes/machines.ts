@@ -1,0 +1,80 @@
+// Machines and their logs.
+import { Type } from '@sinclair/typebox';
+import type { MachineHandle } from '../../drivers/driver.js';
+import { followFile, lastLines } from '../../daemon/log-tail.js';
+import { BerthError } from '../../core/errors.js';
+import { requireApp } from '../lookups.js';
+import { startNdjson } from '../ndjson.js';
+import { route, STREAMED, type Route } from '../router.js';
+import { EventSchema, MachineSchema } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+import { machineView } from '../views.js';
+
+export function machineRoutes(s: ApiServices): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/v1/apps/{app}/machines',
+      summary: 'List the machines of an app',
+      tag: 'machines',
+      response: Type.Array(MachineSchema),
+      handler: ({ params }) => {
+        requireApp(s.store, params.app!);
+        return s.store.machines.listByApp(params.app!).map((m) => machineView(m));
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/apps/{app}/logs',
+      summary: 'Machine logs as NDJSON; ?machine=ID, ?lines=N (default 100), ?follow=1',
+      tag: 'machines',
+      streams: 'application/x-ndjson',
+      handler: async ({ params, query, req, res }) => {
+        requireApp(s.store, params.app!);
+        const only = query.get('machine');
+        const lines = Math.min(10_000, Math.max(0, Number(query.get('lines') ?? 100) || 0));
+        const machines = s.store.machines
+          .listByApp(params.app!)
+          .filter((m) => (only ? m.id === only : true) && m.handle);
+        if (only && machines.length === 0) {
+          throw new BerthError('machine_not_found', `app "${params.app}" has no machine ${only}`);
+        }
+        const write = startNdjson(res);
+        const sources = await Promise.all(
+          machines.map(async (m) => ({ machine: m, ...(await lastLines((m.handle as MachineHandle).logPath, lines)) })),
+        );
+        for (const source of sources) {
+          for (const line of source.lines) {
+            write({ machine: source.machine.id, processGroup: source.machine.processGroup, line });
+          }
+        }
+        if (query.get('follow') !== '1' && query.get('follow') !== 'true') {
+          res.end();
+          return STREAMED;
+        }
+        const abort = new AbortController();
+        req.on('close', () => abort.abort());
+        for (const source of sources) {
+          void followFile(
+            (source.machine.handle as MachineHandle).logPath,
+            source.offset,
+            (line) => write({ machine: source.machine.id, processGroup: source.machine.processGroup, line }),
+            abort.signal,
+          );
+        }
+        return STREAMED;
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/apps/{app}/events',
+      summary: 'The app\'s events, oldest first; ?after=ID',
+      tag: 'events',
+      response: Type.Array(EventSchema),
+      handler: ({ params, query }) => {
+        requireApp(s.store, params.app!);
+        return s.store.events.list({ app: params.app!, afterId: Number(query.get('after') ?? 0) || 0 });
+      },
+    }),
+  ];
+}

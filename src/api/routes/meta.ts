@@ -1,0 +1,26 @@
+// Health and the API's own description; the only routes that need no token.
+import { openApiDocument } from '../openapi.js';
+import { route, type Route } from '../router.js';
+import { HealthResponse } from '../schemas.js';
+
+export function metaRoutes(version: string, allRoutes: () => Route[]): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/v1/health',
+      summary: 'Whether the daemon answers',
+      tag: 'meta',
+      public: true,
+      response: HealthResponse,
+      handler: () => ({ ok: true, version }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/openapi.json',
+      summary: 'This API, as an OpenAPI 3.1 document',
+      tag: 'meta',
+      public: true,
+      handler: () => openApiDocument(allRoutes(), version),
+    }),
+  ];
+}

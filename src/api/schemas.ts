@@ -1,0 +1,109 @@
+// Request and response schemas of the API. Field names here are the stable names that
+// `--json` output and the SDK expose.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const ErrorSchema = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    hint: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+  }),
+});
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const AppSchema = Type.Object({
+  name: Type.String(),
+  currentRelease: Nullable(Type.Integer()),
+  url: Type.String(),
+  createdAt: Type.String(),
+  createdBy: Type.String(),
+});
+
+export const ReleaseSchema = Type.Object({
+  app: Type.String(),
+  version: Type.Integer(),
+  status: Type.String(),
+  description: Type.String(),
+  createdBy: Type.String(),
+  artifactDigest: Type.String(),
+  configFile: Type.String(),
+  failureReason: Nullable(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+export const ReleaseDetailSchema = Type.Composite([ReleaseSchema, Type.Object({ config: Type.Unknown() })]);
+
+export const MachineSchema = Type.Object({
+  id: Type.String(),
+  app: Type.String(),
+  releaseVersion: Type.Integer(),
+  processGroup: Type.String(),
+  command: Type.String(),
+  managed: Type.Boolean(),
+  state: Type.String(),
+  address: Nullable(Type.String()),
+  restarts: Type.Integer(),
+  lastExit: Nullable(Type.String()),
+  startedAt: Nullable(Type.String()),
+  uptimeSeconds: Nullable(Type.Number()),
+  createdAt: Type.String(),
+});
+
+export const EventSchema = Type.Object({
+  id: Type.Integer(),
+  at: Type.String(),
+  app: Nullable(Type.String()),
+  releaseVersion: Nullable(Type.Integer()),
+  machineId: Nullable(Type.String()),
+  kind: Type.String(),
+  message: Type.String(),
+  data: Nullable(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const StatusSchema = Type.Object({
+  app: AppSchema,
+  release: Nullable(ReleaseSchema),
+  deployment: Nullable(
+    Type.Object({ id: Type.Integer(), releaseVersion: Type.Integer(), status: Type.String(), step: Type.String() }),
+  ),
+  machines: Type.Array(MachineSchema),
+});
+
+export const CreateAppBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 63 }) },
+  { additionalProperties: false },
+);
+
+export const DeployBody = Type.Object(
+  {
+    artifact: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
+    config: Type.Object(
+      {
+        file: Type.String({ minLength: 1, maxLength: 255 }),
+        text: Type.String({ maxLength: 1024 * 1024 }),
+      },
+      { additionalProperties: false },
+    ),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type DeployBody = Static<typeof DeployBody>;
+
+export const DeployResponse = Type.Object({
+  release: ReleaseSchema,
+  deploymentId: Type.Integer(),
+  url: Type.String(),
+  warnings: Type.Array(Type.String()),
+});
+
+export const ArtifactResponse = Type.Object({
+  digest: Type.String(),
+  size: Type.Integer(),
+  created: Type.Boolean(),
+});
+
+export const HealthResponse = Type.Object({ ok: Type.Boolean(), version: Type.String() });

@@ -1,0 +1,18 @@
+// What API handlers may use: the daemon's parts, passed in so tests can build a daemon on
+// port 0 in a temp home and handlers never reach for globals.
+import type { ArtifactStore } from '../artifacts/store.js';
+import type { Deployer } from '../daemon/deployer.js';
+import type { MachineSupervisor } from '../daemon/supervisor.js';
+import type { RouteTable } from '../proxy/route-table.js';
+import type { Store } from '../store/store.js';
+
+export interface ApiServices {
+  store: Store;
+  artifacts: ArtifactStore;
+  deployer: Deployer;
+  supervisor: MachineSupervisor;
+  routes: RouteTable;
+  /** The URL an app answers on through the proxy. */
+  urlFor(app: string): string;
+  version: string;
+}

@@ -1,0 +1,113 @@
+// `berth deploy [DIR]`: validate the config, pack and upload the source, make a release and
+// follow its rollout to the end.
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, relative, resolve } from 'node:path';
+import { packDirectory } from '../../artifacts/pack.js';
+import { findConfigFile, formatDiagnostics, loadConfigText } from '../../config/load.js';
+import { appNameFromDirectory } from '../../core/app-name.js';
+import { BerthError } from '../../core/errors.js';
+import type { EventInfo } from '../../sdk/types.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { CliExit } from '../output.js';
+
+interface DeployOptions {
+  app?: string;
+  config?: string;
+  detach?: boolean;
+  json?: boolean;
+  message?: string;
+}
+
+export function registerDeploy(program: Command, ctx: CliContext): void {
+  program
+    .command('deploy [dir]')
+    .description('Make a new release from DIR (default .) and roll it out')
+    .option('-a, --app <name>', 'app name (default: the config\'s app, else the directory name)')
+    .option('-c, --config <file>', 'config file (default berth.toml, else fly.toml, in DIR)')
+    .option('-m, --message <text>', 'why: recorded as the release description', 'deploy')
+    .option('--detach', 'return once the release exists, without following the rollout')
+    .option('--json', 'progress as JSON lines')
+    .action((dir: string | undefined, opts: DeployOptions) => deploy(ctx, dir ?? '.', opts));
+}
+
+async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Promise<void> {
+  const { out } = ctx;
+  const emit = (kind: string, message: string, data: Record<string, unknown> = {}) =>
+    opts.json ? out.line(JSON.stringify({ kind, message, ...data })) : out.line(message);
+
+  const dir = resolve(ctx.cwd, dirArg);
+  const configPath = findConfigFile(dir, opts.config ? resolve(ctx.cwd, opts.config) : undefined);
+  const text = readFileSync(configPath, 'utf8');
+  const shownPath = relative(ctx.cwd, configPath) || configPath;
+  const loaded = loadConfigText(text, shownPath);
+  if (loaded.diagnostics.length > 0) out.note(formatDiagnostics(loaded));
+  if (!loaded.config || loaded.diagnostics.some((d) => d.severity === 'error')) throw new CliExit(EXIT.usage);
+
+  const app = opts.app ?? loaded.config.app ?? appNameFromDirectory(basename(dir));
+  if (!app) throw new BerthError('no_app_name', `no app name: ${shownPath} has none and "${basename(dir)}" is not usable as one`);
+
+  const client = await ctx.client();
+  const packed = await packDirectory(dir);
+  try {
+    emit('pack', `==> Packed ${relative(ctx.cwd, dir) || '.'}: ${packed.files} files, ${formatBytes(packed.size)} (${packed.digest.slice(0, 19)})`, {
+      digest: packed.digest,
+      files: packed.files,
+      size: packed.size,
+    });
+    if (await client.hasArtifact(packed.digest)) {
+      emit('upload', '==> Source already on the daemon; upload skipped', { skipped: true });
+    } else {
+      await client.uploadArtifact(packed.digest, packed.path);
+      emit('upload', `==> Uploaded ${formatBytes(packed.size)}`, { skipped: false });
+    }
+  } finally {
+    await rm(packed.path, { force: true });
+  }
+
+  const result = await client.deploy(app, {
+    artifact: packed.digest,
+    config: { file: basename(configPath), text },
+    description: opts.message,
+  });
+  const version = result.release.version;
+  emit('release', `==> Release v${version} of ${app} created`, { app, version, url: result.url });
+  if (opts.detach) {
+    emit('detached', `Following it: berth releases -a ${app}; it will answer on ${result.url}`, { detached: true });
+    return;
+  }
+
+  let final: EventInfo | undefined;
+  await client.releaseEvents(app, version, true, (event) => {
+    if (event.kind === 'release.created') return;
+    if (opts.json) out.line(JSON.stringify(event));
+    else out.line(renderEvent(event));
+    if (event.kind === 'release.complete' || event.kind === 'release.failed') final = event;
+  });
+  if (!final) {
+    throw new BerthError('daemon_unreachable', `lost the daemon while following v${version}`, {
+      hint: `Check its state with \`berth releases -a ${app}\` and \`berth status -a ${app}\`.`,
+    });
+  }
+  if (final.kind === 'release.failed') {
+    emit('result', `==> Deploy failed; the previous release keeps serving. Logs: berth logs -a ${app}`, {
+      status: 'failed',
+      version,
+    });
+    throw new CliExit(EXIT.deployFailed);
+  }
+  emit('result', `==> v${version} is live: ${result.url}`, { status: 'complete', version, url: result.url });
+}
+
+function renderEvent(event: EventInfo): string {
+  if (event.kind === 'build.output') return `  │ ${event.message}`;
+  return `  ${event.message.replace(/\n/g, '\n  ')}`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// The berth CLI. Commands live in ./commands, one file each; this file wires them up and
+// turns every error into "error: message / hint" and an exit code scripts can trust.
+import { Command, CommanderError } from 'commander';
+import { BERTH_VERSION } from '../version.js';
+import { registerApps } from './commands/apps.js';
+import { registerConfig } from './commands/config.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerLogs } from './commands/logs.js';
+import { registerMachine } from './commands/machine.js';
+import { registerReleases } from './commands/releases.js';
+import { registerServer } from './commands/server.js';
+import { registerStatus } from './commands/status.js';
+import { createContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { reportError } from './output.js';
+
+const ctx = createContext();
+const program = new Command('berth')
+  .description('Deploy apps to your own hardware: immutable releases, zero-downtime rollouts, one edge proxy.')
+  .version(BERTH_VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+for (const register of [
+  registerServer,
+  registerDeploy,
+  registerApps,
+  registerStatus,
+  registerReleases,
+  registerLogs,
+  registerMachine,
+  registerConfig,
+]) {
+  register(program, ctx);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+  }
+  process.exit(reportError(err, ctx.out, process.argv.includes('--json')));
+}

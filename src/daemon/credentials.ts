@@ -1,0 +1,18 @@
+// The admin token, created on the daemon's first start. The database keeps only its hash;
+// the plaintext is written once to <home>/credentials with mode 0600.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { TokenStore } from '../store/tokens.js';
+
+export function ensureAdminToken(tokens: TokenStore, credentialsFile: string): { created: boolean } {
+  if (tokens.count() > 0) return { created: false };
+  const token = tokens.create('admin', 'admin');
+  writeFileSync(credentialsFile, `${token}\n`, { mode: 0o600 });
+  chmodSync(credentialsFile, 0o600);
+  return { created: true };
+}
+
+export function readCredentials(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  const token = readFileSync(file, 'utf8').trim();
+  return token || undefined;
+}

@@ -1,0 +1,104 @@
+// Composes the daemon: state, artifacts, driver, supervisor, deployer, proxy and API, then
+// writes server.json so the CLI and tests can find it.
+import { mkdirSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { buildRouter } from '../api/api.js';
+import { createApiServer } from '../api/http-server.js';
+import { ArtifactStore } from '../artifacts/store.js';
+import { BerthError } from '../core/errors.js';
+import type { Driver } from '../drivers/driver.js';
+import { ProcessDriver } from '../drivers/process/process-driver.js';
+import { EdgeProxy } from '../proxy/edge-proxy.js';
+import { RouteTable } from '../proxy/route-table.js';
+import { Store } from '../store/store.js';
+import { BERTH_VERSION } from '../version.js';
+import { ensureAdminToken } from './credentials.js';
+import { Deployer } from './deployer.js';
+import { homeLayout, type HomeLayout } from './home.js';
+import { formatUrl, type ListenAddress } from './listen-address.js';
+import { writeServerInfo, type ServerInfo } from './server-info.js';
+import { MachineSupervisor } from './supervisor.js';
+
+export interface DaemonOptions {
+  home: string;
+  api: ListenAddress;
+  proxy: ListenAddress;
+  domain: string;
+  driver: string;
+  /** Largest artifact accepted, compressed and unpacked. */
+  maxArtifactBytes: number;
+  log: (line: string) => void;
+}
+
+export interface RunningDaemon {
+  info: ServerInfo;
+  layout: HomeLayout;
+  /** Stops serving; machines keep running for the next daemon to adopt. */
+  close(): Promise<void>;
+}
+
+function createDriver(name: string, layout: HomeLayout): Driver {
+  if (name === 'process') return new ProcessDriver({ machinesDir: layout.machines });
+  throw new BerthError('invalid_request', `unknown driver "${name}"`, { hint: 'Use --driver process.' });
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const layout = homeLayout(options.home);
+  for (const dir of [layout.root, layout.artifacts, layout.releases, layout.machines]) {
+    mkdirSync(dir, { recursive: true });
+  }
+  const driver = createDriver(options.driver, layout);
+  const store = new Store(layout.database);
+  const { created } = ensureAdminToken(store.tokens, layout.credentials);
+  if (created) options.log(`created the admin token in ${layout.credentials}`);
+
+  const artifacts = new ArtifactStore(layout.artifacts, { maxBytes: options.maxArtifactBytes });
+  const routes = new RouteTable();
+  const supervisor = new MachineSupervisor(store, driver, routes, layout);
+  const deployer = new Deployer(store, supervisor, artifacts, layout, {
+    maxUnpackedBytes: options.maxArtifactBytes * 4,
+  });
+
+  const proxy = new EdgeProxy({ routes, domain: options.domain });
+  const proxyAddress = await proxy.listen(options.proxy.host, options.proxy.port);
+  const proxyPortSuffix = `:${proxyAddress.port}`;
+  const urlFor = (app: string) => `http://${app}.${options.domain}${proxyPortSuffix}`;
+
+  await supervisor.start();
+  await deployer.recover();
+
+  const router = buildRouter({ store, artifacts, deployer, supervisor, routes, urlFor, version: BERTH_VERSION }, layout.releases);
+  const api = createApiServer(router, store.tokens, options.log);
+  await new Promise<void>((resolve, reject) => {
+    api.once('error', reject);
+    api.listen(options.api.port, options.api.host, () => resolve());
+  });
+  const apiPort = (api.address() as AddressInfo).port;
+
+  const info: ServerInfo = {
+    pid: process.pid,
+    apiUrl: formatUrl(options.api.host, apiPort),
+    proxyUrl: formatUrl(proxyAddress.host, proxyAddress.port),
+    domain: options.domain,
+    driver: driver.name,
+    startedAt: new Date().toISOString(),
+    version: BERTH_VERSION,
+  };
+  writeServerInfo(layout.serverInfo, info);
+  options.log(`berth ${BERTH_VERSION} serving the API on ${info.apiUrl} and apps on ${info.proxyUrl} (*.${options.domain})`);
+
+  return {
+    info,
+    layout,
+    close: async () => {
+      supervisor.stop();
+      await new Promise<void>((resolve) => {
+        api.close(() => resolve());
+        api.closeAllConnections();
+      });
+      await proxy.close();
+      store.close();
+      rmSync(layout.serverInfo, { force: true });
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// server.json: the addresses a running daemon got and its pid, so the CLI and tests find it.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+export interface ServerInfo {
+  pid: number;
+  apiUrl: string;
+  proxyUrl: string;
+  domain: string;
+  driver: string;
+  startedAt: string;
+  version: string;
+}
+
+export function writeServerInfo(file: string, info: ServerInfo): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n');
+  renameSync(tmp, file);
+}
+
+export function readServerInfo(file: string): ServerInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ServerInfo;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,293 @@
+// Keeps machines the way the store says they should be: launches them through the driver,
+// restarts crashed ones with backoff, adopts survivors after a daemon restart, drains and
+// stops retired ones, and tells the proxy which machines take traffic.
+import { randomBytes } from 'node:crypto';
+import { httpPortForGroup } from '../core/config/routing.js';
+import { restartDelayMs, shouldResetBackoff } from '../core/backoff.js';
+import { machineEnv } from '../core/machine-env.js';
+import { isSupervised } from '../core/machine-state.js';
+import type { Machine, Release } from '../core/model.js';
+import type { Driver, MachineHandle, MachineSpec } from '../drivers/driver.js';
+import type { RouteTable } from '../proxy/route-table.js';
+import type { Store } from '../store/store.js';
+import { releaseDir, type HomeLayout } from './home.js';
+import { lastLines } from './log-tail.js';
+import { canConnect, sleep } from './readiness.js';
+
+interface RestartState {
+  attempt: number;
+  nextAt: number;
+}
+
+export function newMachineId(): string {
+  return randomBytes(7).toString('hex');
+}
+
+export class MachineSupervisor {
+  /** Machines that have answered on their port (or have no port): the proxy may use them. */
+  private readonly ready = new Set<string>();
+  private readonly restarts = new Map<string, RestartState>();
+  /** Machines a deployment is bringing up: routed only once the deployment cuts over. */
+  private readonly pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly driver: Driver,
+    private readonly routes: RouteTable,
+    private readonly layout: HomeLayout,
+  ) {
+    driver.onExit((machineId) => {
+      // React at once instead of at the next poll.
+      void this.tick(machineId);
+    });
+  }
+
+  /** Adopts machines left by an earlier daemon, then supervises every second. */
+  async start(): Promise<void> {
+    for (const app of this.store.apps.list()) this.routes.setBackends(app.name, []);
+    for (const machine of this.store.machines.listLive()) await this.adopt(machine);
+    for (const app of this.store.apps.list()) this.syncRoutes(app.name);
+    this.timer = setInterval(() => void this.tick(), 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async adopt(machine: Machine): Promise<void> {
+    const handle = machine.handle as MachineHandle | null;
+    if (machine.state === 'stopping' && handle) {
+      await this.finishStop(machine, handle);
+      return;
+    }
+    if (!isSupervised(machine.state) || !handle) return;
+    const observed = await this.driver.inspect(handle);
+    if (observed.state === 'running') {
+      this.store.events.append({
+        app: machine.app,
+        releaseVersion: machine.releaseVersion,
+        machineId: machine.id,
+        kind: 'machine.adopted',
+        message: `machine ${machine.id} adopted (pid ${handle.ref}), still running`,
+      });
+      if (await this.answers(machine, handle)) this.ready.add(machine.id);
+    }
+    // A dead machine is restarted by the first tick.
+  }
+
+  /** Creates a machine row for a release and launches it; not routed until markReady. */
+  async launch(release: Release, processGroup: string, command: string, managed = true): Promise<Machine> {
+    const id = newMachineId();
+    this.store.machines.create({
+      id,
+      app: release.app,
+      releaseVersion: release.version,
+      processGroup,
+      command,
+      managed,
+    });
+    this.pending.add(id);
+    this.store.machines.setState(id, 'starting');
+    const handle = await this.driver.start(this.specFor(this.store.machines.get(id)!, release));
+    this.store.machines.recordStart(id, handle, handle.address ?? null);
+    this.store.events.append({
+      app: release.app,
+      releaseVersion: release.version,
+      machineId: id,
+      kind: 'machine.started',
+      message: `machine ${id} (${processGroup}) started${handle.address ? ` on ${handle.address}` : ''}`,
+    });
+    return this.store.machines.get(id)!;
+  }
+
+  /** Marks deployment machines as started and ready; routes follow with syncRoutes. */
+  markStarted(machineIds: string[]): void {
+    for (const id of machineIds) {
+      this.pending.delete(id);
+      this.ready.add(id);
+      this.store.machines.setState(id, 'started');
+    }
+  }
+
+  async isAlive(machineId: string): Promise<boolean> {
+    const handle = this.store.machines.get(machineId)?.handle as MachineHandle | null;
+    if (!handle) return false;
+    return (await this.driver.inspect(handle)).state === 'running';
+  }
+
+  async recentLogLines(machineId: string, count = 15): Promise<string[]> {
+    const handle = this.store.machines.get(machineId)?.handle as MachineHandle | null;
+    if (!handle) return [];
+    return (await lastLines(handle.logPath, count)).lines;
+  }
+
+  /**
+   * Takes a machine out of the proxy, lets in-flight requests finish (up to kill_timeout),
+   * then stops it with its kill signal and removes what it left behind.
+   */
+  async retire(machineId: string): Promise<void> {
+    const machine = this.store.machines.get(machineId);
+    if (!machine || machine.state === 'destroyed') return;
+    this.store.machines.setState(machineId, 'stopping');
+    this.ready.delete(machineId);
+    this.pending.delete(machineId);
+    this.restarts.delete(machineId);
+    this.syncRoutes(machine.app);
+    const handle = machine.handle as MachineHandle | null;
+    if (!handle) {
+      this.store.machines.setState(machineId, 'destroyed');
+      return;
+    }
+    const release = this.store.releases.get(machine.app, machine.releaseVersion);
+    const drainDeadline = Date.now() + (release?.config.killTimeoutMs ?? 5000);
+    while (this.routes.inFlight(machineId) > 0 && Date.now() < drainDeadline) await sleep(50);
+    await this.finishStop(machine, handle);
+  }
+
+  private async finishStop(machine: Machine, handle: MachineHandle): Promise<void> {
+    const release = this.store.releases.get(machine.app, machine.releaseVersion);
+    await this.driver.stop(handle, {
+      signal: release?.config.killSignal ?? 'SIGTERM',
+      timeoutMs: release?.config.killTimeoutMs ?? 5000,
+    });
+    await this.driver.destroy(handle);
+    this.store.machines.setState(machine.id, 'destroyed');
+    this.store.events.append({
+      app: machine.app,
+      releaseVersion: machine.releaseVersion,
+      machineId: machine.id,
+      kind: 'machine.destroyed',
+      message: `machine ${machine.id} (${machine.processGroup}) stopped and destroyed`,
+    });
+  }
+
+  /** Publishes the app's ready, started machines that serve HTTP to the proxy. */
+  syncRoutes(app: string): void {
+    const backends = [];
+    for (const m of this.store.machines.listByApp(app)) {
+      if (m.state !== 'started' || !this.ready.has(m.id) || !m.address) continue;
+      const release = this.store.releases.get(app, m.releaseVersion);
+      if (!release || httpPortForGroup(release.config, m.processGroup) === undefined) continue;
+      backends.push({ machineId: m.id, address: m.address, releaseVersion: m.releaseVersion });
+    }
+    this.routes.setBackends(app, backends);
+  }
+
+  /** One supervision round: notice exits, restart with backoff, mark restarted ones ready. */
+  private async tick(onlyMachineId?: string): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const machines = onlyMachineId
+        ? [this.store.machines.get(onlyMachineId)].filter((m): m is Machine => !!m)
+        : this.store.machines.listLive();
+      for (const machine of machines) {
+        if (this.pending.has(machine.id)) continue; // the deployment watches its own machines
+        if (machine.state === 'started' || machine.state === 'restarting') await this.supervise(machine);
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async supervise(machine: Machine): Promise<void> {
+    const handle = machine.handle as MachineHandle | null;
+    if (!handle) return;
+    const observed = await this.driver.inspect(handle);
+    const now = Date.now();
+    if (observed.state === 'running') {
+      if (!this.ready.has(machine.id) && (await this.answers(machine, handle))) {
+        this.ready.add(machine.id);
+        this.store.machines.setState(machine.id, 'started');
+        this.syncRoutes(machine.app);
+      }
+      const upMs = machine.startedAt ? now - Date.parse(machine.startedAt) : 0;
+      if (shouldResetBackoff(upMs)) this.restarts.delete(machine.id);
+      return;
+    }
+    let restart = this.restarts.get(machine.id);
+    if (machine.state === 'started') {
+      const exit =
+        observed.state === 'exited'
+          ? observed.signal
+            ? `killed by ${observed.signal}`
+            : `exit code ${observed.exitCode}`
+          : 'process gone';
+      this.ready.delete(machine.id);
+      this.store.machines.setState(machine.id, 'restarting', { lastExit: exit });
+      this.syncRoutes(machine.app);
+      const attempt = (restart?.attempt ?? 0) + 1;
+      const delay = restartDelayMs(attempt);
+      restart = { attempt, nextAt: now + delay };
+      this.restarts.set(machine.id, restart);
+      this.store.events.append({
+        app: machine.app,
+        releaseVersion: machine.releaseVersion,
+        machineId: machine.id,
+        kind: 'machine.exited',
+        message: `machine ${machine.id} (${machine.processGroup}) exited (${exit}); restarting in ${delay} ms (attempt ${attempt})`,
+        data: { exit, attempt, delayMs: delay },
+      });
+      return;
+    }
+    if (!restart) {
+      restart = { attempt: 1, nextAt: now };
+      this.restarts.set(machine.id, restart);
+    }
+    if (now < restart.nextAt) return;
+    await this.restart(machine);
+  }
+
+  private async restart(machine: Machine): Promise<void> {
+    const release = this.store.releases.get(machine.app, machine.releaseVersion);
+    if (!release) return;
+    const handle = await this.driver.start(this.specFor(machine, release));
+    this.store.machines.recordStart(machine.id, handle, handle.address ?? null);
+    this.store.machines.incrementRestarts(machine.id);
+    this.store.machines.setState(machine.id, 'started');
+    this.store.events.append({
+      app: machine.app,
+      releaseVersion: machine.releaseVersion,
+      machineId: machine.id,
+      kind: 'machine.restarted',
+      message: `machine ${machine.id} (${machine.processGroup}) restarted${handle.address ? ` on ${handle.address}` : ''}`,
+    });
+  }
+
+  /** The address to probe for readiness: only machines whose group serves HTTP have one. */
+  probeAddress(machine: Machine, handle: MachineHandle): string | null {
+    const release = this.store.releases.get(machine.app, machine.releaseVersion);
+    if (!release || httpPortForGroup(release.config, machine.processGroup) === undefined) return null;
+    return handle.address ?? null;
+  }
+
+  private async answers(machine: Machine, handle: MachineHandle): Promise<boolean> {
+    const address = this.probeAddress(machine, handle);
+    return address === null || (await canConnect(address));
+  }
+
+  specFor(machine: Machine, release: Release): MachineSpec {
+    return {
+      machineId: machine.id,
+      app: machine.app,
+      releaseVersion: machine.releaseVersion,
+      processGroup: machine.processGroup,
+      command: machine.command,
+      env: machineEnv({
+        hostEnv: process.env,
+        configEnv: release.config.env,
+        app: machine.app,
+        releaseVersion: release.version,
+        machineId: machine.id,
+        processGroup: machine.processGroup,
+      }),
+      internalPort: httpPortForGroup(release.config, machine.processGroup),
+      releaseDir: releaseDir(this.layout, release.app, release.version),
+      killSignal: release.config.killSignal,
+      killTimeoutMs: release.config.killTimeoutMs,
+    };
+  }
+}

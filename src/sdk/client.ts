@@ -1,0 +1,194 @@
+// The TypeScript SDK: every call the CLI makes goes through here, over the REST API.
+import { createReadStream } from 'node:fs';
+import { ApiError } from './api-error.js';
+import type { AppInfo, DeployResult, EventInfo, LogLine, MachineInfo, ReleaseInfo, StatusInfo } from './types.js';
+
+export interface ClientOptions {
+  url: string;
+  token?: string;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export class BerthClient {
+  readonly url: string;
+  private readonly token: string | undefined;
+
+  constructor(options: ClientOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.token = options.token;
+  }
+
+  health(timeoutMs = 1000): Promise<{ ok: boolean; version: string }> {
+    return this.json('GET', '/v1/health', { signal: AbortSignal.timeout(timeoutMs) });
+  }
+
+  listApps(): Promise<AppInfo[]> {
+    return this.json('GET', '/v1/apps');
+  }
+
+  createApp(name: string): Promise<AppInfo> {
+    return this.json('POST', '/v1/apps', { body: { name } });
+  }
+
+  destroyApp(name: string): Promise<{ destroyed: string }> {
+    return this.json('DELETE', `/v1/apps/${enc(name)}`);
+  }
+
+  status(app: string): Promise<StatusInfo> {
+    return this.json('GET', `/v1/apps/${enc(app)}/status`);
+  }
+
+  listReleases(app: string): Promise<ReleaseInfo[]> {
+    return this.json('GET', `/v1/apps/${enc(app)}/releases`);
+  }
+
+  getRelease(app: string, version: number): Promise<ReleaseInfo & { config: unknown }> {
+    return this.json('GET', `/v1/apps/${enc(app)}/releases/${version}`);
+  }
+
+  listMachines(app: string): Promise<MachineInfo[]> {
+    return this.json('GET', `/v1/apps/${enc(app)}/machines`);
+  }
+
+  async hasArtifact(digest: string): Promise<boolean> {
+    const res = await this.fetch('HEAD', `/v1/artifacts/${enc(digest)}`);
+    if (res.status === 404) return false;
+    if (!res.ok) await throwFor(res);
+    return true;
+  }
+
+  uploadArtifact(digest: string, file: string): Promise<{ digest: string; size: number; created: boolean }> {
+    return this.json('PUT', `/v1/artifacts/${enc(digest)}`, {
+      raw: createReadStream(file),
+      contentType: 'application/gzip',
+    });
+  }
+
+  deploy(
+    app: string,
+    body: { artifact: string; config: { file: string; text: string }; description?: string },
+  ): Promise<DeployResult> {
+    return this.json('POST', `/v1/apps/${enc(app)}/deploys`, { body });
+  }
+
+  /** Streams a release's progress events; with follow, until the release is final. */
+  releaseEvents(app: string, version: number, follow: boolean, onEvent: (e: EventInfo) => void): Promise<void> {
+    return this.ndjson(`/v1/apps/${enc(app)}/releases/${version}/events`, { follow: follow ? 1 : undefined }, onEvent);
+  }
+
+  logs(
+    app: string,
+    options: { machine?: string; lines?: number; follow?: boolean; signal?: AbortSignal },
+    onLine: (l: LogLine) => void,
+  ): Promise<void> {
+    return this.ndjson(
+      `/v1/apps/${enc(app)}/logs`,
+      { machine: options.machine, lines: options.lines, follow: options.follow ? 1 : undefined },
+      onLine,
+      options.signal,
+    );
+  }
+
+  private async ndjson<T>(path: string, query: Query, onValue: (v: T) => void, signal?: AbortSignal): Promise<void> {
+    const res = await this.fetch('GET', path + queryString(query), { signal });
+    if (!res.ok) await throwFor(res);
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let newline: number;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, newline);
+          buffered = buffered.slice(newline + 1);
+          if (line.trim()) onValue(JSON.parse(line) as T);
+        }
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+  }
+
+  private async json<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; raw?: NodeJS.ReadableStream; contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const res = await this.fetch(method, path, options);
+    if (!res.ok) await throwFor(res);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  private async fetch(
+    method: string,
+    path: string,
+    options: { body?: unknown; raw?: NodeJS.ReadableStream; contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let body: RequestInit['body'];
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    } else if (options.raw) {
+      headers['content-type'] = options.contentType ?? 'application/octet-stream';
+      body = options.raw as unknown as RequestInit['body'];
+    }
+    try {
+      return await fetch(this.url + path, {
+        method,
+        headers,
+        body,
+        signal: options.signal,
+        ...(options.raw ? { duplex: 'half' } : {}),
+      } as RequestInit);
+    } catch (err) {
+      if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') {
+        if (options.signal?.aborted) throw err;
+      }
+      throw new ApiError(
+        'daemon_unreachable',
+        `cannot reach the berth daemon at ${this.url} (${causeOf(err)})`,
+        'Start it with `berth server`, or point BERTH_API_URL at a running daemon.',
+        0,
+      );
+    }
+  }
+}
+
+function causeOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message;
+}
+
+async function throwFor(res: Response): Promise<never> {
+  const text = await res.text();
+  let body: { error?: { code?: string; message?: string; hint?: string; details?: unknown } } = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    // not one of ours
+  }
+  const e = body.error;
+  throw new ApiError(
+    e?.code ?? `http_${res.status}`,
+    e?.message ?? `the daemon answered ${res.status} ${res.statusText}`,
+    e?.hint ?? '',
+    res.status,
+    e?.details,
+  );
+}
+
+function enc(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function queryString(query: Query): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}

@@ -1,0 +1,4 @@
+// berth's TypeScript SDK.
+export { BerthClient, type ClientOptions } from './client.js';
+export { ApiError } from './api-error.js';
+export type * from './types.js';

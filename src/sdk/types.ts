@@ -1,0 +1,68 @@
+// The API's records, as the SDK returns them (see GET /v1/openapi.json).
+export interface AppInfo {
+  name: string;
+  currentRelease: number | null;
+  url: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface ReleaseInfo {
+  app: string;
+  version: number;
+  status: string;
+  description: string;
+  createdBy: string;
+  artifactDigest: string;
+  configFile: string;
+  failureReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MachineInfo {
+  id: string;
+  app: string;
+  releaseVersion: number;
+  processGroup: string;
+  command: string;
+  managed: boolean;
+  state: string;
+  address: string | null;
+  restarts: number;
+  lastExit: string | null;
+  startedAt: string | null;
+  uptimeSeconds: number | null;
+  createdAt: string;
+}
+
+export interface EventInfo {
+  id: number;
+  at: string;
+  app: string | null;
+  releaseVersion: number | null;
+  machineId: string | null;
+  kind: string;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+export interface StatusInfo {
+  app: AppInfo;
+  release: ReleaseInfo | null;
+  deployment: { id: number; releaseVersion: number; status: string; step: string } | null;
+  machines: MachineInfo[];
+}
+
+export interface DeployResult {
+  release: ReleaseInfo;
+  deploymentId: number;
+  url: string;
+  warnings: string[];
+}
+
+export interface LogLine {
+  machine: string;
+  processGroup: string;
+  line: string;
+}

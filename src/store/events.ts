@@ -1,0 +1,99 @@
+// The append-only event log. Every append is also published in-process, so API streams can
+// follow a release's progress live after replaying what the table already holds.
+import { EventEmitter } from 'node:events';
+import type { BerthEvent } from '../core/model.js';
+import type { Db } from './database.js';
+
+interface EventRow {
+  id: number;
+  at: string;
+  app: string | null;
+  release_version: number | null;
+  machine_id: string | null;
+  kind: string;
+  message: string;
+  data_json: string | null;
+}
+
+const toEvent = (r: EventRow): BerthEvent => ({
+  id: r.id,
+  at: r.at,
+  app: r.app,
+  releaseVersion: r.release_version,
+  machineId: r.machine_id,
+  kind: r.kind,
+  message: r.message,
+  data: r.data_json ? (JSON.parse(r.data_json) as Record<string, unknown>) : null,
+});
+
+export interface NewEvent {
+  app?: string | null;
+  releaseVersion?: number | null;
+  machineId?: string | null;
+  kind: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export class EventStore {
+  private readonly bus = new EventEmitter();
+
+  constructor(private readonly db: Db) {
+    this.bus.setMaxListeners(0);
+  }
+
+  append(input: NewEvent): BerthEvent {
+    const at = new Date().toISOString();
+    const id = Number(
+      this.db
+        .prepare(
+          `INSERT INTO events (at, app, release_version, machine_id, kind, message, data_json)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          at,
+          input.app ?? null,
+          input.releaseVersion ?? null,
+          input.machineId ?? null,
+          input.kind,
+          input.message,
+          input.data ? JSON.stringify(input.data) : null,
+        ).lastInsertRowid,
+    );
+    const event: BerthEvent = {
+      id,
+      at,
+      app: input.app ?? null,
+      releaseVersion: input.releaseVersion ?? null,
+      machineId: input.machineId ?? null,
+      kind: input.kind,
+      message: input.message,
+      data: input.data ?? null,
+    };
+    this.bus.emit('event', event);
+    return event;
+  }
+
+  list(filter: { app?: string; releaseVersion?: number; afterId?: number; limit?: number }): BerthEvent[] {
+    const where: string[] = ['id > ?'];
+    const args: unknown[] = [filter.afterId ?? 0];
+    if (filter.app !== undefined) {
+      where.push('app = ?');
+      args.push(filter.app);
+    }
+    if (filter.releaseVersion !== undefined) {
+      where.push('release_version = ?');
+      args.push(filter.releaseVersion);
+    }
+    args.push(filter.limit ?? 10_000);
+    return (
+      this.db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...args) as EventRow[]
+    ).map(toEvent);
+  }
+
+  /** Calls listener for every new event; returns the unsubscribe function. */
+  subscribe(listener: (event: BerthEvent) => void): () => void {
+    this.bus.on('event', listener);
+    return () => this.bus.off('event', listener);
+  }
+}

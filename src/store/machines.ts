@@ -1,0 +1,106 @@
+// The machines table: what the daemon intends each machine to be, and its driver handle.
+import type { Machine } from '../core/model.js';
+import type { MachineState } from '../core/machine-state.js';
+import type { Db } from './database.js';
+
+interface MachineRow {
+  id: string;
+  app: string;
+  release_version: number;
+  process_group: string;
+  command: string;
+  managed: number;
+  state: MachineState;
+  handle_json: string | null;
+  address: string | null;
+  restarts: number;
+  last_exit: string | null;
+  started_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const toMachine = (r: MachineRow): Machine => ({
+  id: r.id,
+  app: r.app,
+  releaseVersion: r.release_version,
+  processGroup: r.process_group,
+  command: r.command,
+  managed: r.managed === 1,
+  state: r.state,
+  handle: r.handle_json ? (JSON.parse(r.handle_json) as unknown) : null,
+  address: r.address,
+  restarts: r.restarts,
+  lastExit: r.last_exit,
+  startedAt: r.started_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export interface NewMachine {
+  id: string;
+  app: string;
+  releaseVersion: number;
+  processGroup: string;
+  command: string;
+  managed: boolean;
+}
+
+export class MachineStore {
+  constructor(private readonly db: Db) {}
+
+  create(input: NewMachine): Machine {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO machines (id, app, release_version, process_group, command, managed, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?)`,
+      )
+      .run(input.id, input.app, input.releaseVersion, input.processGroup, input.command, input.managed ? 1 : 0, now, now);
+    return this.get(input.id)!;
+  }
+
+  get(id: string): Machine | undefined {
+    const row = this.db.prepare('SELECT * FROM machines WHERE id = ?').get(id) as MachineRow | undefined;
+    return row && toMachine(row);
+  }
+
+  /** Machines of an app that still exist (not destroyed), oldest first. */
+  listByApp(app: string): Machine[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM machines WHERE app = ? AND state != 'destroyed' ORDER BY created_at, id")
+        .all(app) as MachineRow[]
+    ).map(toMachine);
+  }
+
+  /** Every machine not destroyed, across apps: what a starting daemon must adopt. */
+  listLive(): Machine[] {
+    return (
+      this.db.prepare("SELECT * FROM machines WHERE state != 'destroyed' ORDER BY created_at").all() as MachineRow[]
+    ).map(toMachine);
+  }
+
+  setState(id: string, state: MachineState, fields: { lastExit?: string | null } = {}): void {
+    const now = new Date().toISOString();
+    if (fields.lastExit !== undefined) {
+      this.db
+        .prepare('UPDATE machines SET state = ?, last_exit = ?, updated_at = ? WHERE id = ?')
+        .run(state, fields.lastExit, now, id);
+    } else {
+      this.db.prepare('UPDATE machines SET state = ?, updated_at = ? WHERE id = ?').run(state, now, id);
+    }
+  }
+
+  /** Records a (re)start: the driver handle, the address it got and when. */
+  recordStart(id: string, handle: unknown, address: string | null): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare('UPDATE machines SET handle_json = ?, address = ?, started_at = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(handle), address, now, now, id);
+  }
+
+  incrementRestarts(id: string): void {
+    this.db.prepare('UPDATE machines SET restarts = restarts + 1, updated_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+  }
+}

@@ -1,0 +1,83 @@
+// Versioned schema migrations. Append new entries; never edit one that has shipped.
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE apps (
+        name TEXT PRIMARY KEY,
+        current_release INTEGER,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+      );
+      CREATE TABLE releases (
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        description TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        artifact_digest TEXT NOT NULL,
+        config_file TEXT NOT NULL,
+        config_json TEXT NOT NULL,
+        failure_reason TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (app, version)
+      );
+      CREATE TABLE machines (
+        id TEXT PRIMARY KEY,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        release_version INTEGER NOT NULL,
+        process_group TEXT NOT NULL,
+        command TEXT NOT NULL,
+        managed INTEGER NOT NULL DEFAULT 1,
+        state TEXT NOT NULL,
+        handle_json TEXT,
+        address TEXT,
+        restarts INTEGER NOT NULL DEFAULT 0,
+        last_exit TEXT,
+        started_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX machines_by_app ON machines(app, state);
+      CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        release_version INTEGER NOT NULL,
+        strategy TEXT NOT NULL,
+        status TEXT NOT NULL,
+        step TEXT NOT NULL,
+        state_json TEXT NOT NULL DEFAULT '{}',
+        error TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        app TEXT,
+        release_version INTEGER,
+        machine_id TEXT,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL,
+        data_json TEXT
+      );
+      CREATE INDEX events_by_release ON events(app, release_version, id);
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT
+      );
+    `,
+  },
+];

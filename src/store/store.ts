@@ -1,0 +1,32 @@
+// The daemon's state: one SQLite file, one store per table.
+import { AppStore } from './apps.js';
+import { openDatabase, type Db } from './database.js';
+import { DeploymentStore } from './deployments.js';
+import { EventStore } from './events.js';
+import { MachineStore } from './machines.js';
+import { ReleaseStore } from './releases.js';
+import { TokenStore } from './tokens.js';
+
+export class Store {
+  readonly db: Db;
+  readonly apps: AppStore;
+  readonly releases: ReleaseStore;
+  readonly machines: MachineStore;
+  readonly deployments: DeploymentStore;
+  readonly events: EventStore;
+  readonly tokens: TokenStore;
+
+  constructor(file: string) {
+    this.db = openDatabase(file);
+    this.apps = new AppStore(this.db);
+    this.releases = new ReleaseStore(this.db);
+    this.machines = new MachineStore(this.db);
+    this.deployments = new DeploymentStore(this.db);
+    this.events = new EventStore(this.db);
+    this.tokens = new TokenStore(this.db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

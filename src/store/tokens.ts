@@ -1,0 +1,38 @@
+// API tokens. Only a SHA-256 of each token is stored; the plaintext is shown once.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Db } from './database.js';
+
+export interface TokenOwner {
+  id: string;
+  name: string;
+  user: string;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export class TokenStore {
+  constructor(private readonly db: Db) {}
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM tokens').get() as { n: number }).n;
+  }
+
+  /** Creates a token and returns its plaintext, which is never stored. */
+  create(name: string, user: string): string {
+    const token = `berth_${randomBytes(32).toString('base64url')}`;
+    this.db
+      .prepare('INSERT INTO tokens (id, name, user_name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(randomUUID(), name, user, hashToken(token), new Date().toISOString());
+    return token;
+  }
+
+  /** The owner of a presented token, or undefined when it is not one of ours. */
+  verify(token: string): TokenOwner | undefined {
+    const row = this.db.prepare('SELECT id, name, user_name FROM tokens WHERE token_hash = ?').get(hashToken(token)) as
+      | { id: string; name: string; user_name: string }
+      | undefined;
+    return row && { id: row.id, name: row.name, user: row.user_name };
+  }
+}
