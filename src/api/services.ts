@@ -15,4 +15,8 @@ export interface ApiServices {
   /** The URL an app answers on through the proxy. */
   urlFor(app: string): string;
   version: string;
+  /** Largest unpacked size of an artifact. */
+  maxUnpackedBytes: number;
+  /** Where uploads are trial-unpacked. */
+  scratchDir: string;
 }

@@ -56,8 +56,9 @@ export function reportError(err: unknown, out: Output, asJson: boolean): number 
     code = err.code;
     message = err.message;
     hint = err.hint;
-    if (err instanceof BerthError && err.fault === 'user' && err.status < 500) exitCode = EXIT.usage;
-    if (err instanceof ApiError && (err.code === 'invalid_config' || err.code === 'invalid_request')) exitCode = EXIT.usage;
+    // The request itself was wrong (a 4xx): fixing the input is the way forward.
+    const status = err instanceof BerthError ? err.status : err.status;
+    if (status >= 400 && status < 500) exitCode = EXIT.usage;
   } else if (err instanceof Error) {
     message = err.message;
   }

@@ -55,9 +55,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const artifacts = new ArtifactStore(layout.artifacts, { maxBytes: options.maxArtifactBytes });
   const routes = new RouteTable();
   const supervisor = new MachineSupervisor(store, driver, routes, layout);
-  const deployer = new Deployer(store, supervisor, artifacts, layout, {
-    maxUnpackedBytes: options.maxArtifactBytes * 4,
-  });
+  const maxUnpackedBytes = options.maxArtifactBytes * 4;
+  const deployer = new Deployer(store, supervisor, artifacts, layout, { maxUnpackedBytes });
 
   const proxy = new EdgeProxy({ routes, domain: options.domain });
   const proxyAddress = await proxy.listen(options.proxy.host, options.proxy.port);
@@ -67,7 +66,20 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   await supervisor.start();
   await deployer.recover();
 
-  const router = buildRouter({ store, artifacts, deployer, supervisor, routes, urlFor, version: BERTH_VERSION }, layout.releases);
+  const router = buildRouter(
+    {
+      store,
+      artifacts,
+      deployer,
+      supervisor,
+      routes,
+      urlFor,
+      version: BERTH_VERSION,
+      maxUnpackedBytes,
+      scratchDir: layout.artifacts,
+    },
+    layout.releases,
+  );
   const api = createApiServer(router, store.tokens, options.log);
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);

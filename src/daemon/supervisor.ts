@@ -244,6 +244,9 @@ export class MachineSupervisor {
   private async restart(machine: Machine): Promise<void> {
     const release = this.store.releases.get(machine.app, machine.releaseVersion);
     if (!release) return;
+    const previous = machine.handle as MachineHandle | null;
+    // The main process is gone, but children it left in its group may not be.
+    if (previous) await this.driver.stop(previous, { signal: 'SIGKILL', timeoutMs: 0 });
     const handle = await this.driver.start(this.specFor(machine, release));
     this.store.machines.recordStart(machine.id, handle, handle.address ?? null);
     this.store.machines.incrementRestarts(machine.id);

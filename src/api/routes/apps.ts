@@ -84,8 +84,8 @@ export function appRoutes(s: ApiServices, releasesDir: string): Route[] {
             hint: 'Wait for the deployment to finish, then destroy the app.',
           });
         }
-        s.routes.removeApp(app.name);
         await Promise.all(s.store.machines.listByApp(app.name).map((m) => s.supervisor.retire(m.id)));
+        s.routes.removeApp(app.name);
         s.store.apps.delete(app.name);
         await rm(join(releasesDir, app.name), { recursive: true, force: true });
         s.store.events.append({ app: app.name, kind: 'app.destroyed', message: `app ${app.name} destroyed by ${user}` });

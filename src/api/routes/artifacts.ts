@@ -1,4 +1,5 @@
 // Artifacts: content-addressed uploads of packed source. HEAD tells the CLI to skip one.
+import { verifyUpload } from '../../artifacts/verify.js';
 import { BerthError } from '../../core/errors.js';
 import { route, type Route } from '../router.js';
 import { ArtifactResponse } from '../schemas.js';
@@ -25,7 +26,16 @@ export function artifactRoutes(s: ApiServices): Route[] {
       tag: 'artifacts',
       rawBody: { contentType: 'application/gzip' },
       response: ArtifactResponse,
-      handler: async ({ params, req }) => s.artifacts.put(params.digest!, req),
+      handler: async ({ params, req }) => {
+        const stored = await s.artifacts.put(params.digest!, req);
+        if (stored.created) {
+          await verifyUpload(s.artifacts, stored.digest, {
+            maxUnpackedBytes: s.maxUnpackedBytes,
+            scratchDir: s.scratchDir,
+          });
+        }
+        return stored;
+      },
     }),
   ];
 }

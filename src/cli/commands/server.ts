@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { defaultHome } from '../../daemon/home.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
-import { startDaemon } from '../../daemon/daemon.js';
 import type { CliContext } from '../context.js';
 
 const MiB = 1024 * 1024;
@@ -21,6 +20,8 @@ export function registerServer(program: Command, ctx: CliContext): void {
       const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       const maxMiB = Number(opts.maxArtifactSize);
       if (!Number.isFinite(maxMiB) || maxMiB <= 0) throw new Error('--max-artifact-size takes a positive number of MiB');
+      // Loaded on demand: every other command stays quick to start.
+      const { startDaemon } = await import('../../daemon/daemon.js');
       const daemon = await startDaemon({
         home: opts.home ?? defaultHome(ctx.env),
         api: parseListenAddress(opts.api, '--api'),

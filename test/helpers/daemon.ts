@@ -1,0 +1,228 @@
+// A real berth daemon in a temp home on port 0, driven by the real CLI, for integration tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import type { ServerInfo } from '../../src/daemon/server-info.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+export const EXAMPLES = join(REPO_ROOT, 'examples');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export class TestDaemon {
+  info!: ServerInfo;
+  private child: ChildProcess | undefined;
+
+  private constructor(readonly home: string) {}
+
+  static async start(): Promise<TestDaemon> {
+    const daemon = new TestDaemon(mkdtempSync(join(tmpdir(), 'berth-it-')));
+    await daemon.boot();
+    return daemon;
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, BERTH_HOME: this.home, NO_COLOR: '1' };
+    delete env.BERTH_API_URL;
+    delete env.BERTH_TOKEN;
+    return env;
+  }
+
+  get token(): string {
+    return readFileSync(join(this.home, 'credentials'), 'utf8').trim();
+  }
+
+  get pid(): number {
+    return this.child!.pid!;
+  }
+
+  /** Starts `berth server` as a real child process and waits until it answers. */
+  async boot(): Promise<void> {
+    const log = openSync(join(this.home, 'daemon.log'), 'a');
+    const child = spawn(
+      process.execPath,
+      [CLI, 'server', '--home', this.home, '--api', '127.0.0.1:0', '--proxy', '127.0.0.1:0'],
+      { stdio: ['ignore', log, log], env: this.env },
+    );
+    this.child = child;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`daemon exited: ${this.daemonLog()}`);
+      const file = join(this.home, 'server.json');
+      if (existsSync(file)) {
+        const info = JSON.parse(readFileSync(file, 'utf8')) as ServerInfo;
+        if (info.pid === child.pid) {
+          this.info = info;
+          return;
+        }
+      }
+      await sleep(50);
+    }
+    throw new Error(`daemon did not start: ${this.daemonLog()}`);
+  }
+
+  daemonLog(): string {
+    try {
+      return readFileSync(join(this.home, 'daemon.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Runs the real CLI against this daemon. */
+  cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        cwd: options.cwd ?? REPO_ROOT,
+        env: { ...this.env, ...options.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdin.end(options.input ?? '');
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  }
+
+  async cliJson<T>(args: string[]): Promise<T> {
+    const result = await this.cli([...args, '--json']);
+    if (result.code !== 0) throw new Error(`berth ${args.join(' ')} failed: ${result.stderr}${result.stdout}`);
+    return JSON.parse(result.stdout) as T;
+  }
+
+  /** An HTTP request to the daemon's proxy with the app's Host header. */
+  proxied(app: string, path = '/', init: { method?: string; host?: string } = {}): Promise<HttpResult> {
+    const url = new URL(this.info.proxyUrl);
+    return httpRequest({
+      host: url.hostname,
+      port: Number(url.port),
+      path,
+      method: init.method ?? 'GET',
+      headers: { host: init.host ?? `${app}.${this.info.domain}:${url.port}` },
+    });
+  }
+
+  /** A request to the API; token: undefined sends none. */
+  api(method: string, path: string, options: { token?: string | null; body?: Buffer | string; contentType?: string } = {}) {
+    const url = new URL(this.info.apiUrl);
+    const headers: Record<string, string> = {};
+    const token = options.token === undefined ? this.token : options.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (options.contentType) headers['content-type'] = options.contentType;
+    return httpRequest({ host: url.hostname, port: Number(url.port), path, method, headers }, options.body);
+  }
+
+  kill9(): void {
+    this.child?.kill('SIGKILL');
+  }
+
+  async terminate(): Promise<number | null> {
+    const child = this.child!;
+    if (child.exitCode !== null) return child.exitCode;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    return exited;
+  }
+
+  async waitExit(): Promise<void> {
+    const child = this.child!;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+
+  /** Machine process ids as the daemon recorded them. */
+  machinePids(): Map<string, number> {
+    const db = new Database(join(this.home, 'berth.db'), { readonly: true, fileMustExist: true });
+    try {
+      const rows = db
+        .prepare("SELECT id, handle_json FROM machines WHERE state != 'destroyed' AND handle_json IS NOT NULL")
+        .all() as { id: string; handle_json: string }[];
+      return new Map(rows.map((r) => [r.id, Number((JSON.parse(r.handle_json) as { ref: string }).ref)]));
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Kills the daemon and every machine process group it recorded, and removes the home. */
+  async destroy(): Promise<void> {
+    this.kill9();
+    await this.waitExit();
+    try {
+      for (const pid of this.machinePids().values()) killGroup(pid);
+    } catch {
+      // no database yet
+    }
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+export function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function httpRequest(
+  options: { host: string; port: number; path: string; method: string; headers: Record<string, string> },
+  body?: Buffer | string,
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request({ ...options, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until fn returns a truthy value or the time runs out. */
+export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
