@@ -8,7 +8,8 @@ import type { TokenStore } from '../store/tokens.js';
 export function createApiServer(router: Router, tokens: TokenStore, log: (line: string) => void): Server {
   const server = createServer((req, res) => {
     void handle(router, tokens, req, res).catch((err: unknown) => {
-      if (!isBerthError(err)) log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
+      if (!isBerthError(err))
+        log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
       sendError(res, err);
     });
   });
@@ -16,7 +17,12 @@ export function createApiServer(router: Router, tokens: TokenStore, log: (line: 
   return server;
 }
 
-async function handle(router: Router, tokens: TokenStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  router: Router,
+  tokens: TokenStore,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://berth');
   const { route, params } = router.match(req.method ?? 'GET', url.pathname);
   let user = 'anonymous';
@@ -48,7 +54,9 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
-  const error = isBerthError(err) ? err : new BerthError('internal', 'the daemon failed to handle this request');
+  const error = isBerthError(err)
+    ? err
+    : new BerthError('internal', 'the daemon failed to handle this request');
   if (res.headersSent) {
     res.destroy();
     return;

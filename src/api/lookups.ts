@@ -12,7 +12,9 @@ export function requireApp(store: Store, name: string): App {
 export function parseVersion(text: string): number {
   const match = /^v?(\d+)$/.exec(text);
   if (!match) {
-    throw new BerthError('invalid_request', `"${text}" is not a release version`, { hint: 'Use a number like 3 or v3.' });
+    throw new BerthError('invalid_request', `"${text}" is not a release version`, {
+      hint: 'Use a number like 3 or v3.',
+    });
   }
   return Number(match[1]);
 }

@@ -24,7 +24,8 @@ export function openApiDocument(routes: Route[], version: string): Record<string
       },
     };
     if (r.public) operation.security = [];
-    if (r.body) operation.requestBody = { required: true, content: { 'application/json': { schema: r.body } } };
+    if (r.body)
+      operation.requestBody = { required: true, content: { 'application/json': { schema: r.body } } };
     if (r.rawBody) {
       operation.requestBody = {
         required: true,

@@ -11,7 +11,8 @@ export const ErrorSchema = Type.Object({
   }),
 });
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
 
 export const AppSchema = Type.Object({
   name: Type.String(),
@@ -67,7 +68,12 @@ export const StatusSchema = Type.Object({
   app: AppSchema,
   release: Nullable(ReleaseSchema),
   deployment: Nullable(
-    Type.Object({ id: Type.Integer(), releaseVersion: Type.Integer(), status: Type.String(), step: Type.String() }),
+    Type.Object({
+      id: Type.Integer(),
+      releaseVersion: Type.Integer(),
+      status: Type.String(),
+      step: Type.String(),
+    }),
   ),
   machines: Type.Array(MachineSchema),
 });

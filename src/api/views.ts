@@ -3,7 +3,13 @@
 import type { App, Machine, Release } from '../core/model.js';
 
 export function appView(app: App, url: string) {
-  return { name: app.name, currentRelease: app.currentRelease, url, createdAt: app.createdAt, createdBy: app.createdBy };
+  return {
+    name: app.name,
+    currentRelease: app.currentRelease,
+    url,
+    createdAt: app.createdAt,
+    createdBy: app.createdBy,
+  };
 }
 
 export function releaseView(r: Release) {

@@ -57,9 +57,14 @@ async function autostart(home: string, env: NodeJS.ProcessEnv, out: Output): Pro
       if (child.exitCode !== null) break;
       continue;
     }
-    const client = new BerthClient({ url: info.apiUrl, token: env.BERTH_TOKEN ?? readCredentials(layout.credentials) });
+    const client = new BerthClient({
+      url: info.apiUrl,
+      token: env.BERTH_TOKEN ?? readCredentials(layout.credentials),
+    });
     if (await answers(client)) {
-      out.note(`berth: started a local daemon (pid ${info.pid}) on ${info.apiUrl}, apps on ${info.proxyUrl}; log: ${layout.daemonLog}`);
+      out.note(
+        `berth: started a local daemon (pid ${info.pid}) on ${info.apiUrl}, apps on ${info.proxyUrl}; log: ${layout.daemonLog}`,
+      );
       return client;
     }
   }

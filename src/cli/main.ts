@@ -17,7 +17,9 @@ import { reportError } from './output.js';
 
 const ctx = createContext();
 const program = new Command('berth')
-  .description('Deploy apps to your own hardware: immutable releases, zero-downtime rollouts, one edge proxy.')
+  .description(
+    'Deploy apps to your own hardware: immutable releases, zero-downtime rollouts, one edge proxy.',
+  )
   .version(BERTH_VERSION)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();

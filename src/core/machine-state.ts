@@ -1,6 +1,7 @@
 // A machine's life. "started" machines are supervised (restarted on crash) and, when they
 // serve HTTP and are ready, routed to; "stopping" ones are draining.
-export type MachineState = 'created' | 'starting' | 'started' | 'restarting' | 'stopping' | 'stopped' | 'destroyed' | 'failed';
+export type MachineState =
+  'created' | 'starting' | 'started' | 'restarting' | 'stopping' | 'stopped' | 'destroyed' | 'failed';
 
 const NEXT: Record<MachineState, readonly MachineState[]> = {
   created: ['starting', 'destroyed'],

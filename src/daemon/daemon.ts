@@ -53,7 +53,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   if (created) options.log(`created the admin token in ${layout.credentials}`);
 
   const artifacts = new ArtifactStore(layout.artifacts, { maxBytes: options.maxArtifactBytes });
-  const routes = new RouteTable();
+  const routes = new RouteTable({ domain: options.domain });
   const supervisor = new MachineSupervisor(store, driver, routes, layout);
   const maxUnpackedBytes = options.maxArtifactBytes * 4;
   const deployer = new Deployer(store, supervisor, artifacts, layout, { maxUnpackedBytes });
@@ -97,7 +97,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     version: BERTH_VERSION,
   };
   writeServerInfo(layout.serverInfo, info);
-  options.log(`berth ${BERTH_VERSION} serving the API on ${info.apiUrl} and apps on ${info.proxyUrl} (*.${options.domain})`);
+  options.log(
+    `berth ${BERTH_VERSION} serving the API on ${info.apiUrl} and apps on ${info.proxyUrl} (*.${options.domain})`,
+  );
 
   return {
     info,

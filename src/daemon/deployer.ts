@@ -127,7 +127,9 @@ export class Deployer {
       this.store.releases.setStatus(release.app, release.version, 'complete');
       this.store.deployments.finish(deployment.id, 'succeeded');
       this.step(deployment, 'done', { plan, started });
-      this.progress(release, 'release.complete', `release v${release.version} is live`, { status: 'complete' });
+      this.progress(release, 'release.complete', `release v${release.version} is live`, {
+        status: 'complete',
+      });
     } catch (err) {
       const reason = err instanceof RolloutFailure || err instanceof BerthError ? err.message : String(err);
       await Promise.all(started.map((id) => this.supervisor.retire(id).catch(() => undefined)));
@@ -148,7 +150,11 @@ export class Deployer {
     const unpacked = await unpackArchive(this.artifacts.path(release.artifactDigest), dir, {
       maxBytes: this.options.maxUnpackedBytes,
     });
-    this.progress(release, 'deploy.step', `unpacked ${release.artifactDigest.slice(0, 19)} (${unpacked.files} files)`);
+    this.progress(
+      release,
+      'deploy.step',
+      `unpacked ${release.artifactDigest.slice(0, 19)} (${unpacked.files} files)`,
+    );
     const command = release.config.build.command;
     if (!command) return dir;
     this.progress(release, 'build.started', `building: ${command}`);
@@ -175,8 +181,12 @@ export class Deployer {
   }
 
   private commandsFor(release: Release, dir: string): Record<string, string> {
-    const read = (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined);
-    const resolved = resolveCommands(release.config, { procfile: read('Procfile'), packageJson: read('package.json') });
+    const read = (name: string) =>
+      existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined;
+    const resolved = resolveCommands(release.config, {
+      procfile: read('Procfile'),
+      packageJson: read('package.json'),
+    });
     if ('error' in resolved) throw resolved.error;
     return resolved.commands;
   }
@@ -216,14 +226,21 @@ export class Deployer {
       const current = this.store.apps.get(deployment.app)?.currentRelease;
       const machines = this.store.machines.listByApp(deployment.app).filter((m) => m.managed);
       if (current === release.version) {
-        for (const m of machines.filter((m) => m.releaseVersion !== release.version)) await this.supervisor.retire(m.id);
+        for (const m of machines.filter((m) => m.releaseVersion !== release.version))
+          await this.supervisor.retire(m.id);
         this.store.releases.setStatus(release.app, release.version, 'complete');
         this.store.deployments.finish(deployment.id, 'succeeded');
-        this.progress(release, 'release.complete', `release v${release.version} is live (finished after a daemon restart)`, {
-          status: 'complete',
-        });
+        this.progress(
+          release,
+          'release.complete',
+          `release v${release.version} is live (finished after a daemon restart)`,
+          {
+            status: 'complete',
+          },
+        );
       } else {
-        for (const m of machines.filter((m) => m.releaseVersion === release.version)) await this.supervisor.retire(m.id);
+        for (const m of machines.filter((m) => m.releaseVersion === release.version))
+          await this.supervisor.retire(m.id);
         const reason = 'the daemon stopped during the deployment; the previous release kept serving';
         this.store.releases.setStatus(release.app, release.version, 'failed', reason);
         this.store.deployments.finish(deployment.id, 'failed', reason);

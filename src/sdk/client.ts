@@ -1,7 +1,15 @@
 // The TypeScript SDK: every call the CLI makes goes through here, over the REST API.
 import { createReadStream } from 'node:fs';
 import { ApiError } from './api-error.js';
-import type { AppInfo, DeployResult, EventInfo, LogLine, MachineInfo, ReleaseInfo, StatusInfo } from './types.js';
+import type {
+  AppInfo,
+  DeployResult,
+  EventInfo,
+  LogLine,
+  MachineInfo,
+  ReleaseInfo,
+  StatusInfo,
+} from './types.js';
 
 export interface ClientOptions {
   url: string;
@@ -73,8 +81,17 @@ export class BerthClient {
   }
 
   /** Streams a release's progress events; with follow, until the release is final. */
-  releaseEvents(app: string, version: number, follow: boolean, onEvent: (e: EventInfo) => void): Promise<void> {
-    return this.ndjson(`/v1/apps/${enc(app)}/releases/${version}/events`, { follow: follow ? 1 : undefined }, onEvent);
+  releaseEvents(
+    app: string,
+    version: number,
+    follow: boolean,
+    onEvent: (e: EventInfo) => void,
+  ): Promise<void> {
+    return this.ndjson(
+      `/v1/apps/${enc(app)}/releases/${version}/events`,
+      { follow: follow ? 1 : undefined },
+      onEvent,
+    );
   }
 
   logs(
@@ -90,7 +107,12 @@ export class BerthClient {
     );
   }
 
-  private async ndjson<T>(path: string, query: Query, onValue: (v: T) => void, signal?: AbortSignal): Promise<void> {
+  private async ndjson<T>(
+    path: string,
+    query: Query,
+    onValue: (v: T) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const res = await this.fetch('GET', path + queryString(query), { signal });
     if (!res.ok) await throwFor(res);
     const decoder = new TextDecoder();

@@ -44,7 +44,8 @@ export class DeploymentStore {
   }
 
   get(id: number): Deployment | undefined {
-    const row = this.db.prepare('SELECT * FROM deployments WHERE id = ?').get(id) as DeploymentRow | undefined;
+    const row = this.db.prepare('SELECT * FROM deployments WHERE id = ?').get(id) as
+      DeploymentRow | undefined;
     return row && toDeployment(row);
   }
 
@@ -57,13 +58,15 @@ export class DeploymentStore {
   }
 
   listRunning(): Deployment[] {
-    return (this.db.prepare("SELECT * FROM deployments WHERE status = 'running'").all() as DeploymentRow[]).map(
-      toDeployment,
-    );
+    return (
+      this.db.prepare("SELECT * FROM deployments WHERE status = 'running'").all() as DeploymentRow[]
+    ).map(toDeployment);
   }
 
   recordStep(id: number, step: string, state: Record<string, unknown>): void {
-    this.db.prepare('UPDATE deployments SET step = ?, state_json = ? WHERE id = ?').run(step, JSON.stringify(state), id);
+    this.db
+      .prepare('UPDATE deployments SET step = ?, state_json = ? WHERE id = ?')
+      .run(step, JSON.stringify(state), id);
   }
 
   finish(id: number, status: DeploymentStatus, error: string | null = null): void {

@@ -87,7 +87,9 @@ export class EventStore {
     }
     args.push(filter.limit ?? 10_000);
     return (
-      this.db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...args) as EventRow[]
+      this.db
+        .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`)
+        .all(...args) as EventRow[]
     ).map(toEvent);
   }
 

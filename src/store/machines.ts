@@ -56,7 +56,16 @@ export class MachineStore {
         `INSERT INTO machines (id, app, release_version, process_group, command, managed, state, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?)`,
       )
-      .run(input.id, input.app, input.releaseVersion, input.processGroup, input.command, input.managed ? 1 : 0, now, now);
+      .run(
+        input.id,
+        input.app,
+        input.releaseVersion,
+        input.processGroup,
+        input.command,
+        input.managed ? 1 : 0,
+        now,
+        now,
+      );
     return this.get(input.id)!;
   }
 
@@ -77,7 +86,9 @@ export class MachineStore {
   /** Every machine not destroyed, across apps: what a starting daemon must adopt. */
   listLive(): Machine[] {
     return (
-      this.db.prepare("SELECT * FROM machines WHERE state != 'destroyed' ORDER BY created_at").all() as MachineRow[]
+      this.db
+        .prepare("SELECT * FROM machines WHERE state != 'destroyed' ORDER BY created_at")
+        .all() as MachineRow[]
     ).map(toMachine);
   }
 
@@ -96,11 +107,15 @@ export class MachineStore {
   recordStart(id: string, handle: unknown, address: string | null): void {
     const now = new Date().toISOString();
     this.db
-      .prepare('UPDATE machines SET handle_json = ?, address = ?, started_at = ?, updated_at = ? WHERE id = ?')
+      .prepare(
+        'UPDATE machines SET handle_json = ?, address = ?, started_at = ?, updated_at = ? WHERE id = ?',
+      )
       .run(JSON.stringify(handle), address, now, now, id);
   }
 
   incrementRestarts(id: string): void {
-    this.db.prepare('UPDATE machines SET restarts = restarts + 1, updated_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+    this.db
+      .prepare('UPDATE machines SET restarts = restarts + 1, updated_at = ? WHERE id = ?')
+      .run(new Date().toISOString(), id);
   }
 }

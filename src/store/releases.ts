@@ -74,26 +74,29 @@ export class ReleaseStore {
 
   get(app: string, version: number): Release | undefined {
     const row = this.db.prepare('SELECT * FROM releases WHERE app = ? AND version = ?').get(app, version) as
-      | ReleaseRow
-      | undefined;
+      ReleaseRow | undefined;
     return row && toRelease(row);
   }
 
   list(app: string): Release[] {
-    return (this.db.prepare('SELECT * FROM releases WHERE app = ? ORDER BY version DESC').all(app) as ReleaseRow[]).map(
-      toRelease,
-    );
+    return (
+      this.db.prepare('SELECT * FROM releases WHERE app = ? ORDER BY version DESC').all(app) as ReleaseRow[]
+    ).map(toRelease);
   }
 
   setStatus(app: string, version: number, status: ReleaseStatus, failureReason: string | null = null): void {
     this.db
-      .prepare('UPDATE releases SET status = ?, failure_reason = ?, updated_at = ? WHERE app = ? AND version = ?')
+      .prepare(
+        'UPDATE releases SET status = ?, failure_reason = ?, updated_at = ? WHERE app = ? AND version = ?',
+      )
       .run(status, failureReason, new Date().toISOString(), app, version);
   }
 
   /** Digests still referenced by any release, so artifact pruning can keep them. */
   referencedDigests(): Set<string> {
-    const rows = this.db.prepare('SELECT DISTINCT artifact_digest AS d FROM releases').all() as { d: string }[];
+    const rows = this.db.prepare('SELECT DISTINCT artifact_digest AS d FROM releases').all() as {
+      d: string;
+    }[];
     return new Set(rows.map((r) => r.d));
   }
 }

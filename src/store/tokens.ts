@@ -30,9 +30,9 @@ export class TokenStore {
 
   /** The owner of a presented token, or undefined when it is not one of ours. */
   verify(token: string): TokenOwner | undefined {
-    const row = this.db.prepare('SELECT id, name, user_name FROM tokens WHERE token_hash = ?').get(hashToken(token)) as
-      | { id: string; name: string; user_name: string }
-      | undefined;
+    const row = this.db
+      .prepare('SELECT id, name, user_name FROM tokens WHERE token_hash = ?')
+      .get(hashToken(token)) as { id: string; name: string; user_name: string } | undefined;
     return row && { id: row.id, name: row.name, user: row.user_name };
   }
 }

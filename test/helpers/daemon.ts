@@ -85,7 +85,10 @@ export class TestDaemon {
   }
 
   /** Runs the real CLI against this daemon. */
-  cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+  cli(
+    args: string[],
+    options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+  ): Promise<CliResult> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [CLI, ...args], {
         cwd: options.cwd ?? REPO_ROOT,
@@ -104,7 +107,8 @@ export class TestDaemon {
 
   async cliJson<T>(args: string[]): Promise<T> {
     const result = await this.cli([...args, '--json']);
-    if (result.code !== 0) throw new Error(`berth ${args.join(' ')} failed: ${result.stderr}${result.stdout}`);
+    if (result.code !== 0)
+      throw new Error(`berth ${args.join(' ')} failed: ${result.stderr}${result.stdout}`);
     return JSON.parse(result.stdout) as T;
   }
 
@@ -121,7 +125,11 @@ export class TestDaemon {
   }
 
   /** A request to the API; token: undefined sends none. */
-  api(method: string, path: string, options: { token?: string | null; body?: Buffer | string; contentType?: string } = {}) {
+  api(
+    method: string,
+    path: string,
+    options: { token?: string | null; body?: Buffer | string; contentType?: string } = {},
+  ) {
     const url = new URL(this.info.apiUrl);
     const headers: Record<string, string> = {};
     const token = options.token === undefined ? this.token : options.token;
@@ -153,7 +161,9 @@ export class TestDaemon {
     const db = new Database(join(this.home, 'berth.db'), { readonly: true, fileMustExist: true });
     try {
       const rows = db
-        .prepare("SELECT id, handle_json FROM machines WHERE state != 'destroyed' AND handle_json IS NOT NULL")
+        .prepare(
+          "SELECT id, handle_json FROM machines WHERE state != 'destroyed' AND handle_json IS NOT NULL",
+        )
         .all() as { id: string; handle_json: string }[];
       return new Map(rows.map((r) => [r.id, Number((JSON.parse(r.handle_json) as { ref: string }).ref)]));
     } finally {
@@ -212,7 +222,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until fn returns a truthy value or the time runs out. */
-export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -49,7 +49,9 @@ test('kill -9 the daemon: machines keep serving; on restart they are adopted, no
   const proxied = await daemon.proxied('hello');
   assert.equal(proxied.status, 200);
   assert.match(proxied.body, new RegExp(machine!.id));
-  const events = JSON.parse((await daemon.api('GET', '/v1/apps/hello/events')).body) as Array<{ kind: string }>;
+  const events = JSON.parse((await daemon.api('GET', '/v1/apps/hello/events')).body) as Array<{
+    kind: string;
+  }>;
   assert.ok(events.some((e) => e.kind === 'machine.adopted'));
 });
 

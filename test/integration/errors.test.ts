@@ -28,7 +28,10 @@ function appDir(name: string, toml: string): string {
 }
 
 test('a malformed berth.toml: file, line and fix, exit 2, nothing sent to the daemon', async () => {
-  const dir = appDir('broken', 'app = "broken"\n\n[http_service]\ninternal_port = 3000\ninternal_port = 3001\n');
+  const dir = appDir(
+    'broken',
+    'app = "broken"\n\n[http_service]\ninternal_port = 3000\ninternal_port = 3001\n',
+  );
   const result = await daemon.cli(['deploy', dir]);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /berth\.toml:5/);
@@ -38,13 +41,19 @@ test('a malformed berth.toml: file, line and fix, exit 2, nothing sent to the da
 });
 
 test('invalid values are all reported at once with their key paths', async () => {
-  const dir = appDir('invalid', 'app = "invalid"\nkill_signal = "SIGNOPE"\n\n[http_service]\ninternal_port = 99999\n');
+  const dir = appDir(
+    'invalid',
+    'app = "invalid"\nkill_signal = "SIGNOPE"\n\n[http_service]\ninternal_port = 99999\n',
+  );
   const result = await daemon.cli(['config', 'validate', dir]);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /kill_signal/);
   assert.match(result.stderr, /http_service\.internal_port/);
   const json = await daemon.cli(['config', 'validate', dir, '--json']);
-  const parsed = JSON.parse(json.stdout) as { valid: boolean; diagnostics: Array<{ severity: string; line?: number }> };
+  const parsed = JSON.parse(json.stdout) as {
+    valid: boolean;
+    diagnostics: Array<{ severity: string; line?: number }>;
+  };
   assert.equal(parsed.valid, false);
   assert.ok(parsed.diagnostics.filter((d) => d.severity === 'error').length >= 2);
 });
@@ -54,7 +63,10 @@ test('config validate needs no daemon and prints the normalized config', async (
     env: { BERTH_API_URL: 'http://127.0.0.1:1' },
   });
   assert.equal(result.code, 0, result.stderr);
-  const parsed = JSON.parse(result.stdout) as { valid: boolean; config: { httpService: { internalPort: number } } };
+  const parsed = JSON.parse(result.stdout) as {
+    valid: boolean;
+    config: { httpService: { internalPort: number } };
+  };
   assert.equal(parsed.valid, true);
   assert.equal(parsed.config.httpService.internalPort, 3000);
 });
@@ -93,8 +105,14 @@ test('invalid API payloads get 400 naming the field; unknown paths 404', async (
   assert.equal(body.error.code, 'invalid_request');
   assert.match(body.error.message, /\/artifact/);
   assert.match(body.error.message, /\/config\/text/);
-  assert.equal((await daemon.api('POST', '/v1/apps', { body: '{', contentType: 'application/json' })).status, 400);
-  const name = await daemon.api('POST', '/v1/apps', { body: '{"name":"Bad_Name"}', contentType: 'application/json' });
+  assert.equal(
+    (await daemon.api('POST', '/v1/apps', { body: '{', contentType: 'application/json' })).status,
+    400,
+  );
+  const name = await daemon.api('POST', '/v1/apps', {
+    body: '{"name":"Bad_Name"}',
+    contentType: 'application/json',
+  });
   assert.equal(name.status, 400);
   assert.equal((JSON.parse(name.body) as { error: { code: string } }).error.code, 'invalid_app_name');
   assert.equal((await daemon.api('GET', '/v1/nothing')).status, 404);
@@ -106,7 +124,10 @@ test('a path-traversal archive is refused with a 400 naming the entry', async ()
     { path: '../escape.txt', type: 'file', body: 'evil' },
   ]);
   const digest = `sha256:${createHash('sha256').update(archive).digest('hex')}`;
-  const res = await daemon.api('PUT', `/v1/artifacts/${digest}`, { body: archive, contentType: 'application/gzip' });
+  const res = await daemon.api('PUT', `/v1/artifacts/${digest}`, {
+    body: archive,
+    contentType: 'application/gzip',
+  });
   assert.equal(res.status, 400);
   const body = JSON.parse(res.body) as { error: { code: string; message: string; hint: string } };
   assert.equal(body.error.code, 'unsafe_archive');
@@ -138,7 +159,10 @@ test('a failed build marks the release failed and changes nothing live', async (
 });
 
 test('a release whose process exits at once fails with its last log lines; v1 keeps serving', async () => {
-  const bad = appDir('buildy-crash', 'app = "buildy"\n[processes]\napp = "echo starting; echo boom >&2; exit 1"\n[http_service]\ninternal_port = 3000\n');
+  const bad = appDir(
+    'buildy-crash',
+    'app = "buildy"\n[processes]\napp = "echo starting; echo boom >&2; exit 1"\n[http_service]\ninternal_port = 3000\n',
+  );
   const result = await daemon.cli(['deploy', bad]);
   assert.equal(result.code, 3);
   assert.match(result.stdout, /exited before it was ready/);

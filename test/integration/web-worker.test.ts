@@ -35,10 +35,14 @@ test('only the web group is routed; it sees the build output in its own tree', a
 test('the worker logs to its own file, read with logs --machine', async () => {
   const machines = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', 'web-worker']);
   const worker = machines.find((m) => m.processGroup === 'worker')!;
-  await eventually(async () => {
-    const logs = await daemon.cli(['logs', '-a', 'web-worker', '--machine', worker.id]);
-    return /worker heartbeat \d+ \(release v1\)/.test(logs.stdout) && !/web:/.test(logs.stdout);
-  }, 10_000, 'worker heartbeat in its log');
+  await eventually(
+    async () => {
+      const logs = await daemon.cli(['logs', '-a', 'web-worker', '--machine', worker.id]);
+      return /worker heartbeat \d+ \(release v1\)/.test(logs.stdout) && !/web:/.test(logs.stdout);
+    },
+    10_000,
+    'worker heartbeat in its log',
+  );
 });
 
 test('logs -f follows new lines as they are written', async () => {
@@ -46,9 +50,13 @@ test('logs -f follows new lines as they are written', async () => {
   const worker = machines.find((m) => m.processGroup === 'worker')!;
   const { spawn } = await import('node:child_process');
   const { CLI } = await import('../helpers/daemon.js');
-  const child = spawn(process.execPath, [CLI, 'logs', '-a', 'web-worker', '--machine', worker.id, '-f', '-n', '0'], {
-    env: daemon.env,
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'logs', '-a', 'web-worker', '--machine', worker.id, '-f', '-n', '0'],
+    {
+      env: daemon.env,
+    },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   try {

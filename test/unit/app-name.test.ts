@@ -15,7 +15,8 @@ const names: Array<[string, boolean]> = [
   ['', false],
 ];
 for (const [name, ok] of names) {
-  test(`app name "${name.slice(0, 20)}" is ${ok ? 'valid' : 'invalid'}`, () => assert.equal(isValidAppName(name), ok));
+  test(`app name "${name.slice(0, 20)}" is ${ok ? 'valid' : 'invalid'}`, () =>
+    assert.equal(isValidAppName(name), ok));
 }
 
 const dirs: Array<[string, string | undefined]> = [
@@ -26,5 +27,6 @@ const dirs: Array<[string, string | undefined]> = [
   ['web.worker', 'web-worker'],
 ];
 for (const [dir, expected] of dirs) {
-  test(`directory "${dir}" gives app name ${expected}`, () => assert.equal(appNameFromDirectory(dir), expected));
+  test(`directory "${dir}" gives app name ${expected}`, () =>
+    assert.equal(appNameFromDirectory(dir), expected));
 }

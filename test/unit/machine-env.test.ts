@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { machineEnv } from '../../src/core/machine-env.js';
 
-test('machine env: host basics, config env, berth identity; never the daemon\'s secrets', () => {
+test("machine env: host basics, config env, berth identity; never the daemon's secrets", () => {
   const env = machineEnv({
     hostEnv: { PATH: '/usr/bin', HOME: '/root', BERTH_TOKEN: 'secret', AWS_SECRET_ACCESS_KEY: 'x' },
     configEnv: { GREETING: 'hi', PATH: '/app/bin:/usr/bin' },

@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planReplace, type ObservedMachine, type ReplacePlan } from '../../src/core/planner/replace.js';
 
-const m = (id: string, processGroup: string, releaseVersion: number, extra: Partial<ObservedMachine> = {}): ObservedMachine => ({
+const m = (
+  id: string,
+  processGroup: string,
+  releaseVersion: number,
+  extra: Partial<ObservedMachine> = {},
+): ObservedMachine => ({
   id,
   processGroup,
   releaseVersion,
@@ -11,7 +16,12 @@ const m = (id: string, processGroup: string, releaseVersion: number, extra: Part
   ...extra,
 });
 
-const cases: Array<{ name: string; commands: Record<string, string>; observed: ObservedMachine[]; expect: ReplacePlan }> = [
+const cases: Array<{
+  name: string;
+  commands: Record<string, string>;
+  observed: ObservedMachine[];
+  expect: ReplacePlan;
+}> = [
   {
     name: 'first deploy starts one machine per group',
     commands: { web: 'node web.js', worker: 'node worker.js' },

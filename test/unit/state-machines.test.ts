@@ -14,12 +14,15 @@ const releaseMoves: Array<[ReleaseStatus, ReleaseStatus, boolean]> = [
   ['pending', 'complete', false],
 ];
 for (const [from, to, ok] of releaseMoves) {
-  test(`release ${from} -> ${to} is ${ok ? 'allowed' : 'refused'}`, () => assert.equal(canMoveRelease(from, to), ok));
+  test(`release ${from} -> ${to} is ${ok ? 'allowed' : 'refused'}`, () =>
+    assert.equal(canMoveRelease(from, to), ok));
 }
 
 test('final release states', () => {
   assert.deepEqual(
-    (['pending', 'building', 'deploying', 'complete', 'failed', 'superseded'] as ReleaseStatus[]).filter(isFinalRelease),
+    (['pending', 'building', 'deploying', 'complete', 'failed', 'superseded'] as ReleaseStatus[]).filter(
+      isFinalRelease,
+    ),
     ['complete', 'failed', 'superseded'],
   );
 });
@@ -35,7 +38,8 @@ const machineMoves: Array<[MachineState, MachineState, boolean]> = [
   ['created', 'started', false],
 ];
 for (const [from, to, ok] of machineMoves) {
-  test(`machine ${from} -> ${to} is ${ok ? 'allowed' : 'refused'}`, () => assert.equal(canMoveMachine(from, to), ok));
+  test(`machine ${from} -> ${to} is ${ok ? 'allowed' : 'refused'}`, () =>
+    assert.equal(canMoveMachine(from, to), ok));
 }
 
 test('supervised machine states', () => {

@@ -51,8 +51,14 @@ test('store: release versions count up per app', () => {
     store.apps.create('a', 'admin');
     store.apps.create('b', 'admin');
     const mk = (app: string) =>
-      store.releases.create({ app, description: 'deploy', createdBy: 'admin', artifactDigest: 'sha256:x', configFile: 'berth.toml', config })
-        .version;
+      store.releases.create({
+        app,
+        description: 'deploy',
+        createdBy: 'admin',
+        artifactDigest: 'sha256:x',
+        configFile: 'berth.toml',
+        config,
+      }).version;
     assert.deepEqual([mk('a'), mk('a'), mk('b'), mk('a')], [1, 2, 1, 3]);
   });
 });
@@ -60,8 +66,22 @@ test('store: release versions count up per app', () => {
 test('store: destroying an app removes its releases and machines, keeps events', () => {
   withStore((store) => {
     store.apps.create('a', 'admin');
-    store.releases.create({ app: 'a', description: 'deploy', createdBy: 'admin', artifactDigest: 'sha256:x', configFile: 'f', config });
-    store.machines.create({ id: 'm1', app: 'a', releaseVersion: 1, processGroup: 'app', command: 'x', managed: true });
+    store.releases.create({
+      app: 'a',
+      description: 'deploy',
+      createdBy: 'admin',
+      artifactDigest: 'sha256:x',
+      configFile: 'f',
+      config,
+    });
+    store.machines.create({
+      id: 'm1',
+      app: 'a',
+      releaseVersion: 1,
+      processGroup: 'app',
+      command: 'x',
+      managed: true,
+    });
     store.events.append({ app: 'a', kind: 'app.created', message: 'created' });
     store.apps.delete('a');
     assert.equal(store.releases.list('a').length, 0);

@@ -34,7 +34,11 @@ export function appRoutes(s: ApiServices, releasesDir: string): Route[] {
           throw new BerthError('app_exists', `app "${body.name}" already exists`);
         }
         s.routes.setBackends(body.name, []);
-        s.store.events.append({ app: body.name, kind: 'app.created', message: `app ${body.name} created by ${user}` });
+        s.store.events.append({
+          app: body.name,
+          kind: 'app.created',
+          message: `app ${body.name} created by ${user}`,
+        });
         return appView(s.store.apps.get(body.name)!, s.urlFor(body.name));
       },
     }),
@@ -54,7 +58,8 @@ export function appRoutes(s: ApiServices, releasesDir: string): Route[] {
       response: StatusSchema,
       handler: ({ params }) => {
         const app = requireApp(s.store, params.app!);
-        const release = app.currentRelease !== null ? s.store.releases.get(app.name, app.currentRelease) : undefined;
+        const release =
+          app.currentRelease !== null ? s.store.releases.get(app.name, app.currentRelease) : undefined;
         const deployment = s.store.deployments.running(app.name);
         return {
           app: appView(app, s.urlFor(app.name)),
@@ -80,15 +85,23 @@ export function appRoutes(s: ApiServices, releasesDir: string): Route[] {
         const app = requireApp(s.store, params.app!);
         const running = s.store.deployments.running(app.name);
         if (running) {
-          throw new BerthError('deploy_in_progress', `app "${app.name}" is deploying v${running.releaseVersion}`, {
-            hint: 'Wait for the deployment to finish, then destroy the app.',
-          });
+          throw new BerthError(
+            'deploy_in_progress',
+            `app "${app.name}" is deploying v${running.releaseVersion}`,
+            {
+              hint: 'Wait for the deployment to finish, then destroy the app.',
+            },
+          );
         }
         await Promise.all(s.store.machines.listByApp(app.name).map((m) => s.supervisor.retire(m.id)));
         s.routes.removeApp(app.name);
         s.store.apps.delete(app.name);
         await rm(join(releasesDir, app.name), { recursive: true, force: true });
-        s.store.events.append({ app: app.name, kind: 'app.destroyed', message: `app ${app.name} destroyed by ${user}` });
+        s.store.events.append({
+          app: app.name,
+          kind: 'app.destroyed',
+          message: `app ${app.name} destroyed by ${user}`,
+        });
         return { destroyed: app.name };
       },
     }),

@@ -39,7 +39,9 @@ export function deployRoutes(s: ApiServices): Route[] {
           release: releaseView(release),
           deploymentId: deployment.id,
           url: s.urlFor(app),
-          warnings: loaded.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.path}: ${d.message}`),
+          warnings: loaded.diagnostics
+            .filter((d) => d.severity === 'warning')
+            .map((d) => `${d.path}: ${d.message}`),
         };
       },
     }),

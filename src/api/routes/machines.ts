@@ -41,7 +41,10 @@ export function machineRoutes(s: ApiServices): Route[] {
         }
         const write = startNdjson(res);
         const sources = await Promise.all(
-          machines.map(async (m) => ({ machine: m, ...(await lastLines((m.handle as MachineHandle).logPath, lines)) })),
+          machines.map(async (m) => ({
+            machine: m,
+            ...(await lastLines((m.handle as MachineHandle).logPath, lines)),
+          })),
         );
         for (const source of sources) {
           for (const line of source.lines) {
@@ -68,7 +71,7 @@ export function machineRoutes(s: ApiServices): Route[] {
     route({
       method: 'GET',
       path: '/v1/apps/{app}/events',
-      summary: 'The app\'s events, oldest first; ?after=ID',
+      summary: "The app's events, oldest first; ?after=ID",
       tag: 'events',
       response: Type.Array(EventSchema),
       handler: ({ params, query }) => {

@@ -68,11 +68,16 @@ export function releaseRoutes(s: ApiServices): Route[] {
           unsubscribe();
           res.end();
         };
-        for (const event of s.store.events.list({ app: release.app, releaseVersion: release.version })) emit(event);
+        for (const event of s.store.events.list({ app: release.app, releaseVersion: release.version }))
+          emit(event);
         replaying = false;
         for (const event of buffered) emit(event);
         const current = s.store.releases.get(release.app, release.version);
-        if (!follow || finished || (current && isFinalRelease(current.status) && !s.store.deployments.running(release.app))) {
+        if (
+          !follow ||
+          finished ||
+          (current && isFinalRelease(current.status) && !s.store.deployments.running(release.app))
+        ) {
           close();
         } else {
           req.on('close', unsubscribe);

@@ -14,7 +14,10 @@ export function registerApps(program: Command, ctx: CliContext): void {
     .action(async (name: string, opts: { json?: boolean }) => {
       const app = await (await ctx.client()).createApp(name);
       if (opts.json) ctx.out.json(app);
-      else ctx.out.line(`Created app ${app.name}; deploy it with \`berth deploy -a ${app.name}\`. URL: ${app.url}`);
+      else
+        ctx.out.line(
+          `Created app ${app.name}; deploy it with \`berth deploy -a ${app.name}\`. URL: ${app.url}`,
+        );
     });
 
   apps
@@ -28,7 +31,12 @@ export function registerApps(program: Command, ctx: CliContext): void {
       ctx.out.line(
         table(
           ['NAME', 'RELEASE', 'URL', 'CREATED'],
-          list.map((a) => [a.name, a.currentRelease === null ? null : `v${a.currentRelease}`, a.url, a.createdAt]),
+          list.map((a) => [
+            a.name,
+            a.currentRelease === null ? null : `v${a.currentRelease}`,
+            a.url,
+            a.createdAt,
+          ]),
         ),
       );
     });
@@ -40,9 +48,13 @@ export function registerApps(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { yes?: boolean; json?: boolean }) => {
       if (!opts.yes) {
-        throw new BerthError('invalid_request', `destroying "${name}" stops all its machines and deletes its releases`, {
-          hint: `Run it again with --yes: berth apps destroy ${name} --yes`,
-        });
+        throw new BerthError(
+          'invalid_request',
+          `destroying "${name}" stops all its machines and deletes its releases`,
+          {
+            hint: `Run it again with --yes: berth apps destroy ${name} --yes`,
+          },
+        );
       }
       const result = await (await ctx.client()).destroyApp(name);
       if (opts.json) ctx.out.json(result);

@@ -14,11 +14,19 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .option('-c, --config <file>', 'config file (default berth.toml, else fly.toml)')
     .option('--json', 'print JSON: {file, valid, config, diagnostics}')
     .action((dir: string | undefined, opts: { config?: string; json?: boolean }) => {
-      const file = findConfigFile(resolve(ctx.cwd, dir ?? '.'), opts.config ? resolve(ctx.cwd, opts.config) : undefined);
+      const file = findConfigFile(
+        resolve(ctx.cwd, dir ?? '.'),
+        opts.config ? resolve(ctx.cwd, opts.config) : undefined,
+      );
       const loaded = loadConfigFile(file);
       const valid = !!loaded.config && !loaded.diagnostics.some((d) => d.severity === 'error');
       if (opts.json) {
-        ctx.out.json({ file: loaded.file, valid, config: loaded.config ?? null, diagnostics: loaded.diagnostics });
+        ctx.out.json({
+          file: loaded.file,
+          valid,
+          config: loaded.config ?? null,
+          diagnostics: loaded.diagnostics,
+        });
       } else {
         if (loaded.diagnostics.length > 0) ctx.out.note(formatDiagnostics(loaded));
         if (valid) {

@@ -25,7 +25,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
   program
     .command('deploy [dir]')
     .description('Make a new release from DIR (default .) and roll it out')
-    .option('-a, --app <name>', 'app name (default: the config\'s app, else the directory name)')
+    .option('-a, --app <name>', "app name (default: the config's app, else the directory name)")
     .option('-c, --config <file>', 'config file (default berth.toml, else fly.toml, in DIR)')
     .option('-m, --message <text>', 'why: recorded as the release description', 'deploy')
     .option('--detach', 'return once the release exists, without following the rollout')
@@ -47,16 +47,24 @@ async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Pro
   if (!loaded.config || loaded.diagnostics.some((d) => d.severity === 'error')) throw new CliExit(EXIT.usage);
 
   const app = opts.app ?? loaded.config.app ?? appNameFromDirectory(basename(dir));
-  if (!app) throw new BerthError('no_app_name', `no app name: ${shownPath} has none and "${basename(dir)}" is not usable as one`);
+  if (!app)
+    throw new BerthError(
+      'no_app_name',
+      `no app name: ${shownPath} has none and "${basename(dir)}" is not usable as one`,
+    );
 
   const client = await ctx.client();
   const packed = await packDirectory(dir);
   try {
-    emit('pack', `==> Packed ${relative(ctx.cwd, dir) || '.'}: ${packed.files} files, ${formatBytes(packed.size)} (${packed.digest.slice(0, 19)})`, {
-      digest: packed.digest,
-      files: packed.files,
-      size: packed.size,
-    });
+    emit(
+      'pack',
+      `==> Packed ${relative(ctx.cwd, dir) || '.'}: ${packed.files} files, ${formatBytes(packed.size)} (${packed.digest.slice(0, 19)})`,
+      {
+        digest: packed.digest,
+        files: packed.files,
+        size: packed.size,
+      },
+    );
     if (await client.hasArtifact(packed.digest)) {
       emit('upload', '==> Source already on the daemon; upload skipped', { skipped: true });
     } else {
@@ -75,7 +83,9 @@ async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Pro
   const version = result.release.version;
   emit('release', `==> Release v${version} of ${app} created`, { app, version, url: result.url });
   if (opts.detach) {
-    emit('detached', `Following it: berth releases -a ${app}; it will answer on ${result.url}`, { detached: true });
+    emit('detached', `Following it: berth releases -a ${app}; it will answer on ${result.url}`, {
+      detached: true,
+    });
     return;
   }
 

@@ -6,22 +6,24 @@ import { resolveAppName } from '../resolve-app.js';
 export function registerLogs(program: Command, ctx: CliContext): void {
   program
     .command('logs')
-    .description('Show the logs of an app\'s machines')
+    .description("Show the logs of an app's machines")
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('-f, --follow', 'keep printing new lines')
     .option('--machine <id>', 'only this machine')
     .option('-n, --lines <count>', 'lines of history per machine', '100')
     .option('--json', 'one JSON object per line')
-    .action(async (opts: { app?: string; follow?: boolean; machine?: string; lines: string; json?: boolean }) => {
-      const app = resolveAppName(ctx.cwd, opts.app);
-      const abort = new AbortController();
-      process.once('SIGINT', () => abort.abort());
-      await (
-        await ctx.client()
-      ).logs(
-        app,
-        { machine: opts.machine, lines: Number(opts.lines), follow: opts.follow, signal: abort.signal },
-        (l) => ctx.out.line(opts.json ? JSON.stringify(l) : `${l.machine} ${l.processGroup}: ${l.line}`),
-      );
-    });
+    .action(
+      async (opts: { app?: string; follow?: boolean; machine?: string; lines: string; json?: boolean }) => {
+        const app = resolveAppName(ctx.cwd, opts.app);
+        const abort = new AbortController();
+        process.once('SIGINT', () => abort.abort());
+        await (
+          await ctx.client()
+        ).logs(
+          app,
+          { machine: opts.machine, lines: Number(opts.lines), follow: opts.follow, signal: abort.signal },
+          (l) => ctx.out.line(opts.json ? JSON.stringify(l) : `${l.machine} ${l.processGroup}: ${l.line}`),
+        );
+      },
+    );
 }

@@ -1,0 +1,227 @@
+// The smaller sections: [build], [deploy], [env], [processes], [mounts], [schedules.NAME].
+
+import type { AppConfig, DeployStrategy, MountConfig, ScheduleConfig } from './types.js';
+import { describe, isTable, type Reader, type Table } from './reader.js';
+
+export const DEPLOY_DEFAULTS = {
+  strategy: 'rolling',
+  releaseCommandTimeoutMs: 5 * 60_000,
+  maxUnavailable: 0.33,
+  waitTimeoutMs: 5 * 60_000,
+} as const;
+
+// fly keys with no meaning for berth, accepted without a word.
+const FLY_BUILD_KEYS = [
+  'buildpacks',
+  'build-target',
+  'build_target',
+  'ignorefile',
+  'dockerignorefile',
+  'settings',
+];
+const FLY_MOUNT_KEYS = [
+  'auto_extend_size_threshold',
+  'auto_extend_size_increment',
+  'auto_extend_size_limit',
+  'snapshot_retention',
+  'scheduled_snapshots',
+];
+
+export function readBuild(r: Reader, raw: Table): AppConfig['build'] {
+  const base = ['build'];
+  const t = r.table(raw, 'build', []) ?? {};
+  r.unknownKeys(t, base, ['command', 'image', 'dockerfile', 'builder', 'args', 'builtin', ...FLY_BUILD_KEYS]);
+  if (t.builtin !== undefined) {
+    r.warn(
+      [...base, 'builtin'],
+      "fly's builtin builders are not available; berth ignores it",
+      'Add a Dockerfile, or a [build] command for the process driver.',
+    );
+  }
+  const build: AppConfig['build'] = { args: stringTable(r, t, 'args', base) };
+  for (const key of ['command', 'image', 'dockerfile', 'builder'] as const) {
+    const value = r.string(t, key, base);
+    if (value !== undefined && value.trim() !== '') build[key] = value;
+  }
+  return build;
+}
+
+export function readDeploy(r: Reader, raw: Table): AppConfig['deploy'] {
+  const base = ['deploy'];
+  const t = r.table(raw, 'deploy', []) ?? {};
+  r.unknownKeys(t, base, [
+    'strategy',
+    'release_command',
+    'release_command_timeout',
+    'max_unavailable',
+    'wait_timeout',
+    'release_command_vm',
+  ]);
+  const releaseCommand = r.string(t, 'release_command', base);
+  return {
+    strategy: readStrategy(r, t),
+    ...(releaseCommand?.trim() && { releaseCommand }),
+    releaseCommandTimeoutMs:
+      r.duration(t, 'release_command_timeout', base, 's') ?? DEPLOY_DEFAULTS.releaseCommandTimeoutMs,
+    maxUnavailable: readMaxUnavailable(r, t),
+    waitTimeoutMs: r.duration(t, 'wait_timeout', base, 's') ?? DEPLOY_DEFAULTS.waitTimeoutMs,
+  };
+}
+
+const STRATEGIES: readonly DeployStrategy[] = ['rolling', 'immediate', 'canary', 'bluegreen'];
+
+/** fly's names, in any case; "blue-green" and "blue_green" too. */
+function readStrategy(r: Reader, t: Table): DeployStrategy {
+  const value = r.string(t, 'strategy', ['deploy']);
+  if (value === undefined) return DEPLOY_DEFAULTS.strategy;
+  const name = value.toLowerCase().replace(/[-_\s]/g, '');
+  const strategy = STRATEGIES.find((s) => s === name);
+  if (strategy) return strategy;
+  r.error(
+    ['deploy', 'strategy'],
+    `is not a deploy strategy (got ${describe(value)})`,
+    `Use one of ${STRATEGIES.map((s) => `"${s}"`).join(', ')}.`,
+  );
+  return DEPLOY_DEFAULTS.strategy;
+}
+
+function readMaxUnavailable(r: Reader, t: Table): number {
+  const value = t.max_unavailable;
+  if (value === undefined) return DEPLOY_DEFAULTS.maxUnavailable;
+  if (typeof value === 'number' && value > 0 && (value < 1 || Number.isInteger(value))) return value;
+  r.error(
+    ['deploy', 'max_unavailable'],
+    `must be a fraction between 0 and 1 or a whole number of machines (got ${describe(value)})`,
+    'Write e.g. max_unavailable = 0.33 (a third of the machines at a time) or 1.',
+  );
+  return DEPLOY_DEFAULTS.maxUnavailable;
+}
+
+export function readEnv(r: Reader, raw: Table): Record<string, string> {
+  return stringTable(r, raw, 'env', []);
+}
+
+/** A table whose values become strings: numbers and booleans are written as they read. */
+function stringTable(r: Reader, t: Table, key: string, base: string[]): Record<string, string> {
+  const table = r.table(t, key, base);
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(table ?? {})) {
+    const value = r.text(table ?? {}, name, [...base, key]);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** [processes]: name = "command", or name = ["argv", "list"]. */
+export function readProcesses(r: Reader, raw: Table): Record<string, string> {
+  const value = raw.processes;
+  // Old fly files write `processes = []` at the top level, a list that named no groups.
+  if (Array.isArray(value)) {
+    if (value.length > 0) {
+      r.warn(
+        ['processes'],
+        'a list of processes names no commands; berth ignores it',
+        'Write a [processes] table: name = "command".',
+      );
+    }
+    return {};
+  }
+  const t = r.table(raw, 'processes', []) ?? {};
+  const out: Record<string, string> = {};
+  for (const [name, command] of Object.entries(t)) {
+    const path = ['processes', name];
+    const line =
+      Array.isArray(command) && command.every((a) => typeof a === 'string') ? shellJoin(command) : command;
+    if (typeof line !== 'string') {
+      r.error(
+        path,
+        `must be a command string or a list of arguments (got ${describe(command)})`,
+        `Write ${name} = "command --flag".`,
+      );
+    } else if (line.trim() === '') {
+      r.error(path, 'the command is empty', `Write the command that starts the "${name}" group.`);
+    } else {
+      out[name] = line;
+    }
+  }
+  return out;
+}
+
+/** Join argv into one shell command line, quoting what the shell would split or expand. */
+export function shellJoin(argv: readonly string[]): string {
+  return argv
+    .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
+}
+
+/** [mounts] or [[mounts]], and fly's older [mount]. */
+export function readMounts(r: Reader, raw: Table): MountConfig[] {
+  const mounts: MountConfig[] = [];
+  for (const { table, path } of [...r.tables(raw, 'mounts', []), ...r.tables(raw, 'mount', [])]) {
+    r.unknownKeys(table, path, ['source', 'destination', 'initial_size', 'processes', ...FLY_MOUNT_KEYS]);
+    const source = r.string(table, 'source', path);
+    const destination = r.string(table, 'destination', path);
+    const initialSize = r.text(table, 'initial_size', path);
+    const processes = r.strings(table, 'processes', path) ?? [];
+    if (!source) r.error(path, 'the mount has no source', 'Add source = "NAME", the name of the volume.');
+    if (destination === undefined) {
+      r.error(path, 'the mount has no destination', 'Add destination = "/data", where the volume appears.');
+    } else if (!destination.startsWith('/')) {
+      r.error(
+        [...path, 'destination'],
+        `must be an absolute path (got ${describe(destination)})`,
+        'Write e.g. destination = "/data".',
+      );
+    }
+    if (source && destination?.startsWith('/')) {
+      mounts.push({ source, destination, ...(initialSize && { initialSize }), processes });
+    }
+  }
+  return mounts;
+}
+
+const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+
+/** berth's own [schedules.NAME]: `cron` or `every`, and `command`. */
+export function readSchedules(r: Reader, raw: Table): ScheduleConfig[] {
+  const section = r.table(raw, 'schedules', []);
+  const schedules: ScheduleConfig[] = [];
+  for (const [name, value] of Object.entries(section ?? {})) {
+    const path = ['schedules', name];
+    if (!isTable(value)) {
+      r.error(path, `must be a table (got ${describe(value)})`, `Write the schedule as [schedules.${name}].`);
+      continue;
+    }
+    r.unknownKeys(value, path, ['cron', 'every', 'command']);
+    const cron = r.string(value, 'cron', path)?.trim();
+    const everyMs = r.duration(value, 'every', path, 's');
+    const argv = r.strings(value, 'command', path);
+    const command = argv && (typeof value.command === 'string' ? value.command : shellJoin(argv));
+    if (cron !== undefined && !isCron(cron)) {
+      r.error(
+        [...path, 'cron'],
+        `is not a cron expression (got ${describe(cron)})`,
+        'Write five fields, e.g. cron = "*/15 * * * *", or a macro such as "@daily".',
+      );
+    }
+    if (everyMs === 0) r.error([...path, 'every'], 'must be longer than 0', 'Write e.g. every = "10m".');
+    if ((value.cron === undefined) === (value.every === undefined)) {
+      r.error(
+        path,
+        'needs exactly one of cron and every',
+        'Write cron = "0 3 * * *" or every = "1h", not both.',
+      );
+    }
+    if (!command?.trim()) r.error(path, 'the schedule has no command', 'Add command = "the command to run".');
+    if (command?.trim() && (cron !== undefined ? isCron(cron) : everyMs)) {
+      schedules.push({ name, ...(cron !== undefined ? { cron } : { everyMs }), command });
+    }
+  }
+  return schedules;
+}
+
+function isCron(expr: string): boolean {
+  if (CRON_MACROS.includes(expr.toLowerCase())) return true;
+  const fields = expr.split(/\s+/);
+  return fields.length === 5 && fields.every((f) => /^[\d*/,\-A-Za-z?]+$/.test(f));
+}

@@ -1,0 +1,394 @@
+// The process driver: a machine is a detached process group running in its own copy of the
+// release's tree, on a free host port, logging to a file. Machines are their own session, so
+// they outlive the daemon; a later daemon finds them again by pid and checks the start time
+// so that a pid the kernel has since given to another process is never mistaken for ours.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as fsConstants } from 'node:fs';
+import { cp, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { BerthError } from '../../core/errors.js';
+import type { Driver, MachineHandle, MachineSpec, ObservedState } from '../driver.js';
+import { allocatePort } from './free-port.js';
+import {
+  hasExited,
+  liveGroupMembers,
+  procfsAvailable,
+  readProcStat,
+  readProcessStartTime,
+} from './proc-stat.js';
+
+export interface ProcessDriverOptions {
+  /** One directory per machine is created under it: app/ (the tree), machine.log, handle.json. */
+  machinesDir: string;
+}
+
+interface ExitInfo {
+  exitCode: number | null;
+  signal: string | null;
+}
+
+type ExitListener = (machineId: string, exit: ExitInfo) => void;
+
+/** What handle.json holds: enough to find, identify and explain a machine without the store. */
+export interface ProcessHandleFile {
+  machineId: string;
+  app: string;
+  releaseVersion: number;
+  processGroup: string;
+  pid: number;
+  startTime?: string;
+  address: string;
+  logPath: string;
+  startedAt: string;
+}
+
+const DRIVER_NAME = 'process';
+const LOG_FILE = 'machine.log';
+const HANDLE_FILE = 'handle.json';
+const POLL_MS = 50;
+/** After SIGKILL only an uninterruptible sleep keeps a process; don't wait on it forever. */
+const SIGKILL_WAIT_MS = 5_000;
+/** How long to wait for Node to reap our own exited child and report its exit code. */
+const REAP_WAIT_MS = 1_000;
+const MACHINE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export class ProcessDriver implements Driver {
+  readonly name = DRIVER_NAME;
+  private readonly machinesDir: string;
+  private readonly procfs = procfsAvailable();
+  /** Machines this daemon spawned and that have not exited, by pid:startTime. */
+  private readonly children = new Map<string, { child: ChildProcess; exited: Promise<ExitInfo> }>();
+  /** Exit codes of machines this daemon spawned, by pid:startTime, until destroyed. */
+  private readonly exits = new Map<string, ExitInfo>();
+  /** Process groups a stop() is waiting on, whose leftovers it handles itself. */
+  private readonly stopping = new Set<number>();
+  private readonly listeners: ExitListener[] = [];
+
+  constructor({ machinesDir }: ProcessDriverOptions) {
+    this.machinesDir = resolve(machinesDir);
+  }
+
+  async start(spec: MachineSpec): Promise<MachineHandle> {
+    const dir = this.machineDir(spec.machineId);
+    const appDir = join(dir, 'app');
+    const logPath = join(dir, LOG_FILE);
+    await mkdir(dir, { recursive: true });
+    await this.refuseIfRunning(dir, spec.machineId);
+
+    // A fresh copy on every start, like a container from its image: what the last run wrote
+    // is gone, and nothing the machine writes reaches the release or another machine.
+    await rm(appDir, { recursive: true, force: true });
+    await cp(spec.releaseDir, appDir, {
+      recursive: true,
+      verbatimSymlinks: true,
+      mode: fsConstants.COPYFILE_FICLONE,
+    });
+
+    const port = await allocatePort('127.0.0.1');
+    const address = `127.0.0.1:${port}`;
+    const log = await open(logPath, 'a');
+    let pid: number;
+    let startTime: string | undefined;
+    try {
+      const child = spawn('/bin/sh', ['-c', spec.command], {
+        cwd: appDir,
+        env: { ...spec.env, PORT: String(port) },
+        // setsid(): its own session and process group, so it survives the daemon and a stop
+        // reaches everything it started.
+        detached: true,
+        stdio: ['ignore', log.fd, log.fd],
+      });
+      if (child.pid === undefined) {
+        const [err] = (await once(child, 'error')) as [Error];
+        throw new BerthError('internal', `could not start machine ${spec.machineId}: ${err.message}`);
+      }
+      pid = child.pid;
+      // Read before yielding to the event loop: until Node reaps it, even a child that has
+      // already exited still has its /proc entry.
+      startTime = readProcessStartTime(pid);
+      this.track(spec.machineId, child, pid, startTime);
+    } finally {
+      await log.close();
+    }
+
+    const handle: MachineHandle = { driver: DRIVER_NAME, ref: String(pid), address, logPath };
+    if (startTime !== undefined) handle.startTime = startTime;
+    const record: ProcessHandleFile = {
+      machineId: spec.machineId,
+      app: spec.app,
+      releaseVersion: spec.releaseVersion,
+      processGroup: spec.processGroup,
+      pid,
+      ...(startTime !== undefined ? { startTime } : {}),
+      address,
+      logPath,
+      startedAt: new Date().toISOString(),
+    };
+    try {
+      await writeJsonAtomic(join(dir, HANDLE_FILE), record);
+    } catch (err) {
+      // Without a record the machine would be an orphan nobody knows about.
+      await this.stop(handle, { signal: 'SIGKILL', timeoutMs: 0 });
+      throw err;
+    }
+    return handle;
+  }
+
+  async stop(handle: MachineHandle, options: { signal: string; timeoutMs: number }): Promise<void> {
+    const pid = this.pidOf(handle);
+    const signal = signalName(options.signal);
+    if (pid === undefined || !this.isOurs(pid, handle)) return;
+    if (this.groupAlive(pid)) {
+      this.stopping.add(pid);
+      try {
+        signalGroup(pid, signal);
+        if (!(await this.waitGroupGone(pid, Math.max(0, options.timeoutMs)))) {
+          signalGroup(pid, 'SIGKILL');
+          if (!(await this.waitGroupGone(pid, SIGKILL_WAIT_MS))) {
+            throw new BerthError('internal', `process group ${pid} is still there after SIGKILL`, {
+              hint: 'A process stuck in uninterruptible sleep (state D) cannot be killed; check `ps -g PID`.',
+            });
+          }
+        }
+      } finally {
+        this.stopping.delete(pid);
+      }
+    }
+    // Let our own child's exit be recorded (and onExit fire) before reporting it stopped.
+    await this.awaitOwnExit(pid, handle.startTime);
+  }
+
+  async inspect(handle: MachineHandle): Promise<ObservedState> {
+    const pid = this.pidOf(handle);
+    if (pid === undefined) return { state: 'missing' };
+    const known = this.exits.get(key(pid, handle.startTime));
+    if (known) return { state: 'exited', ...known };
+
+    if (!this.procfs) {
+      // No /proc (not Linux): existence is all that can be checked.
+      return processExists(pid) ? { state: 'running' } : { state: 'missing' };
+    }
+    const stat = readProcStat(pid);
+    if (!stat) return { state: 'missing' };
+    if (handle.startTime !== undefined && stat.startTime !== handle.startTime) return { state: 'missing' };
+    if (hasExited(stat.state)) {
+      // Our own child: Node is about to reap it and learn the exit code. Anyone else's zombie
+      // (adopted machines under an init that does not reap) has exited with an unknown code.
+      const exit = await this.awaitOwnExit(pid, handle.startTime);
+      return { state: 'exited', ...(exit ?? { exitCode: null, signal: null }) };
+    }
+    return { state: 'running' };
+  }
+
+  async destroy(handle: MachineHandle): Promise<void> {
+    const pid = this.pidOf(handle);
+    const dir = this.dirOfHandle(handle);
+    await rm(dir, { recursive: true, force: true });
+    if (pid !== undefined) this.exits.delete(key(pid, handle.startTime));
+  }
+
+  onExit(listener: ExitListener): void {
+    this.listeners.push(listener);
+  }
+
+  private track(machineId: string, child: ChildProcess, pid: number, startTime: string | undefined): void {
+    const k = key(pid, startTime);
+    // Without /proc there is no start time, so a reused pid would find the old exit here.
+    this.exits.delete(k);
+    // Errors after a successful spawn come only from child.kill(), which is never used here;
+    // a listener keeps an 'error' from being thrown at the daemon.
+    child.on('error', () => {});
+    const exited = new Promise<ExitInfo>((resolveExit) => {
+      child.once('exit', (exitCode, signal) => {
+        const exit: ExitInfo = { exitCode, signal };
+        this.exits.set(k, exit);
+        this.children.delete(k);
+        // During a stop the shell often dies first while the app under it drains; the stop
+        // gives the whole group its timeout.
+        if (!this.stopping.has(pid)) killLeftovers(pid);
+        resolveExit(exit);
+        this.notify(machineId, exit);
+      });
+    });
+    this.children.set(k, { child, exited });
+    // The daemon may exit while machines run; they are adopted by the next one.
+    child.unref();
+  }
+
+  private notify(machineId: string, exit: ExitInfo): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(machineId, exit);
+      } catch (err) {
+        // One faulty listener must neither stop the others nor crash the daemon.
+        process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'BerthDriverListener');
+      }
+    }
+  }
+
+  private async awaitOwnExit(pid: number, startTime: string | undefined): Promise<ExitInfo | undefined> {
+    const k = key(pid, startTime);
+    const known = this.exits.get(k);
+    if (known) return known;
+    const own = this.children.get(k);
+    if (!own) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolveTimeout) => {
+      timer = setTimeout(() => resolveTimeout(undefined), REAP_WAIT_MS);
+    });
+    try {
+      return await Promise.race([own.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Whether signalling group `pid` reaches the machine of this handle. A live process with that
+   * pid must have the handle's start time; if there is none, the kernel keeps a pid reserved
+   * while a process group of that id has members, so whatever group is left is ours.
+   */
+  private isOurs(pid: number, handle: MachineHandle): boolean {
+    if (!this.procfs || handle.startTime === undefined) return true;
+    const stat = readProcStat(pid);
+    return stat === undefined || stat.startTime === handle.startTime;
+  }
+
+  /** A group is gone when kill(0) finds nobody, or everybody left in it is a zombie. */
+  private groupAlive(pgid: number): boolean {
+    try {
+      process.kill(-pgid, 0);
+    } catch (err) {
+      if (errnoOf(err) === 'ESRCH') return false;
+      if (errnoOf(err) === 'EPERM') return true;
+      throw err;
+    }
+    return this.procfs ? liveGroupMembers(pgid).length > 0 : true;
+  }
+
+  private async waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.groupAlive(pgid)) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  private async refuseIfRunning(dir: string, machineId: string): Promise<void> {
+    const record = await readHandleFile(join(dir, HANDLE_FILE));
+    if (!record) return;
+    const state = await this.inspect({
+      driver: DRIVER_NAME,
+      ref: String(record.pid),
+      logPath: record.logPath,
+      ...(record.startTime !== undefined ? { startTime: record.startTime } : {}),
+    });
+    if (state.state === 'running') {
+      // Replacing its tree under a live process would corrupt it.
+      throw new BerthError('internal', `machine ${machineId} is already running as pid ${record.pid}`, {
+        hint: 'Stop the machine before starting it again.',
+      });
+    }
+  }
+
+  private pidOf(handle: MachineHandle): number | undefined {
+    if (handle.driver !== DRIVER_NAME) {
+      throw new BerthError('internal', `the process driver was given a ${handle.driver} machine`);
+    }
+    // Never 0 or 1: kill(-0) signals our own group and kill(-1) every process we may signal.
+    if (!/^\d+$/.test(handle.ref)) return undefined;
+    const pid = Number(handle.ref);
+    return Number.isSafeInteger(pid) && pid > 1 ? pid : undefined;
+  }
+
+  private machineDir(machineId: string): string {
+    if (!MACHINE_ID.test(machineId) || machineId === '.' || machineId === '..') {
+      throw new BerthError('internal', `machine id ${JSON.stringify(machineId)} cannot name a directory`);
+    }
+    return join(this.machinesDir, machineId);
+  }
+
+  /** The machine's directory, from its log path, and only if it really is one of ours. */
+  private dirOfHandle(handle: MachineHandle): string {
+    const logPath = resolve(handle.logPath);
+    const dir = dirname(logPath);
+    if (basename(logPath) !== LOG_FILE || dirname(dir) !== this.machinesDir) {
+      throw new BerthError('internal', `${handle.logPath} is not a machine log under ${this.machinesDir}`);
+    }
+    return this.machineDir(basename(dir));
+  }
+}
+
+function key(pid: number, startTime: string | undefined): string {
+  return `${pid}:${startTime ?? ''}`;
+}
+
+/** Accepts "SIGTERM", "sigterm" or "TERM"; refuses what the OS does not know. */
+function signalName(name: string): NodeJS.Signals {
+  const upper = name.trim().toUpperCase();
+  const full = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  if (!(full in osConstants.signals)) {
+    throw new BerthError('internal', `unknown signal ${JSON.stringify(name)}`, {
+      hint: 'Use a signal name such as SIGINT or SIGTERM for kill_signal.',
+    });
+  }
+  return full as NodeJS.Signals;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (err) {
+    if (errnoOf(err) !== 'ESRCH') throw err;
+  }
+}
+
+/**
+ * Once the leader has exited (and been reaped) the machine is over; like a container whose
+ * main process ended, whatever it left running in its group is killed. A process now holding
+ * the pid means the group is empty and the pid reused, so leave it alone.
+ */
+function killLeftovers(pgid: number): void {
+  if (readProcStat(pgid) !== undefined) return;
+  signalGroup(pgid, 'SIGKILL');
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoOf(err) === 'EPERM';
+  }
+}
+
+function errnoOf(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+function once(child: ChildProcess, event: string): Promise<unknown[]> {
+  return new Promise((resolveEvent) => child.once(event, (...args: unknown[]) => resolveEvent(args)));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(tmp, path);
+}
+
+async function readHandleFile(path: string): Promise<ProcessHandleFile | undefined> {
+  try {
+    const record = JSON.parse(await readFile(path, 'utf8')) as Partial<ProcessHandleFile>;
+    return typeof record.pid === 'number' && typeof record.logPath === 'string'
+      ? (record as ProcessHandleFile)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,421 @@
+// The process driver against real processes: fixture apps are written into a temp dir as the
+// release, started as machines, and every process started is stopped in after().
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MachineHandle, MachineSpec } from '../../src/drivers/driver.js';
+import { ProcessDriver } from '../../src/drivers/process/process-driver.js';
+import { readProcStat } from '../../src/drivers/process/proc-stat.js';
+
+const root = mkdtempSync(join(tmpdir(), 'berth-process-driver-'));
+const machinesDir = join(root, 'machines');
+const PATH = `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
+const driverModule = fileURLToPath(new URL('../../src/drivers/process/process-driver.js', import.meta.url));
+
+const SERVER = `
+import http from 'node:http';
+import fs from 'node:fs';
+const server = http.createServer((req, res) => {
+  if (req.url === '/env') return res.end(JSON.stringify(process.env));
+  if (req.url === '/write') {
+    fs.writeFileSync('written.txt', 'by the machine');
+    return res.end('ok');
+  }
+  res.end('hello from ' + process.env.GREETING);
+});
+server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening on ' + process.env.PORT));
+`;
+
+let releaseCount = 0;
+async function makeRelease(files: Record<string, string>): Promise<string> {
+  const dir = join(root, `release-${++releaseCount}`);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
+  return dir;
+}
+
+let machineCount = 0;
+function specFor(releaseDir: string, command: string, overrides: Partial<MachineSpec> = {}): MachineSpec {
+  return {
+    machineId: `m${++machineCount}`,
+    app: 'demo',
+    releaseVersion: 1,
+    processGroup: 'app',
+    command,
+    env: { PATH, GREETING: 'berth' },
+    releaseDir,
+    killSignal: 'SIGTERM',
+    killTimeoutMs: 2_000,
+    ...overrides,
+  };
+}
+
+function httpGet(address: string, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(`http://${address}${path}`, { agent: false, timeout: 2_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 5_000) {
+  const deadline = Date.now() + ms;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const serving = (handle: MachineHandle) =>
+  waitFor(`${handle.address} to answer`, () =>
+    httpGet(handle.address!).then((r) => r.status === 200 || undefined),
+  );
+
+/** Alive means it exists and is not a zombie nobody reaped (this sandbox's init does not reap). */
+function alive(pid: number): boolean {
+  const stat = readProcStat(pid);
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+/** Stops everything any driver started under machinesDir, whoever started it. */
+async function stopAll(): Promise<void> {
+  if (!existsSync(machinesDir)) return;
+  const cleaner = new ProcessDriver({ machinesDir });
+  for (const id of readdirSync(machinesDir)) {
+    try {
+      const record = JSON.parse(await readFile(join(machinesDir, id, 'handle.json'), 'utf8'));
+      const handle: MachineHandle = {
+        driver: 'process',
+        ref: String(record.pid),
+        startTime: record.startTime,
+        logPath: record.logPath,
+      };
+      await cleaner.stop(handle, { signal: 'SIGKILL', timeoutMs: 0 });
+    } catch {
+      // No handle.json, or already gone.
+    }
+  }
+}
+
+const extraPids: number[] = [];
+after(async () => {
+  for (const pid of extraPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  await stopAll();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('process driver', { timeout: 30_000 }, () => {
+  const driver = new ProcessDriver({ machinesDir });
+  const exits: { machineId: string; exitCode: number | null; signal: string | null }[] = [];
+  driver.onExit((machineId, exit) => exits.push({ machineId, ...exit }));
+  let serverRelease: string;
+
+  before(async () => {
+    serverRelease = await makeRelease({ 'server.mjs': SERVER });
+  });
+
+  test('serves HTTP on the PORT it was given, with the spec env and nothing of the daemon', async () => {
+    process.env.BERTH_TEST_SHOULD_NOT_LEAK = 'secret';
+    const spec = specFor(serverRelease, 'exec node server.mjs', {
+      env: { PATH, GREETING: 'berth', DATABASE_URL: 'postgres://x', PORT: '1' },
+      internalPort: 8080,
+    });
+    const handle = await driver.start(spec);
+    delete process.env.BERTH_TEST_SHOULD_NOT_LEAK;
+
+    assert.equal(handle.driver, 'process');
+    assert.match(handle.ref, /^\d+$/);
+    assert.match(handle.startTime ?? '', /^\d+$/);
+    assert.match(handle.address ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.equal(handle.logPath, join(machinesDir, spec.machineId, 'machine.log'));
+    await serving(handle);
+
+    assert.equal((await httpGet(handle.address!)).body, 'hello from berth');
+    const env = JSON.parse((await httpGet(handle.address!, '/env')).body) as Record<string, string>;
+    assert.equal(env.PORT, handle.address!.split(':')[1]);
+    assert.equal(env.GREETING, 'berth');
+    assert.equal(env.DATABASE_URL, 'postgres://x');
+    assert.equal(env.BERTH_TEST_SHOULD_NOT_LEAK, undefined);
+    assert.deepEqual(await driver.inspect(handle), { state: 'running' });
+
+    const record = JSON.parse(await readFile(join(machinesDir, spec.machineId, 'handle.json'), 'utf8'));
+    assert.equal(record.pid, Number(handle.ref));
+    assert.equal(record.startTime, handle.startTime);
+    assert.equal(record.address, handle.address);
+    assert.equal(record.machineId, spec.machineId);
+
+    await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
+    assert.equal(alive(Number(handle.ref)), false);
+  });
+
+  test('the log gets stdout and stderr, appended across restarts', async () => {
+    const release = await makeRelease({});
+    const spec = specFor(release, 'echo "out $GREETING"; echo "err $GREETING" >&2');
+    const first = await driver.start(spec);
+    await waitFor('first run to exit', async () => (await driver.inspect(first)).state === 'exited');
+    const second = await driver.start(spec);
+    await waitFor('second run to exit', async () => (await driver.inspect(second)).state === 'exited');
+
+    assert.equal(second.logPath, first.logPath);
+    const lines = (await readFile(first.logPath, 'utf8')).trim().split('\n').sort();
+    assert.deepEqual(lines, ['err berth', 'err berth', 'out berth', 'out berth']);
+  });
+
+  test("the machine runs in its own copy of the release's tree", async () => {
+    const release = await makeRelease({ 'server.mjs': SERVER, 'target.txt': 'target' });
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync('target.txt', join(release, 'link.txt'));
+    const spec = specFor(release, 'exec node server.mjs');
+    const handle = await driver.start(spec);
+    await serving(handle);
+    assert.equal((await httpGet(handle.address!, '/write')).body, 'ok');
+
+    const appDir = join(machinesDir, spec.machineId, 'app');
+    assert.equal(await readFile(join(appDir, 'written.txt'), 'utf8'), 'by the machine');
+    assert.equal(existsSync(join(release, 'written.txt')), false);
+    // A relative symlink stays relative, so it points into the copy and not the release.
+    assert.ok(lstatSync(join(appDir, 'link.txt')).isSymbolicLink());
+    assert.equal(readlinkSync(join(appDir, 'link.txt')), 'target.txt');
+    await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
+
+    // Each start gets a fresh copy: what the last run wrote is gone.
+    const again = await driver.start(spec);
+    await serving(again);
+    assert.equal(existsSync(join(appDir, 'written.txt')), false);
+    await driver.stop(again, { signal: 'SIGTERM', timeoutMs: 2_000 });
+  });
+
+  test('start refuses a machine that is already running', async () => {
+    const spec = specFor(serverRelease, 'exec node server.mjs');
+    const handle = await driver.start(spec);
+    await assert.rejects(driver.start(spec), { code: 'internal', message: /already running/ });
+    assert.deepEqual(await driver.inspect(handle), { state: 'running' });
+    await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
+  });
+
+  test('stop signals the whole process group: the shell and its child both go', async () => {
+    const release = await makeRelease({});
+    const spec = specFor(release, 'sleep 300 & echo $! > child.pid; wait');
+    const handle = await driver.start(spec);
+    const childPidFile = join(machinesDir, spec.machineId, 'app', 'child.pid');
+    const grandchild = await waitFor('the child pid', async () =>
+      existsSync(childPidFile) ? Number(await readFile(childPidFile, 'utf8')) || undefined : undefined,
+    );
+    assert.ok(alive(grandchild));
+
+    await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
+    assert.equal(alive(Number(handle.ref)), false);
+    assert.equal(alive(grandchild), false);
+    assert.deepEqual(await driver.inspect(handle), { state: 'exited', exitCode: null, signal: 'SIGTERM' });
+    assert.deepEqual(exits.at(-1), { machineId: spec.machineId, exitCode: null, signal: 'SIGTERM' });
+
+    // Stopping again is a no-op.
+    await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
+  });
+
+  test('stop lets a child of the shell finish its graceful shutdown after the shell is gone', async () => {
+    // dash does not exec the last command of -c: the shell leads the group and dies on the
+    // signal at once, while the app under it takes its time.
+    const release = await makeRelease({
+      'graceful.mjs': `process.on('SIGTERM', () => setTimeout(() => { console.log('drained'); process.exit(0); }, 300));
+setInterval(() => {}, 1000);
+console.log('ready');`,
+    });
+    const handle = await driver.start(specFor(release, 'node graceful.mjs'));
+    await waitFor('ready', async () => (await readFile(handle.logPath, 'utf8')).includes('ready'));
+
+    const started = Date.now();
+    await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 3_000 });
+    assert.ok(Date.now() - started >= 300);
+    assert.match(await readFile(handle.logPath, 'utf8'), /drained/);
+  });
+
+  test('stop escalates to SIGKILL when the process ignores the signal', async () => {
+    const release = await makeRelease({
+      'stubborn.mjs': `process.on('SIGINT', () => console.log('ignoring SIGINT'));
+setInterval(() => {}, 1000);
+console.log('ready');`,
+    });
+    const handle = await driver.start(specFor(release, 'exec node stubborn.mjs'));
+    await waitFor('ready', async () => (await readFile(handle.logPath, 'utf8')).includes('ready'));
+
+    const started = Date.now();
+    await driver.stop(handle, { signal: 'INT', timeoutMs: 400 });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 400, `stopped after ${elapsed}ms`);
+    assert.equal(alive(Number(handle.ref)), false);
+    assert.deepEqual(await driver.inspect(handle), { state: 'exited', exitCode: null, signal: 'SIGKILL' });
+    assert.match(await readFile(handle.logPath, 'utf8'), /ignoring SIGINT/);
+  });
+
+  test('stop refuses a signal the OS does not know', async () => {
+    const handle = await driver.start(specFor(serverRelease, 'exec node server.mjs'));
+    await assert.rejects(driver.stop(handle, { signal: 'SIGNOPE', timeoutMs: 100 }), { code: 'internal' });
+    assert.deepEqual(await driver.inspect(handle), { state: 'running' });
+    await driver.stop(handle, { signal: 'sigterm', timeoutMs: 2_000 });
+  });
+
+  test('inspect and onExit report the exit code of a machine that exits or crashes', async () => {
+    const release = await makeRelease({ 'crash.mjs': `throw new Error('boom');` });
+    const plain = specFor(release, 'exit 3');
+    const h1 = await driver.start(plain);
+    await waitFor('exit 3', async () => (await driver.inspect(h1)).state === 'exited');
+    assert.deepEqual(await driver.inspect(h1), { state: 'exited', exitCode: 3, signal: null });
+    assert.ok(exits.some((e) => e.machineId === plain.machineId && e.exitCode === 3));
+
+    const crash = specFor(release, 'exec node crash.mjs');
+    const h2 = await driver.start(crash);
+    await waitFor('the crash', () => exits.find((e) => e.machineId === crash.machineId));
+    assert.deepEqual(await driver.inspect(h2), { state: 'exited', exitCode: 1, signal: null });
+    assert.match(await readFile(h2.logPath, 'utf8'), /Error: boom/);
+
+    const killed = specFor(release, 'kill -KILL $$');
+    const h3 = await driver.start(killed);
+    await waitFor('the kill', () => exits.find((e) => e.machineId === killed.machineId));
+    assert.deepEqual(await driver.inspect(h3), { state: 'exited', exitCode: null, signal: 'SIGKILL' });
+  });
+
+  test('when the main process exits, what it left running in its group is killed', async () => {
+    const release = await makeRelease({});
+    const spec = specFor(release, 'sleep 300 & echo $! > child.pid; sleep 0.2; exit 0');
+    const handle = await driver.start(spec);
+    const childPidFile = join(machinesDir, spec.machineId, 'app', 'child.pid');
+    const grandchild = await waitFor('the child pid', async () =>
+      existsSync(childPidFile) ? Number(await readFile(childPidFile, 'utf8')) || undefined : undefined,
+    );
+    await waitFor('the exit', () => exits.find((e) => e.machineId === spec.machineId));
+    assert.deepEqual(await driver.inspect(handle), { state: 'exited', exitCode: 0, signal: null });
+    await waitFor('the child to be killed', () => !alive(grandchild));
+  });
+
+  test('a new driver on the same machinesDir adopts a running machine', async () => {
+    const handle = await driver.start(specFor(serverRelease, 'exec node server.mjs'));
+    await serving(handle);
+
+    const restarted = new ProcessDriver({ machinesDir });
+    const adoptedExits: string[] = [];
+    restarted.onExit((id) => adoptedExits.push(id));
+    // Round-trip through JSON, as the store does.
+    const stored = JSON.parse(JSON.stringify(handle)) as MachineHandle;
+    assert.deepEqual(await restarted.inspect(stored), { state: 'running' });
+    await restarted.stop(stored, { signal: 'SIGTERM', timeoutMs: 2_000 });
+    assert.equal(alive(Number(handle.ref)), false);
+    assert.notEqual((await restarted.inspect(stored)).state, 'running');
+    // Only the driver that spawned a machine hears of its exit.
+    assert.deepEqual(adoptedExits, []);
+  });
+
+  test('a handle whose start time does not match is never signalled', async () => {
+    const handle = await driver.start(specFor(serverRelease, 'exec node server.mjs'));
+    await serving(handle);
+    const impostor: MachineHandle = { ...handle, startTime: String(Number(handle.startTime) + 1) };
+
+    const other = new ProcessDriver({ machinesDir });
+    assert.deepEqual(await other.inspect(impostor), { state: 'missing' });
+    assert.deepEqual(await driver.inspect(impostor), { state: 'missing' });
+    await other.stop(impostor, { signal: 'SIGKILL', timeoutMs: 100 });
+    await driver.stop(impostor, { signal: 'SIGKILL', timeoutMs: 100 });
+    assert.deepEqual(await driver.inspect(handle), { state: 'running' });
+    assert.equal((await httpGet(handle.address!)).status, 200);
+
+    await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
+  });
+
+  test('handles that cannot be ours: bad refs are missing, other drivers are refused', async () => {
+    const logPath = join(machinesDir, 'nope', 'machine.log');
+    for (const ref of ['0', '1', '-1', 'abc', '', '1.5']) {
+      const handle: MachineHandle = { driver: 'process', ref, logPath };
+      assert.deepEqual(await driver.inspect(handle), { state: 'missing' }, ref);
+      await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 10 });
+    }
+    await assert.rejects(driver.inspect({ driver: 'docker', ref: 'abc', logPath }), { code: 'internal' });
+  });
+
+  test('destroy removes the machine directory, and only a machine directory', async () => {
+    const spec = specFor(serverRelease, 'exec node server.mjs');
+    const handle = await driver.start(spec);
+    await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
+    await driver.destroy(handle);
+    assert.equal(existsSync(join(machinesDir, spec.machineId)), false);
+    await driver.destroy(handle);
+
+    for (const logPath of [join(root, 'machine.log'), join(machinesDir, 'machine.log'), '/etc/passwd']) {
+      await assert.rejects(driver.destroy({ ...handle, logPath }), { code: 'internal' }, logPath);
+    }
+    assert.ok(existsSync(machinesDir));
+  });
+
+  test('start rejects a machine id that cannot name a directory', async () => {
+    for (const machineId of ['..', '../x', 'a/b', '', '.hidden']) {
+      await assert.rejects(driver.start(specFor(serverRelease, 'true', { machineId })), { code: 'internal' });
+    }
+  });
+
+  test('a machine outlives its daemon being SIGKILLed, and the next daemon stops it', async () => {
+    const script = join(root, 'daemon.mjs');
+    await writeFile(
+      script,
+      `const { ProcessDriver } = await import(process.argv[2]);
+const driver = new ProcessDriver({ machinesDir: process.argv[3] });
+const handle = await driver.start(JSON.parse(process.argv[4]));
+process.stdout.write(JSON.stringify(handle) + '\\n');
+setInterval(() => {}, 1000);
+`,
+    );
+    const spec = specFor(serverRelease, 'exec node server.mjs');
+    const daemon = spawn(process.execPath, [script, driverModule, machinesDir, JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    extraPids.push(daemon.pid!);
+    const daemonExit = new Promise((resolve) => daemon.once('exit', resolve));
+    let out = '';
+    daemon.stdout.setEncoding('utf8');
+    daemon.stdout.on('data', (chunk: string) => (out += chunk));
+    const handle = await waitFor('the handle', () =>
+      out.includes('\n') ? (JSON.parse(out.split('\n')[0]!) as MachineHandle) : undefined,
+    );
+    assert.equal(readProcStat(Number(handle.ref))?.ppid, daemon.pid);
+    await serving(handle);
+
+    process.kill(daemon.pid!, 'SIGKILL');
+    await daemonExit;
+    // Still its own, now orphaned, process: same pid, same start time, still serving.
+    assert.notEqual(readProcStat(Number(handle.ref))?.ppid, daemon.pid);
+    assert.equal((await httpGet(handle.address!)).body, 'hello from berth');
+
+    const next = new ProcessDriver({ machinesDir });
+    assert.deepEqual(await next.inspect(handle), { state: 'running' });
+    await next.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
+    assert.equal(alive(Number(handle.ref)), false);
+    const state = await next.inspect(handle);
+    assert.notEqual(state.state, 'running');
+    await assert.rejects(httpGet(handle.address!));
+  });
+});
