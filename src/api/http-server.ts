@@ -10,6 +10,8 @@ export function createApiServer(router: Router, tokens: TokenStore, log: (line: 
     void handle(router, tokens, req, res).catch((err: unknown) => {
       if (!isBerthError(err))
         log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
+      // A body left unread (an upload refused part-way) would otherwise be drained in full.
+      if (!req.complete) res.setHeader('connection', 'close');
       sendError(res, err);
     });
   });
