@@ -2,9 +2,11 @@
 import { appRoutes } from './routes/apps.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { deployRoutes } from './routes/deploys.js';
+import { lockRoutes } from './routes/locks.js';
 import { machineRoutes } from './routes/machines.js';
 import { metaRoutes } from './routes/meta.js';
 import { releaseRoutes } from './routes/releases.js';
+import { rollbackRoutes } from './routes/rollback.js';
 import { Router, type Route } from './router.js';
 import type { ApiServices } from './services.js';
 
@@ -15,6 +17,8 @@ export function buildRouter(services: ApiServices, releasesDir: string): Router 
     ...appRoutes(services, releasesDir),
     ...artifactRoutes(services),
     ...deployRoutes(services),
+    ...rollbackRoutes(services),
+    ...lockRoutes(services),
     ...releaseRoutes(services),
     ...machineRoutes(services),
   );

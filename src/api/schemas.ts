@@ -83,6 +83,9 @@ export const CreateAppBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** How long a deploy waits for the app's deploy lock: 0 (fail at once) up to an hour. */
+const LockWaitMs = Type.Integer({ minimum: 0, maximum: 3_600_000 });
+
 export const DeployBody = Type.Object(
   {
     artifact: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
@@ -94,10 +97,41 @@ export const DeployBody = Type.Object(
       { additionalProperties: false },
     ),
     description: Type.Optional(Type.String({ maxLength: 500 })),
+    lockWaitMs: Type.Optional(LockWaitMs),
+    /** Overrides [deploy] strategy for this deploy. */
+    strategy: Type.Optional(
+      Type.Union(['rolling', 'immediate', 'canary', 'bluegreen'].map((s) => Type.Literal(s))),
+    ),
+    /** Overrides [deploy] wait_timeout: how long each batch may take to become healthy. */
+    waitTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
+    skipReleaseCommand: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
 export type DeployBody = Static<typeof DeployBody>;
+
+export const RollbackBody = Type.Object(
+  {
+    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    lockWaitMs: Type.Optional(LockWaitMs),
+  },
+  { additionalProperties: false },
+);
+export type RollbackBody = Static<typeof RollbackBody>;
+
+export const LockSchema = Type.Object({
+  app: Type.String(),
+  owner: Type.String(),
+  user: Type.String(),
+  acquiredAt: Type.String(),
+  heartbeatAt: Type.String(),
+  expiresAt: Type.String(),
+  expired: Type.Boolean(),
+  description: Type.String(),
+});
+
+export const LockResponse = Type.Object({ lock: Nullable(LockSchema) });
+export const LockReleaseResponse = Type.Object({ released: Nullable(LockSchema) });
 
 export const DeployResponse = Type.Object({
   release: ReleaseSchema,

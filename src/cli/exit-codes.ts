@@ -5,6 +5,8 @@ export const EXIT = {
   failure: 1,
   /** The request was wrong (arguments, config, a name that does not exist): fix it and retry. */
   usage: 2,
-  /** The deploy ran and failed; the previous release keeps serving. */
+  /** The deploy failed before anything live changed (build, release command); the previous release serves. */
   deployFailed: 3,
+  /** A machine of the new release failed during the rollout; it was reverted to the previous release. */
+  deployReverted: 4,
 } as const;

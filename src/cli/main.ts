@@ -6,9 +6,11 @@ import { BERTH_VERSION } from '../version.js';
 import { registerApps } from './commands/apps.js';
 import { registerConfig } from './commands/config.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerLock } from './commands/lock.js';
 import { registerLogs } from './commands/logs.js';
 import { registerMachine } from './commands/machine.js';
 import { registerReleases } from './commands/releases.js';
+import { registerRollback } from './commands/rollback.js';
 import { registerServer } from './commands/server.js';
 import { registerStatus } from './commands/status.js';
 import { createContext } from './context.js';
@@ -30,6 +32,8 @@ for (const register of [
   registerApps,
   registerStatus,
   registerReleases,
+  registerRollback,
+  registerLock,
   registerLogs,
   registerMachine,
   registerConfig,

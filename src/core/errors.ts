@@ -52,6 +52,16 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: 'Wait for the running deployment to finish; `berth status` shows it.',
   },
+  deploy_locked: {
+    status: 409,
+    fault: 'user',
+    hint: 'Wait for the other deploy, pass --lock-wait 5m, or break the lock with `berth lock release` if its deployer is gone.',
+  },
+  no_rollback_target: {
+    status: 409,
+    fault: 'user',
+    hint: '`berth releases` shows which releases completed; roll back to one of those with `berth rollback vN`.',
+  },
   invalid_request: {
     status: 400,
     fault: 'user',

@@ -32,6 +32,8 @@ export interface Machine {
   command: string;
   managed: boolean;
   state: MachineState;
+  /** The proxy may route to it (once it answers). Rollouts flip this, never the supervisor. */
+  serving: boolean;
   /** Driver handle as JSON; absent before the first start. */
   handle: unknown;
   address: string | null;

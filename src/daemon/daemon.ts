@@ -14,6 +14,7 @@ import { Store } from '../store/store.js';
 import { BERTH_VERSION } from '../version.js';
 import { ensureAdminToken } from './credentials.js';
 import { Deployer } from './deployer.js';
+import { HealthMonitor } from './health/health-monitor.js';
 import { homeLayout, type HomeLayout } from './home.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
@@ -55,13 +56,22 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const artifacts = new ArtifactStore(layout.artifacts, { maxBytes: options.maxArtifactBytes });
   const routes = new RouteTable({ domain: options.domain });
   const supervisor = new MachineSupervisor(store, driver, routes, layout);
-  const maxUnpackedBytes = options.maxArtifactBytes * 4;
-  const deployer = new Deployer(store, supervisor, artifacts, layout, { maxUnpackedBytes });
-
   const proxy = new EdgeProxy({ routes, domain: options.domain });
   const proxyAddress = await proxy.listen(options.proxy.host, options.proxy.port);
   const proxyPortSuffix = `:${proxyAddress.port}`;
   const urlFor = (app: string) => `http://${app}.${options.domain}${proxyPortSuffix}`;
+
+  const maxUnpackedBytes = options.maxArtifactBytes * 4;
+  const deployer = new Deployer({
+    store,
+    supervisor,
+    driver,
+    artifacts,
+    health: new HealthMonitor(),
+    layout,
+    maxUnpackedBytes,
+    hostFor: (app) => `${app}.${options.domain}`,
+  });
 
   await supervisor.start();
   await deployer.recover();

@@ -1,6 +1,7 @@
-// Turns a release into running machines: unpack, build, start the new set, wait until it is
-// ready, cut traffic over, retire the old set. Every step is recorded on the deployment and
-// as events, which the CLI streams as progress. A failure before cutover changes nothing live.
+// Turns a release into running machines: unpack and build, run the release command, then
+// hand the rollout to the controller with the app's strategy. Each phase is recorded on the
+// deployment, so a daemon killed at any point fails (before anything live changed) or resumes
+// (during the rollout) on restart. Progress goes out as events the CLI streams.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,16 +9,19 @@ import type { ArtifactStore } from '../artifacts/store.js';
 import { unpackArchive } from '../artifacts/unpack.js';
 import { runBuild } from '../build/run-build.js';
 import { resolveCommands } from '../core/config/commands.js';
-import { httpPortForGroup } from '../core/config/routing.js';
-import type { AppConfig } from '../core/config/types.js';
+import type { AppConfig, DeployStrategy } from '../core/config/types.js';
 import { BerthError } from '../core/errors.js';
+import { hasHealthCheck } from '../core/health/checks-for-group.js';
 import { machineEnv } from '../core/machine-env.js';
 import type { Deployment, Release } from '../core/model.js';
-import { planReplace } from '../core/planner/replace.js';
-import type { MachineHandle } from '../drivers/driver.js';
+import type { Driver } from '../drivers/driver.js';
 import type { Store } from '../store/store.js';
+import type { HealthMonitor } from './health/health-monitor.js';
 import { releaseDir, type HomeLayout } from './home.js';
-import { waitUntilReady } from './readiness.js';
+import { RolloutController } from './rollout/controller.js';
+import { readMemory, type DeploymentMemory } from './rollout/memory.js';
+import { pauseIfAsked } from './rollout/pause-hook.js';
+import { runReleaseCommand } from './rollout/release-command.js';
 import type { MachineSupervisor } from './supervisor.js';
 
 export interface DeployRequest {
@@ -27,27 +31,47 @@ export interface DeployRequest {
   config: AppConfig;
   description: string;
   user: string;
+  /** Overrides [deploy] wait_timeout. */
+  waitTimeoutMs?: number;
+  skipReleaseCommand?: boolean;
 }
 
-/** Thrown inside a rollout to end it as failed with a message for the user. */
-class RolloutFailure extends Error {}
+/** How a deployment ended, as the CLI's exit code tells it. */
+export type DeployResult = 'complete' | 'failed' | 'reverted';
+
+/** Thrown inside a deployment to end it as failed, before anything live changed. */
+class DeployFailure extends Error {}
 
 const BUILD_TIMEOUT_MS = 15 * 60_000;
-const SETTLE_MS = 1500;
+
+export interface DeployerDeps {
+  store: Store;
+  supervisor: MachineSupervisor;
+  driver: Driver;
+  artifacts: ArtifactStore;
+  health: HealthMonitor;
+  layout: HomeLayout;
+  maxUnpackedBytes: number;
+  hostFor(app: string): string;
+}
 
 export class Deployer {
-  constructor(
-    private readonly store: Store,
-    private readonly supervisor: MachineSupervisor,
-    private readonly artifacts: ArtifactStore,
-    private readonly layout: HomeLayout,
-    private readonly options: { maxUnpackedBytes: number },
-  ) {}
+  constructor(private readonly deps: DeployerDeps) {}
+
+  private get store(): Store {
+    return this.deps.store;
+  }
 
   /** Makes release vN and starts rolling it out; returns once the release exists. */
-  start(request: DeployRequest): { release: Release; deployment: Deployment; done: Promise<void> } {
-    if (!this.artifacts.has(request.artifactDigest)) {
+  start(request: DeployRequest): { release: Release; deployment: Deployment; done: Promise<DeployResult> } {
+    const strategy = request.config.deploy.strategy;
+    if (!this.deps.artifacts.has(request.artifactDigest)) {
       throw new BerthError('artifact_not_found', `artifact ${request.artifactDigest} has not been uploaded`);
+    }
+    if (strategy === 'bluegreen' && !hasHealthCheck(request.config)) {
+      throw new BerthError('invalid_config', 'the bluegreen strategy needs a health check to know when to switch', {
+        hint: 'Add [[http_service.checks]] (e.g. path = "/healthz") or [checks.NAME], or use strategy = "rolling".',
+      });
     }
     const running = this.store.deployments.running(request.app);
     if (running) {
@@ -57,6 +81,7 @@ export class Deployer {
       );
     }
     this.store.apps.create(request.app, request.user);
+    const from = this.store.apps.get(request.app)?.currentRelease ?? null;
     const release = this.store.releases.create({
       app: request.app,
       description: request.description,
@@ -65,96 +90,121 @@ export class Deployer {
       configFile: request.configFile,
       config: request.config,
     });
-    const deployment = this.store.deployments.create(release.app, release.version, 'replace');
+    const deployment = this.store.deployments.create(release.app, release.version, strategy);
+    const memory: DeploymentMemory = {
+      phase: 'build',
+      strategy,
+      from,
+      counts: {},
+      commands: {},
+      previousCounts: {},
+      previousCommands: {},
+      waitTimeoutMs: request.waitTimeoutMs ?? request.config.deploy.waitTimeoutMs,
+    };
+    this.remember(deployment, memory);
     this.progress(release, 'release.created', `release v${release.version} created by ${request.user}`);
-    const done = this.run(release, deployment);
+    const done = this.run(release, deployment, memory, !!request.skipReleaseCommand);
     return { release, deployment, done };
   }
 
-  private progress(release: Release, kind: string, message: string, data?: Record<string, unknown>): void {
+  private remember(deployment: Deployment, memory: DeploymentMemory): void {
+    this.store.deployments.recordStep(deployment.id, memory.phase, memory as unknown as Record<string, unknown>);
+  }
+
+  progress(release: Release, kind: string, message: string, data?: Record<string, unknown>): void {
     this.store.events.append({ app: release.app, releaseVersion: release.version, kind, message, data });
   }
 
-  private step(deployment: Deployment, step: string, state: Record<string, unknown> = {}): void {
-    this.store.deployments.recordStep(deployment.id, step, state);
-  }
-
-  private async run(release: Release, deployment: Deployment): Promise<void> {
-    const started: string[] = [];
+  private async run(
+    release: Release,
+    deployment: Deployment,
+    memory: DeploymentMemory,
+    skipReleaseCommand: boolean,
+  ): Promise<DeployResult> {
     try {
       this.store.releases.setStatus(release.app, release.version, 'building');
-      this.step(deployment, 'build');
+      await pauseIfAsked(this.deps.layout.root, 'build');
       const dir = await this.prepareTree(release);
-      const commands = this.commandsFor(release, dir);
+      memory = { ...memory, ...this.groupsFor(release, dir, memory.from) };
+      this.remember(deployment, memory);
 
-      this.store.releases.setStatus(release.app, release.version, 'deploying');
-      const plan = planReplace(
-        { releaseVersion: release.version, commands },
-        this.store.machines.listByApp(release.app),
-      );
-      this.step(deployment, 'start-machines', { plan });
-      this.progress(
-        release,
-        'deploy.step',
-        `starting ${plan.start.length} machine(s) for v${release.version}: ${describeGroups(plan.start)}`,
-      );
-      for (const { processGroup, command } of plan.start) {
-        const machine = await this.supervisor.launch(release, processGroup, command);
-        started.push(machine.id);
-        this.step(deployment, 'start-machines', { plan, started });
+      const command = release.config.deploy.releaseCommand;
+      if (command && !skipReleaseCommand) {
+        memory = { ...memory, phase: 'release-command' };
+        this.remember(deployment, memory);
+        await pauseIfAsked(this.deps.layout.root, 'release-command');
+        await this.releaseCommand(release, deployment, memory, command);
+      } else if (command) {
+        this.progress(release, 'deploy.step', `release command skipped (--skip-release-command): ${command}`);
       }
+    } catch (err) {
+      const reason = err instanceof DeployFailure || err instanceof BerthError ? err.message : String(err);
+      return this.finish(release, deployment, 'failed', reason);
+    }
+    memory = { ...memory, phase: 'rollout' };
+    this.remember(deployment, memory);
+    return this.rollout(release, deployment, memory);
+  }
 
-      this.step(deployment, 'wait-ready', { plan, started });
-      await Promise.all(started.map((id) => this.waitReady(release, id)));
+  private async rollout(release: Release, deployment: Deployment, memory: DeploymentMemory): Promise<DeployResult> {
+    this.store.releases.setStatus(release.app, release.version, 'deploying');
+    if (memory.phase === 'rollout') {
+      this.progress(release, 'deploy.step', describeStrategy(memory.strategy, memory.counts));
+    }
+    const controller = new RolloutController(
+      {
+        store: this.store,
+        supervisor: this.deps.supervisor,
+        health: this.deps.health,
+        home: this.deps.layout.root,
+        hostFor: this.deps.hostFor,
+        progress: (r, kind, message, data) => this.progress(r, kind, message, data),
+      },
+      deployment,
+      release,
+      memory,
+    );
+    try {
+      const outcome = await controller.run();
+      if (outcome.status === 'succeeded') return this.finish(release, deployment, 'complete');
+      return this.finish(release, deployment, outcome.status, outcome.reason);
+    } catch (err) {
+      return this.finish(release, deployment, 'failed', `the rollout stopped: ${String(err)}`);
+    }
+  }
 
-      this.step(deployment, 'cutover', { plan, started });
-      this.supervisor.markStarted(started);
-      for (const id of plan.retire) this.store.machines.setState(id, 'stopping');
-      this.supervisor.syncRoutes(release.app);
+  private finish(release: Release, deployment: Deployment, result: DeployResult, reason?: string): DeployResult {
+    if (result === 'complete') {
       const previous = this.store.apps.get(release.app)?.currentRelease ?? null;
       this.store.apps.setCurrentRelease(release.app, release.version);
-      this.progress(release, 'deploy.step', `traffic now goes to v${release.version}`);
-
-      this.step(deployment, 'retire-old', { plan, started });
-      if (plan.retire.length > 0) {
-        this.progress(release, 'deploy.step', `draining and stopping ${plan.retire.length} old machine(s)`);
-      }
-      await Promise.all(plan.retire.map((id) => this.supervisor.retire(id)));
-
       if (previous !== null && previous !== release.version) {
         this.store.releases.setStatus(release.app, previous, 'superseded');
       }
       this.store.releases.setStatus(release.app, release.version, 'complete');
       this.store.deployments.finish(deployment.id, 'succeeded');
-      this.step(deployment, 'done', { plan, started });
-      this.progress(release, 'release.complete', `release v${release.version} is live`, {
-        status: 'complete',
-      });
-    } catch (err) {
-      const reason = err instanceof RolloutFailure || err instanceof BerthError ? err.message : String(err);
-      await Promise.all(started.map((id) => this.supervisor.retire(id).catch(() => undefined)));
-      this.store.releases.setStatus(release.app, release.version, 'failed', reason);
-      this.store.deployments.finish(deployment.id, 'failed', reason);
-      this.progress(release, 'release.failed', `release v${release.version} failed: ${reason}`, {
-        status: 'failed',
-        reason,
-      });
+      this.progress(release, 'release.complete', `release v${release.version} is live`, { status: 'complete' });
+      return result;
     }
+    this.store.releases.setStatus(release.app, release.version, 'failed', reason ?? null);
+    this.store.deployments.finish(deployment.id, result === 'reverted' ? 'reverted' : 'failed', reason ?? null);
+    // A reverted release's reason was printed when the revert began.
+    const message =
+      result === 'reverted'
+        ? `release v${release.version} failed and was reverted; the previous release keeps serving`
+        : `release v${release.version} failed: ${reason}`;
+    this.progress(release, 'release.failed', message, { status: result, reason });
+    return result;
   }
 
   /** Unpacks the artifact into the release's own directory and runs its build command. */
   private async prepareTree(release: Release): Promise<string> {
-    const dir = releaseDir(this.layout, release.app, release.version);
+    const dir = releaseDir(this.deps.layout, release.app, release.version);
     await rm(dir, { recursive: true, force: true });
     await mkdir(join(dir, '..'), { recursive: true });
-    const unpacked = await unpackArchive(this.artifacts.path(release.artifactDigest), dir, {
-      maxBytes: this.options.maxUnpackedBytes,
+    const unpacked = await unpackArchive(this.deps.artifacts.path(release.artifactDigest), dir, {
+      maxBytes: this.deps.maxUnpackedBytes,
     });
-    this.progress(
-      release,
-      'deploy.step',
-      `unpacked ${release.artifactDigest.slice(0, 19)} (${unpacked.files} files)`,
-    );
+    this.progress(release, 'deploy.step', `unpacked ${release.artifactDigest.slice(0, 19)} (${unpacked.files} files)`);
     const command = release.config.build.command;
     if (!command) return dir;
     this.progress(release, 'build.started', `building: ${command}`);
@@ -174,87 +224,85 @@ export class Deployer {
     });
     if (!result.ok) {
       const why = result.timedOut ? 'timed out' : `exited with code ${result.exitCode ?? result.signal}`;
-      throw new RolloutFailure(`build command "${command}" ${why}`);
+      throw new DeployFailure(`build command "${command}" ${why}`);
     }
     this.progress(release, 'build.finished', `build finished in ${(result.durationMs / 1000).toFixed(1)}s`);
     return dir;
   }
 
-  private commandsFor(release: Release, dir: string): Record<string, string> {
-    const read = (name: string) =>
-      existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined;
-    const resolved = resolveCommands(release.config, {
-      procfile: read('Procfile'),
-      packageJson: read('package.json'),
-    });
+  /** The new release's process groups and commands, and the sizes to keep. */
+  private groupsFor(release: Release, dir: string, from: number | null): Partial<DeploymentMemory> {
+    const read = (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined);
+    const resolved = resolveCommands(release.config, { procfile: read('Procfile'), packageJson: read('package.json') });
     if ('error' in resolved) throw resolved.error;
-    return resolved.commands;
+    const managed = this.store.machines
+      .listByApp(release.app)
+      .filter((m) => m.managed && m.state !== 'destroyed' && m.state !== 'stopping');
+    const counts: Record<string, number> = {};
+    for (const group of Object.keys(resolved.commands)) {
+      counts[group] = Math.max(1, managed.filter((m) => m.processGroup === group).length);
+    }
+    const previousCounts: Record<string, number> = {};
+    const previousCommands: Record<string, string> = {};
+    for (const m of managed.filter((m) => m.releaseVersion === from)) {
+      previousCounts[m.processGroup] = (previousCounts[m.processGroup] ?? 0) + 1;
+      previousCommands[m.processGroup] = m.command;
+    }
+    return { counts, commands: resolved.commands, previousCounts, previousCommands };
   }
 
-  private async waitReady(release: Release, machineId: string): Promise<void> {
-    const machine = this.store.machines.get(machineId)!;
-    const handle = machine.handle as MachineHandle;
-    const serves = httpPortForGroup(release.config, machine.processGroup) !== undefined;
-    const outcome = await waitUntilReady({
-      address: serves ? (handle.address ?? null) : null,
-      isAlive: () => this.supervisor.isAlive(machineId),
-      timeoutMs: release.config.deploy.waitTimeoutMs,
-      settleMs: SETTLE_MS,
+  private async releaseCommand(
+    release: Release,
+    deployment: Deployment,
+    memory: DeploymentMemory,
+    command: string,
+  ): Promise<void> {
+    this.progress(release, 'release_command.started', `running release command: ${command}`);
+    const result = await runReleaseCommand({
+      store: this.store,
+      driver: this.deps.driver,
+      supervisor: this.deps.supervisor,
+      release,
+      command,
+      onMachine: (machineId) => this.remember(deployment, { ...memory, releaseCommandMachine: machineId }),
+      onLine: (line) => this.progress(release, 'release_command.output', line),
     });
-    if (outcome.ready) {
-      this.progress(release, 'machine.ready', `machine ${machineId} (${machine.processGroup}) is ready`);
-      return;
-    }
-    const lines = await this.supervisor.recentLogLines(machineId);
-    const tail = lines.length ? `\nlast log lines of ${machineId}:\n  ${lines.join('\n  ')}` : '';
-    const why =
-      outcome.reason === 'exited'
-        ? `machine ${machineId} (${machine.processGroup}) exited before it was ready`
-        : `machine ${machineId} (${machine.processGroup}) did not listen on its port within ${release.config.deploy.waitTimeoutMs / 1000}s (it must listen on $PORT)`;
-    throw new RolloutFailure(why + tail);
+    if (!result.ok) throw new DeployFailure(result.reason);
+    this.progress(release, 'release_command.finished', 'release command succeeded');
   }
 
   /**
-   * A daemon killed mid-rollout leaves a deployment marked running. Before cutover nothing is
-   * live yet: retire the new machines and fail the release. After cutover the new release
-   * serves: finish retiring the old machines and complete it.
+   * Deployments a killed daemon left running. Before the rollout nothing live changed: clean
+   * up and fail. During the rollout: resume it where the planners say it stands.
    */
   async recover(): Promise<void> {
     for (const deployment of this.store.deployments.listRunning()) {
       const release = this.store.releases.get(deployment.app, deployment.releaseVersion);
-      if (!release) continue;
-      const current = this.store.apps.get(deployment.app)?.currentRelease;
-      const machines = this.store.machines.listByApp(deployment.app).filter((m) => m.managed);
-      if (current === release.version) {
-        for (const m of machines.filter((m) => m.releaseVersion !== release.version))
-          await this.supervisor.retire(m.id);
-        this.store.releases.setStatus(release.app, release.version, 'complete');
-        this.store.deployments.finish(deployment.id, 'succeeded');
-        this.progress(
-          release,
-          'release.complete',
-          `release v${release.version} is live (finished after a daemon restart)`,
-          {
-            status: 'complete',
-          },
-        );
-      } else {
-        for (const m of machines.filter((m) => m.releaseVersion === release.version))
-          await this.supervisor.retire(m.id);
-        const reason = 'the daemon stopped during the deployment; the previous release kept serving';
-        this.store.releases.setStatus(release.app, release.version, 'failed', reason);
-        this.store.deployments.finish(deployment.id, 'failed', reason);
-        this.progress(release, 'release.failed', `release v${release.version} failed: ${reason}`, {
-          status: 'failed',
-          reason,
-        });
+      const memory = readMemory(deployment.state);
+      if (!release || !memory) continue;
+      if (memory.phase === 'build' || memory.phase === 'release-command') {
+        if (memory.releaseCommandMachine) await this.deps.supervisor.retire(memory.releaseCommandMachine, { drain: false });
+        this.finish(release, deployment, 'failed', `the daemon stopped during the ${memory.phase}; nothing live changed`);
+        continue;
       }
+      this.progress(release, 'deploy.step', `resuming the deployment after a daemon restart (${memory.phase})`);
+      void this.rollout(release, deployment, memory);
     }
   }
 }
 
-function describeGroups(starts: Array<{ processGroup: string }>): string {
-  const counts = new Map<string, number>();
-  for (const s of starts) counts.set(s.processGroup, (counts.get(s.processGroup) ?? 0) + 1);
-  return [...counts].map(([group, n]) => `${group}×${n}`).join(', ') || 'none';
+function describeStrategy(strategy: DeployStrategy, counts: Record<string, number>): string {
+  const sizes = Object.entries(counts)
+    .map(([group, n]) => `${group}×${n}`)
+    .join(', ');
+  switch (strategy) {
+    case 'immediate':
+      return `replacing every machine at once (${sizes}) with the immediate strategy: requests may fail until the new machines are up`;
+    case 'bluegreen':
+      return `starting a full new set (${sizes}) beside the old one (bluegreen)`;
+    case 'canary':
+      return `starting one canary machine, then rolling the rest (${sizes})`;
+    case 'rolling':
+      return `rolling out ${sizes}, each replacement healthy before an old machine is drained`;
+  }
 }

@@ -27,8 +27,6 @@ export class MachineSupervisor {
   /** Machines that have answered on their port (or have no port): the proxy may use them. */
   private readonly ready = new Set<string>();
   private readonly restarts = new Map<string, RestartState>();
-  /** Machines a deployment is bringing up: routed only once the deployment cuts over. */
-  private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
 
@@ -58,7 +56,13 @@ export class MachineSupervisor {
   }
 
   private async adopt(machine: Machine): Promise<void> {
-    const handle = machine.handle as MachineHandle | null;
+    let handle = machine.handle as MachineHandle | null;
+    if (!handle && machine.state === 'starting') {
+      // The daemon died between starting this machine and recording it.
+      handle = (await this.driver.recover(machine.id)) ?? null;
+      if (handle) this.store.machines.recordStart(machine.id, handle, handle.address ?? null);
+      else this.store.machines.setState(machine.id, 'destroyed');
+    }
     if (machine.state === 'stopping' && handle) {
       await this.finishStop(machine, handle);
       return;
@@ -78,8 +82,14 @@ export class MachineSupervisor {
     // A dead machine is restarted by the first tick.
   }
 
-  /** Creates a machine row for a release and launches it; not routed until markReady. */
-  async launch(release: Release, processGroup: string, command: string, managed = true): Promise<Machine> {
+  /** Creates a machine row for a release and launches it; not routed until serve(). */
+  async launch(
+    release: Release,
+    processGroup: string,
+    command: string,
+    managed = true,
+    extraEnv: Record<string, string> = {},
+  ): Promise<Machine> {
     const id = newMachineId();
     this.store.machines.create({
       id,
@@ -89,9 +99,10 @@ export class MachineSupervisor {
       command,
       managed,
     });
-    this.pending.add(id);
     this.store.machines.setState(id, 'starting');
-    const handle = await this.driver.start(this.specFor(this.store.machines.get(id)!, release));
+    const spec = this.specFor(this.store.machines.get(id)!, release);
+    Object.assign(spec.env, extraEnv);
+    const handle = await this.driver.start(spec);
     this.store.machines.recordStart(id, handle, handle.address ?? null);
     this.store.events.append({
       app: release.app,
@@ -103,13 +114,17 @@ export class MachineSupervisor {
     return this.store.machines.get(id)!;
   }
 
-  /** Marks deployment machines as started and ready; routes follow with syncRoutes. */
-  markStarted(machineIds: string[]): void {
-    for (const id of machineIds) {
-      this.pending.delete(id);
+  /**
+   * Changes which machines the proxy routes to, in one step. Added machines become supervised
+   * (restarted if they crash); the proxy sees the whole change at once.
+   */
+  serve(app: string, add: string[], remove: string[]): void {
+    this.store.machines.setServing(add, remove);
+    for (const id of add) {
       this.ready.add(id);
       this.store.machines.setState(id, 'started');
     }
+    this.syncRoutes(app);
   }
 
   async isAlive(machineId: string): Promise<boolean> {
@@ -128,12 +143,12 @@ export class MachineSupervisor {
    * Takes a machine out of the proxy, lets in-flight requests finish (up to kill_timeout),
    * then stops it with its kill signal and removes what it left behind.
    */
-  async retire(machineId: string): Promise<void> {
+  async retire(machineId: string, options: { drain: boolean } = { drain: true }): Promise<void> {
     const machine = this.store.machines.get(machineId);
     if (!machine || machine.state === 'destroyed') return;
     this.store.machines.setState(machineId, 'stopping');
+    this.store.machines.setServing([], [machineId]);
     this.ready.delete(machineId);
-    this.pending.delete(machineId);
     this.restarts.delete(machineId);
     this.syncRoutes(machine.app);
     const handle = machine.handle as MachineHandle | null;
@@ -143,7 +158,7 @@ export class MachineSupervisor {
     }
     const release = this.store.releases.get(machine.app, machine.releaseVersion);
     const drainDeadline = Date.now() + (release?.config.killTimeoutMs ?? 5000);
-    while (this.routes.inFlight(machineId) > 0 && Date.now() < drainDeadline) await sleep(50);
+    while (options.drain && this.routes.inFlight(machineId) > 0 && Date.now() < drainDeadline) await sleep(50);
     await this.finishStop(machine, handle);
   }
 
@@ -155,9 +170,9 @@ export class MachineSupervisor {
     });
     await this.driver.destroy(handle);
     this.store.machines.setState(machine.id, 'destroyed');
+    // An app-level event: a deploy's own output says when it retires a machine.
     this.store.events.append({
       app: machine.app,
-      releaseVersion: machine.releaseVersion,
       machineId: machine.id,
       kind: 'machine.destroyed',
       message: `machine ${machine.id} (${machine.processGroup}) stopped and destroyed`,
@@ -168,7 +183,7 @@ export class MachineSupervisor {
   syncRoutes(app: string): void {
     const backends = [];
     for (const m of this.store.machines.listByApp(app)) {
-      if (m.state !== 'started' || !this.ready.has(m.id) || !m.address) continue;
+      if (!m.serving || m.state !== 'started' || !this.ready.has(m.id) || !m.address) continue;
       const release = this.store.releases.get(app, m.releaseVersion);
       if (!release || httpPortForGroup(release.config, m.processGroup) === undefined) continue;
       backends.push({ machineId: m.id, address: m.address, releaseVersion: m.releaseVersion });
@@ -185,7 +200,6 @@ export class MachineSupervisor {
         ? [this.store.machines.get(onlyMachineId)].filter((m): m is Machine => !!m)
         : this.store.machines.listLive();
       for (const machine of machines) {
-        if (this.pending.has(machine.id)) continue; // the deployment watches its own machines
         if (machine.state === 'started' || machine.state === 'restarting') await this.supervise(machine);
       }
     } finally {

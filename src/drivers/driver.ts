@@ -54,6 +54,11 @@ export interface Driver {
   stop(handle: MachineHandle, options: { signal: string; timeoutMs: number }): Promise<void>;
   /** What the machine is doing now. Works for machines started by an earlier daemon. */
   inspect(handle: MachineHandle): Promise<ObservedState>;
+  /**
+   * The handle of a machine the store has no handle for: a daemon killed between starting a
+   * machine and recording it leaves one. Undefined when the driver knows nothing of it.
+   */
+  recover(machineId: string): Promise<MachineHandle | undefined>;
   /** Removes whatever the machine left behind (its copy of the tree, its container). */
   destroy(handle: MachineHandle): Promise<void>;
   /**

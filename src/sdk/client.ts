@@ -5,6 +5,7 @@ import type {
   AppInfo,
   DeployResult,
   EventInfo,
+  LockInfo,
   LogLine,
   MachineInfo,
   ReleaseInfo,
@@ -75,9 +76,29 @@ export class BerthClient {
 
   deploy(
     app: string,
-    body: { artifact: string; config: { file: string; text: string }; description?: string },
+    body: {
+      artifact: string;
+      config: { file: string; text: string };
+      description?: string;
+      /** How long to wait for the app's deploy lock; 0 or absent fails at once. */
+      lockWaitMs?: number;
+    },
   ): Promise<DeployResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/deploys`, { body });
+  }
+
+  /** A new release from an earlier one: `version`, else the last complete one before the current. */
+  rollback(app: string, body: { version?: number; lockWaitMs?: number } = {}): Promise<DeployResult> {
+    return this.json('POST', `/v1/apps/${enc(app)}/rollback`, { body });
+  }
+
+  getLock(app: string): Promise<{ lock: LockInfo | null }> {
+    return this.json('GET', `/v1/apps/${enc(app)}/lock`);
+  }
+
+  /** Breaks the app's deploy lock; `released` is the lock that was removed, if there was one. */
+  releaseLock(app: string): Promise<{ released: LockInfo | null }> {
+    return this.json('DELETE', `/v1/apps/${enc(app)}/lock`);
   }
 
   /** Streams a release's progress events; with follow, until the release is final. */

@@ -61,6 +61,18 @@ export interface DeployResult {
   warnings: string[];
 }
 
+/** An app's deploy lock; `description` says who holds it since when, for people. */
+export interface LockInfo {
+  app: string;
+  owner: string;
+  user: string;
+  acquiredAt: string;
+  heartbeatAt: string;
+  expiresAt: string;
+  expired: boolean;
+  description: string;
+}
+
 export interface LogLine {
   machine: string;
   processGroup: string;

@@ -11,6 +11,7 @@ interface MachineRow {
   command: string;
   managed: number;
   state: MachineState;
+  serving: number;
   handle_json: string | null;
   address: string | null;
   restarts: number;
@@ -28,6 +29,7 @@ const toMachine = (r: MachineRow): Machine => ({
   command: r.command,
   managed: r.managed === 1,
   state: r.state,
+  serving: r.serving === 1,
   handle: r.handle_json ? (JSON.parse(r.handle_json) as unknown) : null,
   address: r.address,
   restarts: r.restarts,
@@ -111,6 +113,23 @@ export class MachineStore {
         'UPDATE machines SET handle_json = ?, address = ?, started_at = ?, updated_at = ? WHERE id = ?',
       )
       .run(JSON.stringify(handle), address, now, now, id);
+  }
+
+  /** Changes what the proxy routes in one transaction: a bluegreen switch is one of these. */
+  setServing(add: string[], remove: string[]): void {
+    const now = new Date().toISOString();
+    const update = this.db.prepare('UPDATE machines SET serving = ?, updated_at = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of remove) update.run(0, now, id);
+      for (const id of add) update.run(1, now, id);
+    })();
+  }
+
+  /** Moves a stopped machine to another release without starting it. */
+  moveToRelease(id: string, releaseVersion: number, command: string): void {
+    this.db
+      .prepare('UPDATE machines SET release_version = ?, command = ?, updated_at = ? WHERE id = ?')
+      .run(releaseVersion, command, new Date().toISOString(), id);
   }
 
   incrementRestarts(id: string): void {

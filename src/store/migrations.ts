@@ -80,4 +80,27 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'deploy locks',
+    // No foreign key to apps: the first deploy of an app takes the lock before the app exists.
+    sql: `
+      CREATE TABLE deploy_locks (
+        app TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        acquired_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'machines the proxy routes to',
+    sql: `
+      ALTER TABLE machines ADD COLUMN serving INTEGER NOT NULL DEFAULT 0;
+      UPDATE machines SET serving = 1 WHERE state = 'started';
+    `,
+  },
 ];

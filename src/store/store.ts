@@ -3,6 +3,7 @@ import { AppStore } from './apps.js';
 import { openDatabase, type Db } from './database.js';
 import { DeploymentStore } from './deployments.js';
 import { EventStore } from './events.js';
+import { LockStore } from './locks.js';
 import { MachineStore } from './machines.js';
 import { ReleaseStore } from './releases.js';
 import { TokenStore } from './tokens.js';
@@ -15,6 +16,7 @@ export class Store {
   readonly deployments: DeploymentStore;
   readonly events: EventStore;
   readonly tokens: TokenStore;
+  readonly locks: LockStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -24,6 +26,7 @@ export class Store {
     this.deployments = new DeploymentStore(this.db);
     this.events = new EventStore(this.db);
     this.tokens = new TokenStore(this.db);
+    this.locks = new LockStore(this.db);
   }
 
   close(): void {

@@ -17,7 +17,7 @@ test('berth deploy examples/hello answers through the proxy and ends with the UR
   const result = await daemon.cli(['deploy', join(EXAMPLES, 'hello')]);
   assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.match(result.stdout, /Release v1 of hello created/);
-  assert.match(result.stdout, /traffic now goes to v1/);
+  assert.match(result.stdout, /machine \w+ now takes traffic/);
   const url = `http://hello.localhost:${new URL(daemon.info.proxyUrl).port}`;
   assert.ok(result.stdout.trimEnd().endsWith(`v1 is live: ${url}`), result.stdout);
 

@@ -164,8 +164,9 @@ test('a release whose process exits at once fails with its last log lines; v1 ke
     'app = "buildy"\n[processes]\napp = "echo starting; echo boom >&2; exit 1"\n[http_service]\ninternal_port = 3000\n',
   );
   const result = await daemon.cli(['deploy', bad]);
-  assert.equal(result.code, 3);
-  assert.match(result.stdout, /exited before it was ready/);
+  assert.equal(result.code, 4, 'reverted');
+  assert.match(result.stdout, /exited before it was healthy/);
+  assert.match(result.stdout, /reverting to v1/);
   assert.match(result.stdout, /boom/);
   assert.match((await daemon.proxied('buildy')).body, /release v1/);
 });

@@ -1,4 +1,5 @@
 // Deploys: the config is parsed again here, so the daemon never trusts a client's reading.
+import type { DeployStrategy } from '../../core/config/types.js';
 import { loadConfigText } from '../../config/load.js';
 import { assertAppName } from '../../core/app-name.js';
 import { BerthError } from '../../core/errors.js';
@@ -27,13 +28,18 @@ export function deployRoutes(s: ApiServices): Route[] {
             details: { diagnostics: loaded.diagnostics },
           });
         }
+        const config = body.strategy
+          ? { ...loaded.config, deploy: { ...loaded.config.deploy, strategy: body.strategy as DeployStrategy } }
+          : loaded.config;
         const { release, deployment } = s.deployer.start({
           app,
           artifactDigest: body.artifact,
           configFile: body.config.file,
-          config: loaded.config,
+          config,
           description: body.description ?? 'deploy',
           user,
+          waitTimeoutMs: body.waitTimeoutMs,
+          skipReleaseCommand: body.skipReleaseCommand,
         });
         return {
           release: releaseView(release),

@@ -8,9 +8,10 @@ import { packDirectory } from '../../artifacts/pack.js';
 import { findConfigFile, formatDiagnostics, loadConfigText } from '../../config/load.js';
 import { appNameFromDirectory } from '../../core/app-name.js';
 import { BerthError } from '../../core/errors.js';
-import type { EventInfo } from '../../sdk/types.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { followRelease } from '../follow-release.js';
+import { parseLockWait } from '../lock-wait.js';
 import { CliExit } from '../output.js';
 
 interface DeployOptions {
@@ -19,6 +20,7 @@ interface DeployOptions {
   detach?: boolean;
   json?: boolean;
   message?: string;
+  lockWait?: number;
 }
 
 export function registerDeploy(program: Command, ctx: CliContext): void {
@@ -28,6 +30,11 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('-a, --app <name>', "app name (default: the config's app, else the directory name)")
     .option('-c, --config <file>', 'config file (default berth.toml, else fly.toml, in DIR)')
     .option('-m, --message <text>', 'why: recorded as the release description', 'deploy')
+    .option(
+      '--lock-wait <duration>',
+      "wait this long (e.g. 30s, 5m) for another deploy's lock on the app instead of failing",
+      parseLockWait,
+    )
     .option('--detach', 'return once the release exists, without following the rollout')
     .option('--json', 'progress as JSON lines')
     .action((dir: string | undefined, opts: DeployOptions) => deploy(ctx, dir ?? '.', opts));
@@ -79,6 +86,7 @@ async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Pro
     artifact: packed.digest,
     config: { file: basename(configPath), text },
     description: opts.message,
+    lockWaitMs: opts.lockWait,
   });
   const version = result.release.version;
   emit('release', `==> Release v${version} of ${app} created`, { app, version, url: result.url });
@@ -88,32 +96,7 @@ async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Pro
     });
     return;
   }
-
-  let final: EventInfo | undefined;
-  await client.releaseEvents(app, version, true, (event) => {
-    if (event.kind === 'release.created') return;
-    if (opts.json) out.line(JSON.stringify(event));
-    else out.line(renderEvent(event));
-    if (event.kind === 'release.complete' || event.kind === 'release.failed') final = event;
-  });
-  if (!final) {
-    throw new BerthError('daemon_unreachable', `lost the daemon while following v${version}`, {
-      hint: `Check its state with \`berth releases -a ${app}\` and \`berth status -a ${app}\`.`,
-    });
-  }
-  if (final.kind === 'release.failed') {
-    emit('result', `==> Deploy failed; the previous release keeps serving. Logs: berth logs -a ${app}`, {
-      status: 'failed',
-      version,
-    });
-    throw new CliExit(EXIT.deployFailed);
-  }
-  emit('result', `==> v${version} is live: ${result.url}`, { status: 'complete', version, url: result.url });
-}
-
-function renderEvent(event: EventInfo): string {
-  if (event.kind === 'build.output') return `  │ ${event.message}`;
-  return `  ${event.message.replace(/\n/g, '\n  ')}`;
+  await followRelease(ctx, client, app, version, result.url, { json: opts.json });
 }
 
 function formatBytes(bytes: number): string {

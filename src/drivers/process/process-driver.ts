@@ -159,6 +159,19 @@ export class ProcessDriver implements Driver {
     await this.awaitOwnExit(pid, handle.startTime);
   }
 
+  async recover(machineId: string): Promise<MachineHandle | undefined> {
+    const record = await readHandleFile(join(this.machineDir(machineId), HANDLE_FILE));
+    if (!record || record.machineId !== machineId) return undefined;
+    const handle: MachineHandle = {
+      driver: DRIVER_NAME,
+      ref: String(record.pid),
+      address: record.address,
+      logPath: record.logPath,
+    };
+    if (record.startTime !== undefined) handle.startTime = record.startTime;
+    return handle;
+  }
+
   async inspect(handle: MachineHandle): Promise<ObservedState> {
     const pid = this.pidOf(handle);
     if (pid === undefined) return { state: 'missing' };

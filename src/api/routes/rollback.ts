@@ -1,0 +1,59 @@
+// Rollback: a new release carrying an earlier release's artifact and config, deployed the
+// same way a deploy is.
+import { BerthError } from '../../core/errors.js';
+import { chooseRollbackTarget } from '../../core/rollback-target.js';
+import type { DeployRequest } from '../../daemon/deployer.js';
+import { requireApp } from '../lookups.js';
+import { route, type Route } from '../router.js';
+import { DeployResponse, RollbackBody } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+import { releaseView } from '../views.js';
+
+export function rollbackRoutes(s: ApiServices): Route[] {
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/apps/{app}/rollback',
+      summary: 'Make a new release from an earlier one (default: the last complete one before the current)',
+      tag: 'deploys',
+      body: RollbackBody,
+      response: DeployResponse,
+      status: 202,
+      handler: ({ params, body, user }) => {
+        const app = requireApp(s.store, params.app!);
+        const target = chooseRollbackTarget(
+          app.name,
+          s.store.releases.list(app.name),
+          app.currentRelease,
+          body.version,
+        );
+        if (!s.artifacts.has(target.artifactDigest)) {
+          throw new BerthError(
+            'artifact_not_found',
+            `the source of v${target.version} (${target.artifactDigest.slice(0, 19)}) is no longer stored`,
+            {
+              hint: `Only the artifacts of the last 10 releases are kept; roll back to a newer release, or deploy that source again with \`berth deploy -a ${app.name}\`.`,
+            },
+          );
+        }
+        // lockWaitMs rides along for the deployer's lock; DeployRequest may not declare it yet.
+        const request: DeployRequest & { lockWaitMs?: number } = {
+          app: app.name,
+          artifactDigest: target.artifactDigest,
+          configFile: target.configFile,
+          config: target.config,
+          description: `rollback to v${target.version}`,
+          user,
+          lockWaitMs: body.lockWaitMs,
+        };
+        const { release, deployment } = s.deployer.start(request);
+        return {
+          release: releaseView(release),
+          deploymentId: deployment.id,
+          url: s.urlFor(app.name),
+          warnings: [],
+        };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,214 @@
+// Waiting for one freshly started machine to become healthy, for the deploy's batches.
+// Each check runs on its own timer from the end of its grace period; the machine's liveness is
+// polled often so that a crash fails the wait at once instead of at the deadline. Whether the
+// results add up to "healthy" is decided by core/health/verdict.ts.
+//
+// It knows nothing of the store or the driver (the caller passes isAlive and an address), so it
+// works the same for a machine started a second ago and one adopted after a daemon restart.
+import type { CheckConfig } from '../../core/config/types.js';
+import { checkLabel, healthVerdict, type ProbeResult } from '../../core/health/verdict.js';
+import { probeHttp, probeTcp, type ProbeOutcome } from './probe.js';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface WaitHealthyOptions {
+  machineId: string;
+  /** host:port the machine answers on, or null when it has no port. */
+  address: string | null;
+  checks: readonly CheckConfig[];
+  /** The app's hostname, sent as Host by HTTP checks. */
+  hostHeader: string;
+  /** When the machine started (epoch ms); grace periods and settling count from here. */
+  startedAt: number;
+  /** When to give up (epoch ms), from the deploy's wait_timeout. */
+  deadline: number;
+  /** Without checks: how long the machine must have been up. */
+  settleMs: number;
+  isAlive: () => Promise<boolean>;
+  /** Short lines for the deploy's output: each check's first failure and its pass. */
+  onProgress?: (line: string) => void;
+  /** Aborting stops every timer and probe; the wait then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export type WaitHealthyOutcome =
+  { state: 'healthy' } | { state: 'exited' } | { state: 'timeout'; lastFailure: string };
+
+export interface HealthMonitorOptions {
+  /** How often to ask isAlive and, without checks, to try connecting. */
+  pollMs?: number;
+  /** Timeout of the connect that tells a machine without checks is listening. */
+  connectTimeoutMs?: number;
+}
+
+export class HealthMonitor {
+  private readonly pollMs: number;
+  private readonly connectTimeoutMs: number;
+
+  constructor(options: HealthMonitorOptions = {}) {
+    this.pollMs = options.pollMs ?? 150;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 500;
+  }
+
+  waitHealthy(options: WaitHealthyOptions): Promise<WaitHealthyOutcome> {
+    return new HealthWait(options, this.pollMs, this.connectTimeoutMs).run();
+  }
+}
+
+/** The state of one waitHealthy call. */
+class HealthWait {
+  private readonly latest: (ProbeResult | undefined)[];
+  /** What onProgress last said of each check, so that it speaks only on a change. */
+  private readonly reported: ('passing' | 'failing' | undefined)[];
+  private listening = false;
+  private finished = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Cancels probes in flight when the wait ends. */
+  private readonly probes = new AbortController();
+  private resolve: (outcome: WaitHealthyOutcome) => void = () => {};
+  private reject: (reason: unknown) => void = () => {};
+
+  constructor(
+    private readonly o: WaitHealthyOptions,
+    private readonly pollMs: number,
+    private readonly connectTimeoutMs: number,
+  ) {
+    this.latest = o.checks.map(() => undefined);
+    this.reported = o.checks.map(() => undefined);
+  }
+
+  run(): Promise<WaitHealthyOutcome> {
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      const signal = this.o.signal;
+      if (signal?.aborted) return this.abort();
+      signal?.addEventListener('abort', this.abort, { once: true });
+
+      const now = Date.now();
+      this.o.checks.forEach((check, i) => {
+        this.after(this.o.startedAt + check.gracePeriodMs - now, () => this.runCheck(i));
+      });
+      this.after(this.o.deadline - now, () => this.evaluate());
+      void this.poll();
+    });
+  }
+
+  private async poll(): Promise<void> {
+    if (this.finished) return;
+    let alive = true;
+    try {
+      alive = await this.o.isAlive();
+    } catch {
+      // Not knowing is not dying: a failed inspect is retried on the next round.
+    }
+    if (this.finished) return;
+    if (!alive) return this.finish({ state: 'exited' });
+
+    if (this.o.checks.length === 0 && this.o.address !== null && !this.listening) {
+      const result = await probeTcp({
+        address: this.o.address,
+        timeoutMs: this.connectTimeoutMs,
+        signal: this.probes.signal,
+      });
+      if (this.finished) return;
+      if (result.ok) {
+        this.listening = true;
+        this.progress(`listening on ${this.o.address}`);
+      }
+    }
+    this.evaluate();
+    this.after(this.pollMs, () => this.poll());
+  }
+
+  /** Probes check i, then schedules its next run an interval after this one started. */
+  private async runCheck(i: number): Promise<void> {
+    const check = this.o.checks[i];
+    if (this.finished || !check) return;
+    const started = Date.now();
+    const outcome = await this.probe(check);
+    if (this.finished) return;
+    this.latest[i] = { ...outcome, at: Date.now() };
+    this.report(i, check, outcome);
+    this.evaluate();
+    this.after(check.intervalMs - (Date.now() - started), () => this.runCheck(i));
+  }
+
+  private probe(check: CheckConfig): Promise<ProbeOutcome> {
+    const address = this.o.address;
+    if (address === null)
+      return Promise.resolve({ ok: false, detail: 'the machine has no address to probe' });
+    const signal = this.probes.signal;
+    if (check.type === 'tcp') return probeTcp({ address, timeoutMs: check.timeoutMs, signal });
+    return probeHttp({
+      address,
+      method: check.method,
+      path: check.path,
+      headers: check.headers,
+      hostHeader: this.o.hostHeader,
+      protocol: check.protocol,
+      timeoutMs: check.timeoutMs,
+      signal,
+    });
+  }
+
+  private evaluate(): void {
+    if (this.finished) return;
+    const verdict = healthVerdict({
+      checks: this.o.checks,
+      latest: this.latest,
+      startedAt: this.o.startedAt,
+      now: Date.now(),
+      settleMs: this.o.settleMs,
+      listening: this.o.address === null ? null : this.listening,
+      deadline: this.o.deadline,
+    });
+    if (verdict.state === 'healthy') this.finish({ state: 'healthy' });
+    else if (verdict.state === 'unhealthy') this.finish({ state: 'timeout', lastFailure: verdict.reason });
+  }
+
+  private report(i: number, check: CheckConfig, outcome: ProbeOutcome): void {
+    const now = outcome.ok ? 'passing' : 'failing';
+    if (this.reported[i] === now) return;
+    this.reported[i] = now;
+    const name = `check "${check.name}" (${checkLabel(check)})`;
+    this.progress(outcome.ok ? `${name} passing` : `${name} failing: ${outcome.detail}`);
+  }
+
+  private progress(line: string): void {
+    this.o.onProgress?.(`machine ${this.o.machineId}: ${line}`);
+  }
+
+  private after(ms: number, fn: () => Promise<void> | void): void {
+    if (this.finished) return;
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        void fn();
+      },
+      // setTimeout fires at once for delays past 2^31-1 ms; a far deadline must not.
+      Math.min(Math.max(0, ms), MAX_TIMER_MS),
+    );
+    this.timers.add(timer);
+  }
+
+  private stop(): void {
+    this.finished = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.probes.abort();
+    this.o.signal?.removeEventListener('abort', this.abort);
+  }
+
+  private finish(outcome: WaitHealthyOutcome): void {
+    if (this.finished) return;
+    this.stop();
+    this.resolve(outcome);
+  }
+
+  private readonly abort = (): void => {
+    if (this.finished) return;
+    this.stop();
+    this.reject(this.o.signal?.reason ?? new Error('aborted'));
+  };
+}

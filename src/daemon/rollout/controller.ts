@@ -1,0 +1,217 @@
+// The rollout controller: the only place that turns the planners' decisions into actions.
+// Observe the app's machines, ask the planner for the next action, record it in the
+// deployment's row, apply it, record that it was applied, and repeat. A daemon killed at any
+// point resumes by observing again: the planners need no memory of what came before.
+import { httpPortForGroup } from '../../core/config/routing.js';
+import { checksForGroup } from '../../core/health/checks-for-group.js';
+import type { Deployment, Machine, Release } from '../../core/model.js';
+import { planNext, revertTarget } from '../../core/rollout/plan.js';
+import type { MachineHealth, RolloutAction, RolloutMachine, RolloutTarget } from '../../core/rollout/types.js';
+import type { MachineHandle } from '../../drivers/driver.js';
+import type { Store } from '../../store/store.js';
+import type { HealthMonitor } from '../health/health-monitor.js';
+import type { MachineSupervisor } from '../supervisor.js';
+import type { DeploymentMemory } from './memory.js';
+import { pauseIfAsked } from './pause-hook.js';
+
+export type RolloutOutcome = { status: 'succeeded' } | { status: 'reverted' | 'failed'; reason: string };
+
+export interface ControllerDeps {
+  store: Store;
+  supervisor: MachineSupervisor;
+  health: HealthMonitor;
+  home: string;
+  /** The app's hostname, sent as Host by HTTP checks. */
+  hostFor(app: string): string;
+  progress(release: Release, kind: string, message: string, data?: Record<string, unknown>): void;
+}
+
+const SETTLE_MS = 1500;
+const LIVE_STATES = new Set(['starting', 'started', 'restarting', 'stopped']);
+
+export class RolloutController {
+  /** Health learnt during this run; machines not in it are observed as pending. */
+  private readonly health = new Map<string, MachineHealth>();
+  private readonly failureDetail = new Map<string, string>();
+
+  constructor(
+    private readonly deps: ControllerDeps,
+    private readonly deployment: Deployment,
+    private readonly release: Release,
+    private memory: DeploymentMemory,
+  ) {}
+
+  async run(): Promise<RolloutOutcome> {
+    for (;;) {
+      const reverting = this.memory.phase === 'revert';
+      const target = reverting ? this.revertingTo() : this.forwardTarget();
+      const action = planNext(await this.observe(), target);
+      this.record(action, false);
+      await pauseIfAsked(this.deps.home, reverting ? `revert-${action.kind}` : action.kind);
+      if (action.kind === 'done') {
+        this.record(action, true);
+        return reverting ? { status: 'reverted', reason: this.memory.failure ?? 'reverted' } : { status: 'succeeded' };
+      }
+      if (action.kind === 'fail') {
+        const detail = action.machineIds.map((id) => this.failureDetail.get(id)).filter(Boolean);
+        const reason = detail.length > 0 ? detail.join('\n') : action.reason;
+        if (reverting) return { status: 'failed', reason: `${this.memory.failure}; the revert failed too: ${reason}` };
+        this.memory = { ...this.memory, phase: 'revert', failure: reason };
+        this.say('deploy.reverting', `${reason}\nreverting to ${this.memory.from === null ? 'nothing (first deploy)' : `v${this.memory.from}`}`);
+        this.record(action, true);
+        continue;
+      }
+      await this.apply(action, target);
+      this.record(action, true);
+    }
+  }
+
+  private forwardTarget(): RolloutTarget {
+    const config = this.release.config;
+    return {
+      release: this.release.version,
+      strategy: this.memory.strategy,
+      counts: this.memory.counts,
+      maxUnavailable: config.deploy.maxUnavailable,
+    };
+  }
+
+  private revertingTo(): RolloutTarget {
+    const forward = this.forwardTarget();
+    return revertTarget(forward, this.memory.from, this.memory.previousCounts);
+  }
+
+  private record(action: RolloutAction, applied: boolean): void {
+    this.memory = { ...this.memory, action, applied };
+    this.deps.store.deployments.recordStep(
+      this.deployment.id,
+      `${this.memory.phase}:${action.kind}`,
+      this.memory as unknown as Record<string, unknown>,
+    );
+  }
+
+  private say(kind: string, message: string, data?: Record<string, unknown>): void {
+    this.deps.progress(this.release, kind, message, data);
+  }
+
+  /** The app's managed machines as the planners see them. */
+  private async observe(): Promise<RolloutMachine[]> {
+    const machines = this.deps.store.machines
+      .listByApp(this.release.app)
+      .filter((m) => m.managed && LIVE_STATES.has(m.state));
+    const observed: RolloutMachine[] = [];
+    for (const m of machines) {
+      let health: MachineHealth = m.serving ? 'healthy' : (this.health.get(m.id) ?? 'pending');
+      // A machine that passed its checks but is not routed yet may have died since.
+      if (!m.serving && health === 'healthy' && !(await this.deps.supervisor.isAlive(m.id))) health = 'exited';
+      observed.push({
+        id: m.id,
+        group: m.processGroup,
+        release: m.releaseVersion,
+        state: m.state === 'stopped' ? 'stopped' : m.state === 'starting' ? 'starting' : 'running',
+        health,
+        serving: m.serving,
+      });
+    }
+    return observed;
+  }
+
+  private async apply(action: RolloutAction, target: RolloutTarget): Promise<void> {
+    switch (action.kind) {
+      case 'start':
+        return this.start(action.machines, target, action.waitForHealth);
+      case 'await-health':
+        await Promise.all(action.machineIds.map((id) => this.awaitHealth(id)));
+        return;
+      case 'serve':
+        this.deps.supervisor.serve(this.release.app, action.add, action.remove);
+        if (action.remove.length > 0 && action.add.length > 0) {
+          this.say('deploy.step', `cutover: ${describe(action.add)} now take traffic instead of ${describe(action.remove)}`);
+        } else if (action.add.length > 0) {
+          this.say('deploy.step', `${describe(action.add)} now take${action.add.length === 1 ? 's' : ''} traffic`);
+        } else {
+          this.say('deploy.step', `${describe(action.remove)} no longer take traffic`);
+        }
+        return;
+      case 'retire':
+        if (action.drain) this.say('deploy.step', `draining ${describe(action.machineIds)}`);
+        await Promise.all(
+          action.machineIds.map(async (id) => {
+            await this.deps.supervisor.retire(id, { drain: action.drain });
+            this.say('machine.retired', `machine ${id} ${action.drain ? 'drained and ' : ''}stopped`);
+          }),
+        );
+        return;
+      case 'update-stopped': {
+        const commands = this.commandsFor(target.release);
+        for (const id of action.machineIds) {
+          const machine = this.deps.store.machines.get(id)!;
+          this.deps.store.machines.moveToRelease(id, target.release, commands[machine.processGroup] ?? machine.command);
+        }
+        this.say('deploy.step', `${describe(action.machineIds)} (stopped) moved to v${target.release}; they stay stopped`);
+        return;
+      }
+    }
+  }
+
+  private commandsFor(release: number): Record<string, string> {
+    return release === this.release.version ? this.memory.commands : this.memory.previousCommands;
+  }
+
+  private async start(starts: Array<{ group: string }>, target: RolloutTarget, waitForHealth: boolean): Promise<void> {
+    const release =
+      target.release === this.release.version
+        ? this.release
+        : this.deps.store.releases.get(this.release.app, target.release)!;
+    const commands = this.commandsFor(target.release);
+    for (const { group } of starts) {
+      const machine = await this.deps.supervisor.launch(release, group, commands[group]!);
+      if (!waitForHealth) this.health.set(machine.id, 'healthy');
+    }
+  }
+
+  private async awaitHealth(machineId: string): Promise<void> {
+    const machine = this.deps.store.machines.get(machineId);
+    if (!machine) return;
+    const release = this.deps.store.releases.get(machine.app, machine.releaseVersion)!;
+    const handle = machine.handle as MachineHandle | null;
+    if (!handle) {
+      this.health.set(machineId, 'exited');
+      return;
+    }
+    const checks = checksForGroup(release.config, machine.processGroup);
+    const serves = httpPortForGroup(release.config, machine.processGroup) !== undefined;
+    const outcome = await this.deps.health.waitHealthy({
+      machineId,
+      address: serves || checks.length > 0 ? (handle.address ?? null) : null,
+      checks,
+      hostHeader: this.deps.hostFor(machine.app),
+      startedAt: machine.startedAt ? Date.parse(machine.startedAt) : Date.now(),
+      deadline: Date.now() + this.memory.waitTimeoutMs,
+      settleMs: SETTLE_MS,
+      isAlive: () => this.deps.supervisor.isAlive(machineId),
+      onProgress: (line) => this.say('machine.check', line),
+    });
+    if (outcome.state === 'healthy') {
+      this.health.set(machineId, 'healthy');
+      this.say('machine.healthy', `machine ${machineId} (${machine.processGroup}) is healthy`);
+      return;
+    }
+    this.health.set(machineId, outcome.state === 'exited' ? 'exited' : 'unhealthy');
+    const why =
+      outcome.state === 'exited'
+        ? 'it exited before it was healthy'
+        : `not healthy within ${this.memory.waitTimeoutMs / 1000}s (${outcome.lastFailure})`;
+    this.failureDetail.set(machineId, await this.logTail(machine, why));
+  }
+
+  private async logTail(machine: Machine, why: string): Promise<string> {
+    const lines = await this.deps.supervisor.recentLogLines(machine.id);
+    const tail = lines.length ? `\n  last log lines of ${machine.id}:\n    ${lines.join('\n    ')}` : '';
+    return `machine ${machine.id}: ${why}${tail}`;
+  }
+}
+
+function describe(ids: string[]): string {
+  return ids.length === 1 ? `machine ${ids[0]}` : `machines ${ids.join(', ')}`;
+}
