@@ -75,7 +75,7 @@ export interface LoadResult {
 }
 
 const MAX_IN_FLIGHT = 4000;
-const MAX_FAILURES = 500;
+const MAX_FAILURES = 5000;
 const TICK_MS = 2;
 
 type Message = { type: 'start'; settings: LoadSettings } | { type: 'stop' };
@@ -234,8 +234,11 @@ class Load {
       },
       (res) => {
         if (res.statusCode !== 200) {
-          res.resume();
-          end(false, `open ${res.statusCode}`, '');
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('error', () => {});
+          res.on('close', () => end(false, `open ${res.statusCode}`, firstLine(body)));
           return;
         }
         let tail = '';

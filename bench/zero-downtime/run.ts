@@ -3,6 +3,12 @@
 // app under `pm2 reload`.
 //
 //   npm run bench:zero-downtime -- [--deploys 10] [--rate 500] [--rows rolling-1,bluegreen,...]
+//     --fresh 0.1 --slow 0.01     shares of requests on new connections / to /slow
+//     --gap 1 --settle 2          seconds between deploys / of load before the first and after the last
+//     --kill-timeout 3 --wait-timeout 15   written into berth.toml (and pm2's --kill-timeout)
+//     --time-limit 15             minutes before the bench stops everything and fails
+//     --keep                      keep the temp dir (daemon home, logs, app copies)
+//   rows: rolling-1 rolling-3 canary bluegreen fail-crash fail-healthz immediate pm2
 //
 // Each row: a fresh app in one real daemon (`berth server` on port 0 in a temp home), one
 // initial deploy, then the load generator (load.ts, its own process) sends --rate requests/s to
@@ -10,13 +16,17 @@
 // /slow (1 s) — and holds one /stream open, while this driver runs --deploys deploys through the
 // real CLI, changing a file each time so that each is a new artifact. Target: 0 non-2xx, 0
 // socket errors and 0 stream resets in every row but `immediate`, whose strategy allows downtime.
+// A held stream must end when its machine is replaced: ending with a complete chunked response
+// (the app does so on SIGINT, after the drain deadline) is a clean end and it is reopened;
+// a reset, a cut-off response or a failed reopen is a stream reset. The failing rows deploy one
+// release that crashes at start or answers /healthz with 500: the CLI must exit non-zero and
+// the load must see nothing.
 //
 // The strategy is the only difference between the rows' berth.toml. A berth that does not
 // implement a strategy yet runs its one strategy under that label: compare the rows again when
 // the strategies land. Machine counts come from `berth machine list`, never from the row's
 // wish: without `berth scale count` a 3-machine row runs, and says it runs, with 1.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { fork } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -602,6 +612,15 @@ function printDetails(results: RowResult[]): void {
       `stream: ${l.stream.opened} opened, ${l.stream.cleanEnds} clean end(s), ${l.stream.resets} reset(s), ` +
         `${l.stream.lines} lines, longest silence ${l.stream.maxGapMs.toFixed(0)} ms, longest reconnect ${l.stream.maxReconnectMs.toFixed(0)} ms`,
     );
+    if (l.failures.length < l.non2xx + l.socketErrors) {
+      lines.push(`only the first ${l.failures.length} failures are located below`);
+    }
+    // How long each deploy failed requests: first to last failure inside its window.
+    const spans = r.deploys.flatMap((d, i) => {
+      const inside = l.failures.filter((f) => f.t >= d.startedAt && f.t <= d.endedAt).map((f) => f.t);
+      return inside.length ? [`#${i + 1} ${Math.max(...inside) - Math.min(...inside)}`] : [];
+    });
+    if (spans.length) lines.push(`failing for (ms, first to last failed request): ${spans.join(', ')}`);
     for (const [what, n] of Object.entries(l.byWhat)) {
       const sample = l.failures.filter((f) => f.what === what);
       const places = new Map<string, number>();
@@ -627,6 +646,8 @@ function printDetails(results: RowResult[]): void {
         lines.push(`deploy #${i + 1} exited ${d.code}, expected ${r.expectCode}:\n      ${tail}`);
       }
     }
+    const times = r.deploys.map((d) => ((d.endedAt - d.startedAt) / 1000).toFixed(1));
+    lines.push(`deploy times (s): ${times.join(' ')}`);
     lines.push(...r.notes);
     console.log(`\n${r.label} (${r.spec.id}):\n  ${lines.join('\n  ')}`);
   }
@@ -673,7 +694,10 @@ async function main(): Promise<void> {
   }, opts.timeLimit * 60_000);
   watchdog.unref();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void cleanup(opts).then(() => process.exit(130)));
+    process.once(signal, () => {
+      log(`${signal}: stopping everything this bench started`);
+      void cleanup(opts).then(() => process.exit(130));
+    });
   }
 
   workDir = mkdtempSync(path.join(os.tmpdir(), 'berth-zd-'));

@@ -11,6 +11,7 @@ export interface RollbackCandidate {
 }
 
 const SERVED: readonly ReleaseStatus[] = ['complete', 'superseded'];
+const IN_PROGRESS: readonly ReleaseStatus[] = ['pending', 'building', 'deploying'];
 
 /**
  * The target among `releases` (any order): `requested` when given, else the newest release
@@ -60,12 +61,16 @@ function explicitTarget<T extends RollbackCandidate>(
       `cannot roll back to v${version}: it failed${why} and never served`,
     );
   }
-  if (!SERVED.includes(target.status)) {
+  if (IN_PROGRESS.includes(target.status)) {
     throw new BerthError(
       'no_rollback_target',
       `cannot roll back to v${version}: it is still ${target.status}`,
       { hint: `Wait for it to finish; \`berth status -a ${app}\` shows the deployment.` },
     );
+  }
+  // Any status added later that is not known to have served.
+  if (!SERVED.includes(target.status)) {
+    throw new BerthError('no_rollback_target', `cannot roll back to v${version}: it is ${target.status}`);
   }
   if (target.version === current) {
     throw new BerthError('no_rollback_target', `v${version} is already the current release of "${app}"`, {

@@ -13,6 +13,8 @@ import { RouteTable } from '../proxy/route-table.js';
 import { Store } from '../store/store.js';
 import { BERTH_VERSION } from '../version.js';
 import { ensureAdminToken } from './credentials.js';
+import { pruneArtifacts } from './artifact-pruner.js';
+import { DeployLocks } from './deploy-lock.js';
 import { Deployer } from './deployer.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { homeLayout, type HomeLayout } from './home.js';
@@ -68,9 +70,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     driver,
     artifacts,
     health: new HealthMonitor(),
+    locks: new DeployLocks(store.locks),
     layout,
     maxUnpackedBytes,
     hostFor: (app) => `${app}.${options.domain}`,
+    afterSuccess: () => {
+      const { removed } = pruneArtifacts(store, artifacts);
+      if (removed.length > 0) options.log(`pruned ${removed.length} artifact(s) no recent release uses`);
+    },
   });
 
   await supervisor.start();

@@ -2,6 +2,7 @@
 // hand the rollout to the controller with the app's strategy. Each phase is recorded on the
 // deployment, so a daemon killed at any point fails (before anything live changed) or resumes
 // (during the rollout) on restart. Progress goes out as events the CLI streams.
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { machineEnv } from '../core/machine-env.js';
 import type { Deployment, Release } from '../core/model.js';
 import type { Driver } from '../drivers/driver.js';
 import type { Store } from '../store/store.js';
+import type { DeployLocks } from './deploy-lock.js';
 import type { HealthMonitor } from './health/health-monitor.js';
 import { releaseDir, type HomeLayout } from './home.js';
 import { RolloutController } from './rollout/controller.js';
@@ -34,6 +36,8 @@ export interface DeployRequest {
   /** Overrides [deploy] wait_timeout. */
   waitTimeoutMs?: number;
   skipReleaseCommand?: boolean;
+  /** How long to wait for another deploy's lock on the app; 0 fails at once. */
+  lockWaitMs?: number;
 }
 
 /** How a deployment ended, as the CLI's exit code tells it. */
@@ -51,8 +55,11 @@ export interface DeployerDeps {
   artifacts: ArtifactStore;
   health: HealthMonitor;
   layout: HomeLayout;
+  locks: DeployLocks;
   maxUnpackedBytes: number;
   hostFor(app: string): string;
+  /** Called after each deployment that went live, e.g. to prune old artifacts. */
+  afterSuccess?: () => void;
 }
 
 export class Deployer {
@@ -62,17 +69,54 @@ export class Deployer {
     return this.deps.store;
   }
 
-  /** Makes release vN and starts rolling it out; returns once the release exists. */
-  start(request: DeployRequest): { release: Release; deployment: Deployment; done: Promise<DeployResult> } {
+  /**
+   * Takes the app's deploy lock, makes release vN and starts rolling it out; returns once the
+   * release exists. The lock is held (and renewed) until the deployment ends.
+   */
+  async start(
+    request: DeployRequest,
+  ): Promise<{ release: Release; deployment: Deployment; done: Promise<DeployResult> }> {
     const strategy = request.config.deploy.strategy;
     if (!this.deps.artifacts.has(request.artifactDigest)) {
       throw new BerthError('artifact_not_found', `artifact ${request.artifactDigest} has not been uploaded`);
     }
     if (strategy === 'bluegreen' && !hasHealthCheck(request.config)) {
-      throw new BerthError('invalid_config', 'the bluegreen strategy needs a health check to know when to switch', {
-        hint: 'Add [[http_service.checks]] (e.g. path = "/healthz") or [checks.NAME], or use strategy = "rolling".',
-      });
+      throw new BerthError(
+        'invalid_config',
+        'the bluegreen strategy needs a health check to know when to switch',
+        {
+          hint: 'Add [[http_service.checks]] (e.g. path = "/healthz") or [checks.NAME], or use strategy = "rolling".',
+        },
+      );
     }
+    const lease = await this.deps.locks.acquire(request.app, {
+      owner: `${request.description} by ${request.user} (${randomUUID().slice(0, 8)})`,
+      user: request.user,
+      waitMs: request.lockWaitMs ?? 0,
+    });
+    try {
+      const started = this.begin(request);
+      if (lease.tookOver) {
+        this.progress(
+          started.release,
+          'lock.taken_over',
+          `took over an expired deploy lock: ${lease.tookOver.owner}`,
+        );
+      }
+      return { ...started, done: started.done.finally(() => lease.release()) };
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+  }
+
+  private begin(request: DeployRequest): {
+    release: Release;
+    deployment: Deployment;
+    done: Promise<DeployResult>;
+  } {
+    const strategy = request.config.deploy.strategy;
+    // The lock makes this rare: a deployment resumed after a restart may still be running.
     const running = this.store.deployments.running(request.app);
     if (running) {
       throw new BerthError(
@@ -108,7 +152,11 @@ export class Deployer {
   }
 
   private remember(deployment: Deployment, memory: DeploymentMemory): void {
-    this.store.deployments.recordStep(deployment.id, memory.phase, memory as unknown as Record<string, unknown>);
+    this.store.deployments.recordStep(
+      deployment.id,
+      memory.phase,
+      memory as unknown as Record<string, unknown>,
+    );
   }
 
   progress(release: Release, kind: string, message: string, data?: Record<string, unknown>): void {
@@ -146,7 +194,11 @@ export class Deployer {
     return this.rollout(release, deployment, memory);
   }
 
-  private async rollout(release: Release, deployment: Deployment, memory: DeploymentMemory): Promise<DeployResult> {
+  private async rollout(
+    release: Release,
+    deployment: Deployment,
+    memory: DeploymentMemory,
+  ): Promise<DeployResult> {
     this.store.releases.setStatus(release.app, release.version, 'deploying');
     if (memory.phase === 'rollout') {
       this.progress(release, 'deploy.step', describeStrategy(memory.strategy, memory.counts));
@@ -173,7 +225,12 @@ export class Deployer {
     }
   }
 
-  private finish(release: Release, deployment: Deployment, result: DeployResult, reason?: string): DeployResult {
+  private finish(
+    release: Release,
+    deployment: Deployment,
+    result: DeployResult,
+    reason?: string,
+  ): DeployResult {
     if (result === 'complete') {
       const previous = this.store.apps.get(release.app)?.currentRelease ?? null;
       this.store.apps.setCurrentRelease(release.app, release.version);
@@ -182,11 +239,18 @@ export class Deployer {
       }
       this.store.releases.setStatus(release.app, release.version, 'complete');
       this.store.deployments.finish(deployment.id, 'succeeded');
-      this.progress(release, 'release.complete', `release v${release.version} is live`, { status: 'complete' });
+      this.progress(release, 'release.complete', `release v${release.version} is live`, {
+        status: 'complete',
+      });
+      this.deps.afterSuccess?.();
       return result;
     }
     this.store.releases.setStatus(release.app, release.version, 'failed', reason ?? null);
-    this.store.deployments.finish(deployment.id, result === 'reverted' ? 'reverted' : 'failed', reason ?? null);
+    this.store.deployments.finish(
+      deployment.id,
+      result === 'reverted' ? 'reverted' : 'failed',
+      reason ?? null,
+    );
     // A reverted release's reason was printed when the revert began.
     const message =
       result === 'reverted'
@@ -204,7 +268,11 @@ export class Deployer {
     const unpacked = await unpackArchive(this.deps.artifacts.path(release.artifactDigest), dir, {
       maxBytes: this.deps.maxUnpackedBytes,
     });
-    this.progress(release, 'deploy.step', `unpacked ${release.artifactDigest.slice(0, 19)} (${unpacked.files} files)`);
+    this.progress(
+      release,
+      'deploy.step',
+      `unpacked ${release.artifactDigest.slice(0, 19)} (${unpacked.files} files)`,
+    );
     const command = release.config.build.command;
     if (!command) return dir;
     this.progress(release, 'build.started', `building: ${command}`);
@@ -232,8 +300,12 @@ export class Deployer {
 
   /** The new release's process groups and commands, and the sizes to keep. */
   private groupsFor(release: Release, dir: string, from: number | null): Partial<DeploymentMemory> {
-    const read = (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined);
-    const resolved = resolveCommands(release.config, { procfile: read('Procfile'), packageJson: read('package.json') });
+    const read = (name: string) =>
+      existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined;
+    const resolved = resolveCommands(release.config, {
+      procfile: read('Procfile'),
+      packageJson: read('package.json'),
+    });
     if ('error' in resolved) throw resolved.error;
     const managed = this.store.machines
       .listByApp(release.app)
@@ -280,13 +352,29 @@ export class Deployer {
       const release = this.store.releases.get(deployment.app, deployment.releaseVersion);
       const memory = readMemory(deployment.state);
       if (!release || !memory) continue;
+      // The lock belonged to the daemon that died; this one carries the deployment on.
+      this.store.locks.release(deployment.app);
       if (memory.phase === 'build' || memory.phase === 'release-command') {
-        if (memory.releaseCommandMachine) await this.deps.supervisor.retire(memory.releaseCommandMachine, { drain: false });
-        this.finish(release, deployment, 'failed', `the daemon stopped during the ${memory.phase}; nothing live changed`);
+        if (memory.releaseCommandMachine)
+          await this.deps.supervisor.retire(memory.releaseCommandMachine, { drain: false });
+        this.finish(
+          release,
+          deployment,
+          'failed',
+          `the daemon stopped during the ${memory.phase}; nothing live changed`,
+        );
         continue;
       }
-      this.progress(release, 'deploy.step', `resuming the deployment after a daemon restart (${memory.phase})`);
-      void this.rollout(release, deployment, memory);
+      this.progress(
+        release,
+        'deploy.step',
+        `resuming the deployment after a daemon restart (${memory.phase})`,
+      );
+      const lease = await this.deps.locks.acquire(deployment.app, {
+        owner: `deployment ${deployment.id} (resumed)`,
+        user: release.createdBy,
+      });
+      void this.rollout(release, deployment, memory).finally(() => lease.release());
     }
   }
 }

@@ -158,7 +158,8 @@ export class MachineSupervisor {
     }
     const release = this.store.releases.get(machine.app, machine.releaseVersion);
     const drainDeadline = Date.now() + (release?.config.killTimeoutMs ?? 5000);
-    while (options.drain && this.routes.inFlight(machineId) > 0 && Date.now() < drainDeadline) await sleep(50);
+    while (options.drain && this.routes.inFlight(machineId) > 0 && Date.now() < drainDeadline)
+      await sleep(50);
     await this.finishStop(machine, handle);
   }
 

@@ -82,6 +82,11 @@ export class BerthClient {
       description?: string;
       /** How long to wait for the app's deploy lock; 0 or absent fails at once. */
       lockWaitMs?: number;
+      /** Overrides [deploy] strategy. */
+      strategy?: 'rolling' | 'immediate' | 'canary' | 'bluegreen';
+      /** Overrides [deploy] wait_timeout. */
+      waitTimeoutMs?: number;
+      skipReleaseCommand?: boolean;
     },
   ): Promise<DeployResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/deploys`, { body });

@@ -1,6 +1,6 @@
 // A real berth daemon in a temp home on port 0, driven by the real CLI, for integration tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,12 +52,12 @@ export class TestDaemon {
   }
 
   /** Starts `berth server` as a real child process and waits until it answers. */
-  async boot(): Promise<void> {
+  async boot(extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     const log = openSync(join(this.home, 'daemon.log'), 'a');
     const child = spawn(
       process.execPath,
       [CLI, 'server', '--home', this.home, '--api', '127.0.0.1:0', '--proxy', '127.0.0.1:0'],
-      { stdio: ['ignore', log, log], env: this.env },
+      { stdio: ['ignore', log, log], env: { ...this.env, ...extraEnv } },
     );
     this.child = child;
     const deadline = Date.now() + 20_000;
@@ -182,6 +182,23 @@ export class TestDaemon {
     }
     rmSync(this.home, { recursive: true, force: true });
   }
+}
+
+/** Pids of every live process whose environment names the app (machines and their children). */
+export function processesOfApp(app: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (environ.includes(`BERTH_APP=${app}`)) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
 }
 
 export function killGroup(pid: number): void {

@@ -193,7 +193,7 @@ test('a refused connection is retried on another machine', async () => {
 });
 
 test('least-in-flight spreads concurrent slow requests across machines', async () => {
-  const slow: Handler = (req, res, machine) => setTimeout(() => hello(req, res, machine), 150);
+  const slow: Handler = (req, res, machine) => setTimeout(() => hello(req, res, machine), 300);
   const m1 = await startMachine('slow1', slow);
   const m2 = await startMachine('slow2', slow);
   const m3 = await startMachine('slow3', slow);
@@ -595,32 +595,33 @@ test('setBackends swapping releases moves traffic without errors and drains the 
   const v1 = await startMachine('v1', (req, res, machine) => setTimeout(() => hello(req, res, machine), 20));
   const v2 = await startMachine('v2', (req, res, machine) => setTimeout(() => hello(req, res, machine), 20));
   routes.setBackends('deploy', [v1.backend(1)]);
-  const seen: string[] = [];
+  let phase: 'v1' | 'both' | 'v2' = 'v1';
+  const seen: { phase: string; machine: string }[] = [];
   let running = true;
   const workers = Array.from({ length: 8 }, async () => {
     while (running) {
+      const startedIn = phase; // which routes were in force when the request was sent
       const r = await request('deploy.localhost');
       assert.equal(r.status, 200);
-      seen.push(String(r.headers['berth-machine']));
+      seen.push({ phase: startedIn, machine: String(r.headers['berth-machine']) });
     }
   });
   await sleep(150);
   routes.setBackends('deploy', [v1.backend(1), v2.backend(2)]);
+  phase = 'both';
   await sleep(100);
   routes.setBackends('deploy', [v2.backend(2)]);
-  const cut = seen.length;
-  // Requests already on v1 finish there; none start there any more.
+  phase = 'v2';
+  // Requests already on v1 finish there, and its count drains to zero.
   for (let i = 0; i < 100 && routes.inFlight('v1') !== 0; i++) await sleep(5);
   assert.equal(routes.inFlight('v1'), 0);
-  const drainedAt = seen.length;
   await sleep(150);
   running = false;
   await Promise.all(workers);
-  assert.ok(seen.slice(0, cut).includes('v1'));
-  assert.ok(seen.includes('v2'));
-  assert.ok(seen.length - drainedAt > 10);
-  assert.ok(
-    seen.slice(drainedAt).every((id) => id === 'v2'),
-    'only v2 after the swap',
-  );
+  const machinesIn = (p: string) => new Set(seen.filter((s) => s.phase === p).map((s) => s.machine));
+  assert.deepEqual([...machinesIn('v1')], ['v1']);
+  assert.deepEqual([...machinesIn('both')].sort(), ['v1', 'v2']);
+  assert.deepEqual([...machinesIn('v2')], ['v2'], 'only v2 once v1 is out of the routes');
+  assert.ok(seen.filter((s) => s.phase === 'v2').length > 10);
+  assert.equal(routes.inFlight('v2'), 0);
 });

@@ -50,7 +50,8 @@ test('three releases that serve, then one that fails', async () => {
     assert.equal(result.code, 0, result.stderr + result.stdout);
   }
   const failed = await deploy('four', [], CRASHING_SERVER);
-  assert.equal(failed.code, 3, failed.stderr + failed.stdout);
+  // 3: failed before going live; 4: a new machine failed and the rollout was reverted.
+  assert.ok([3, 4].includes(failed.code), failed.stderr + failed.stdout);
   assert.equal(await body(), 'content three');
 });
 
@@ -133,11 +134,24 @@ test('berth releases show prints the release and its whole deploy log', async ()
   assert.equal(json.release.description, 'rollback to v2');
   assert.ok(json.release.config);
   assert.ok(json.events.every((e) => e.releaseVersion === 5));
-  assert.deepEqual([json.events[0]!.kind, json.events.at(-1)!.kind], ['release.created', 'release.complete']);
+  assert.equal(json.events[0]!.kind, 'release.created');
+  assert.ok(json.events.some((e) => e.kind === 'release.complete'));
 
   const missing = await daemon.cli(['releases', 'show', 'v42', '-a', APP]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /has no release v42/);
+});
+
+test('a rollback whose artifact was pruned is refused with a way forward', async () => {
+  const releases = await daemon.cliJson<ReleaseInfo[]>(['releases', '-a', APP]);
+  const v2 = releases.find((r) => r.version === 2)!;
+  rmSync(join(daemon.home, 'artifacts', 'sha256', `${v2.artifactDigest.slice(7)}.tar.gz`));
+  const result = await daemon.cli(['rollback', 'v2', '-a', APP]);
+  assert.equal(result.code, 2, result.stderr + result.stdout);
+  assert.match(result.stderr, /the source of v2 \(sha256:[0-9a-f]{12}\) is no longer stored/);
+  assert.match(result.stderr, /hint: .*berth deploy -a rb/);
+  assert.match(result.stderr, /code: artifact_not_found/);
+  assert.equal((await daemon.cliJson<ReleaseInfo[]>(['releases', '-a', APP]))[0]!.version, 6);
 });
 
 // A deployer that died holding the lock: a row with a fresh heartbeat and a far expiry.
@@ -171,7 +185,7 @@ test('berth lock status shows who holds the lock and since when', async () => {
   assert.match(
     held.stdout,
     new RegExp(
-      `rb is locked: held by ci-bot \\(ghost\\) since ${SINCE_SHOWN}, \\d+m\\d+s ago; expires in \\d+m\\d+s`,
+      `rb is locked: held by ci-bot \\(ghost\\) since ${SINCE_SHOWN}, \\d+m\\d+s ago; expires in \\S+ unless renewed`,
     ),
   );
   const { lock } = await daemon.cliJson<{ lock: LockInfo }>(['lock', 'status', '-a', APP]);

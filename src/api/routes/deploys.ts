@@ -18,7 +18,7 @@ export function deployRoutes(s: ApiServices): Route[] {
       body: DeployBody,
       response: DeployResponse,
       status: 202,
-      handler: ({ params, body, user }) => {
+      handler: async ({ params, body, user }) => {
         const app = params.app!;
         assertAppName(app);
         const loaded = loadConfigText(body.config.text, body.config.file);
@@ -29,9 +29,12 @@ export function deployRoutes(s: ApiServices): Route[] {
           });
         }
         const config = body.strategy
-          ? { ...loaded.config, deploy: { ...loaded.config.deploy, strategy: body.strategy as DeployStrategy } }
+          ? {
+              ...loaded.config,
+              deploy: { ...loaded.config.deploy, strategy: body.strategy as DeployStrategy },
+            }
           : loaded.config;
-        const { release, deployment } = s.deployer.start({
+        const { release, deployment } = await s.deployer.start({
           app,
           artifactDigest: body.artifact,
           configFile: body.config.file,
@@ -40,6 +43,7 @@ export function deployRoutes(s: ApiServices): Route[] {
           user,
           waitTimeoutMs: body.waitTimeoutMs,
           skipReleaseCommand: body.skipReleaseCommand,
+          lockWaitMs: body.lockWaitMs,
         });
         return {
           release: releaseView(release),

@@ -19,7 +19,7 @@ export function rollbackRoutes(s: ApiServices): Route[] {
       body: RollbackBody,
       response: DeployResponse,
       status: 202,
-      handler: ({ params, body, user }) => {
+      handler: async ({ params, body, user }) => {
         const app = requireApp(s.store, params.app!);
         const target = chooseRollbackTarget(
           app.name,
@@ -36,8 +36,7 @@ export function rollbackRoutes(s: ApiServices): Route[] {
             },
           );
         }
-        // lockWaitMs rides along for the deployer's lock; DeployRequest may not declare it yet.
-        const request: DeployRequest & { lockWaitMs?: number } = {
+        const request: DeployRequest = {
           app: app.name,
           artifactDigest: target.artifactDigest,
           configFile: target.configFile,
@@ -46,7 +45,7 @@ export function rollbackRoutes(s: ApiServices): Route[] {
           user,
           lockWaitMs: body.lockWaitMs,
         };
-        const { release, deployment } = s.deployer.start(request);
+        const { release, deployment } = await s.deployer.start(request);
         return {
           release: releaseView(release),
           deploymentId: deployment.id,

@@ -1,6 +1,6 @@
 // `berth deploy [DIR]`: validate the config, pack and upload the source, make a release and
 // follow its rollout to the end.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, relative, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { appNameFromDirectory } from '../../core/app-name.js';
 import { BerthError } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { durationFlag } from '../duration-flag.js';
 import { followRelease } from '../follow-release.js';
 import { parseLockWait } from '../lock-wait.js';
 import { CliExit } from '../output.js';
@@ -21,6 +22,9 @@ interface DeployOptions {
   json?: boolean;
   message?: string;
   lockWait?: number;
+  strategy?: 'rolling' | 'immediate' | 'canary' | 'bluegreen';
+  waitTimeout?: number;
+  skipReleaseCommand?: boolean;
 }
 
 export function registerDeploy(program: Command, ctx: CliContext): void {
@@ -35,6 +39,18 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       "wait this long (e.g. 30s, 5m) for another deploy's lock on the app instead of failing",
       parseLockWait,
     )
+    .addOption(
+      new Option(
+        '--strategy <name>',
+        'rollout strategy for this deploy (default: [deploy] strategy, else rolling)',
+      ).choices(['rolling', 'immediate', 'canary', 'bluegreen']),
+    )
+    .option(
+      '--wait-timeout <duration>',
+      'how long each batch may take to become healthy before the deploy reverts (default: [deploy] wait_timeout, 5m)',
+      durationFlag('--wait-timeout', 1000, 3_600_000),
+    )
+    .option('--skip-release-command', 'do not run [deploy] release_command for this release')
     .option('--detach', 'return once the release exists, without following the rollout')
     .option('--json', 'progress as JSON lines')
     .action((dir: string | undefined, opts: DeployOptions) => deploy(ctx, dir ?? '.', opts));
@@ -87,6 +103,9 @@ async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Pro
     config: { file: basename(configPath), text },
     description: opts.message,
     lockWaitMs: opts.lockWait,
+    strategy: opts.strategy,
+    waitTimeoutMs: opts.waitTimeout,
+    skipReleaseCommand: opts.skipReleaseCommand,
   });
   const version = result.release.version;
   emit('release', `==> Release v${version} of ${app} created`, { app, version, url: result.url });

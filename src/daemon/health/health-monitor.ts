@@ -11,6 +11,8 @@ import { probeHttp, probeTcp, type ProbeOutcome } from './probe.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+const FAILING_RETRY_MS = 1000;
+
 export interface WaitHealthyOptions {
   machineId: string;
   /** host:port the machine answers on, or null when it has no port. */
@@ -131,7 +133,10 @@ class HealthWait {
     this.latest[i] = { ...outcome, at: Date.now() };
     this.report(i, check, outcome);
     this.evaluate();
-    this.after(check.intervalMs - (Date.now() - started), () => this.runCheck(i));
+    // A failing check is retried within a second: a machine still booting should not hold
+    // the batch back for a whole interval once it is up.
+    const interval = outcome.ok ? check.intervalMs : Math.min(check.intervalMs, FAILING_RETRY_MS);
+    this.after(interval - (Date.now() - started), () => this.runCheck(i));
   }
 
   private probe(check: CheckConfig): Promise<ProbeOutcome> {

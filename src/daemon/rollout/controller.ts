@@ -6,7 +6,12 @@ import { httpPortForGroup } from '../../core/config/routing.js';
 import { checksForGroup } from '../../core/health/checks-for-group.js';
 import type { Deployment, Machine, Release } from '../../core/model.js';
 import { planNext, revertTarget } from '../../core/rollout/plan.js';
-import type { MachineHealth, RolloutAction, RolloutMachine, RolloutTarget } from '../../core/rollout/types.js';
+import type {
+  MachineHealth,
+  RolloutAction,
+  RolloutMachine,
+  RolloutTarget,
+} from '../../core/rollout/types.js';
 import type { MachineHandle } from '../../drivers/driver.js';
 import type { Store } from '../../store/store.js';
 import type { HealthMonitor } from '../health/health-monitor.js';
@@ -50,14 +55,20 @@ export class RolloutController {
       await pauseIfAsked(this.deps.home, reverting ? `revert-${action.kind}` : action.kind);
       if (action.kind === 'done') {
         this.record(action, true);
-        return reverting ? { status: 'reverted', reason: this.memory.failure ?? 'reverted' } : { status: 'succeeded' };
+        return reverting
+          ? { status: 'reverted', reason: this.memory.failure ?? 'reverted' }
+          : { status: 'succeeded' };
       }
       if (action.kind === 'fail') {
         const detail = action.machineIds.map((id) => this.failureDetail.get(id)).filter(Boolean);
         const reason = detail.length > 0 ? detail.join('\n') : action.reason;
-        if (reverting) return { status: 'failed', reason: `${this.memory.failure}; the revert failed too: ${reason}` };
+        if (reverting)
+          return { status: 'failed', reason: `${this.memory.failure}; the revert failed too: ${reason}` };
         this.memory = { ...this.memory, phase: 'revert', failure: reason };
-        this.say('deploy.reverting', `${reason}\nreverting to ${this.memory.from === null ? 'nothing (first deploy)' : `v${this.memory.from}`}`);
+        this.say(
+          'deploy.reverting',
+          `${reason}\nreverting to ${this.memory.from === null ? 'nothing (first deploy)' : `v${this.memory.from}`}`,
+        );
         this.record(action, true);
         continue;
       }
@@ -103,7 +114,8 @@ export class RolloutController {
     for (const m of machines) {
       let health: MachineHealth = m.serving ? 'healthy' : (this.health.get(m.id) ?? 'pending');
       // A machine that passed its checks but is not routed yet may have died since.
-      if (!m.serving && health === 'healthy' && !(await this.deps.supervisor.isAlive(m.id))) health = 'exited';
+      if (!m.serving && health === 'healthy' && !(await this.deps.supervisor.isAlive(m.id)))
+        health = 'exited';
       observed.push({
         id: m.id,
         group: m.processGroup,
@@ -126,9 +138,15 @@ export class RolloutController {
       case 'serve':
         this.deps.supervisor.serve(this.release.app, action.add, action.remove);
         if (action.remove.length > 0 && action.add.length > 0) {
-          this.say('deploy.step', `cutover: ${describe(action.add)} now take traffic instead of ${describe(action.remove)}`);
+          this.say(
+            'deploy.step',
+            `cutover: ${describe(action.add)} now take traffic instead of ${describe(action.remove)}`,
+          );
         } else if (action.add.length > 0) {
-          this.say('deploy.step', `${describe(action.add)} now take${action.add.length === 1 ? 's' : ''} traffic`);
+          this.say(
+            'deploy.step',
+            `${describe(action.add)} now take${action.add.length === 1 ? 's' : ''} traffic`,
+          );
         } else {
           this.say('deploy.step', `${describe(action.remove)} no longer take traffic`);
         }
@@ -146,9 +164,16 @@ export class RolloutController {
         const commands = this.commandsFor(target.release);
         for (const id of action.machineIds) {
           const machine = this.deps.store.machines.get(id)!;
-          this.deps.store.machines.moveToRelease(id, target.release, commands[machine.processGroup] ?? machine.command);
+          this.deps.store.machines.moveToRelease(
+            id,
+            target.release,
+            commands[machine.processGroup] ?? machine.command,
+          );
         }
-        this.say('deploy.step', `${describe(action.machineIds)} (stopped) moved to v${target.release}; they stay stopped`);
+        this.say(
+          'deploy.step',
+          `${describe(action.machineIds)} (stopped) moved to v${target.release}; they stay stopped`,
+        );
         return;
       }
     }
@@ -158,7 +183,11 @@ export class RolloutController {
     return release === this.release.version ? this.memory.commands : this.memory.previousCommands;
   }
 
-  private async start(starts: Array<{ group: string }>, target: RolloutTarget, waitForHealth: boolean): Promise<void> {
+  private async start(
+    starts: Array<{ group: string }>,
+    target: RolloutTarget,
+    waitForHealth: boolean,
+  ): Promise<void> {
     const release =
       target.release === this.release.version
         ? this.release

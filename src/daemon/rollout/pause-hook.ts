@@ -4,7 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export async function pauseIfAsked(home: string, step: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function pauseIfAsked(
+  home: string,
+  step: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const wanted = env.BERTH_TEST_PAUSE_AT;
   if (!wanted || !wanted.split(',').includes(step)) return;
   writeFileSync(join(home, 'paused-at'), step);

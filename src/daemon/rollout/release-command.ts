@@ -33,10 +33,13 @@ export async function runReleaseCommand(deps: {
       const observed = await driver.inspect(handle);
       if (observed.state === 'exited') {
         if (observed.exitCode === 0) return { ok: true };
-        const how = observed.signal ? `was killed by ${observed.signal}` : `exited with code ${observed.exitCode}`;
+        const how = observed.signal
+          ? `was killed by ${observed.signal}`
+          : `exited with code ${observed.exitCode}`;
         return { ok: false, reason: `release command "${deps.command}" ${how}` };
       }
-      if (observed.state === 'missing') return { ok: false, reason: `release command "${deps.command}" vanished` };
+      if (observed.state === 'missing')
+        return { ok: false, reason: `release command "${deps.command}" vanished` };
       if (Date.now() > deadline) {
         const seconds = release.config.deploy.releaseCommandTimeoutMs / 1000;
         return { ok: false, reason: `release command "${deps.command}" timed out after ${seconds}s` };
