@@ -1,0 +1,128 @@
+// The daemon killed with SIGKILL at each step of a rolling and a bluegreen deployment (a
+// test-only hook pauses the controller there), restarted, and converged to all-old or
+// all-new: no orphan process, no duplicate machine, and the app answers.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MachineInfo, ReleaseInfo, StatusInfo } from '../../src/sdk/types.js';
+import { TestDaemon, eventually, isAlive, processesOfApp } from '../helpers/daemon.js';
+import { writeRolloutApp, type Behaviour } from '../helpers/rollout-app.js';
+
+let daemon: TestDaemon;
+let work: string;
+before(async () => {
+  daemon = await TestDaemon.start();
+  work = mkdtempSync(join(tmpdir(), 'berth-crash-'));
+});
+after(async () => {
+  await daemon.destroy();
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Case {
+  strategy: 'rolling' | 'bluegreen';
+  step: string;
+  behaviour?: Behaviour;
+  /** Which release serves once the deployment has converged. */
+  expect: 'old' | 'new';
+}
+
+const cases: Case[] = [
+  { strategy: 'rolling', step: 'build', expect: 'old' },
+  { strategy: 'rolling', step: 'start', expect: 'new' },
+  { strategy: 'rolling', step: 'await-health', expect: 'new' },
+  { strategy: 'rolling', step: 'serve', expect: 'new' },
+  { strategy: 'rolling', step: 'retire', expect: 'new' },
+  { strategy: 'rolling', step: 'done', expect: 'new' },
+  { strategy: 'rolling', step: 'revert-retire', behaviour: 'unhealthy', expect: 'old' },
+  { strategy: 'bluegreen', step: 'start', expect: 'new' },
+  { strategy: 'bluegreen', step: 'await-health', expect: 'new' },
+  { strategy: 'bluegreen', step: 'serve', expect: 'new' },
+  { strategy: 'bluegreen', step: 'retire', expect: 'new' },
+  { strategy: 'bluegreen', step: 'revert-retire', behaviour: 'crash', expect: 'old' },
+];
+
+let index = 0;
+for (const c of cases) {
+  test(`${c.strategy}: killed at "${c.step}", restarted, converges to all-${c.expect}`, async () => {
+    const app = `crash-${index++}`;
+    const deploy = (label: string, behaviour: Behaviour = 'ok', extra: string[] = []) =>
+      daemon.cli([
+        'deploy',
+        writeRolloutApp(join(work, `${app}-${label}`), {
+          app,
+          label,
+          behaviour,
+          strategy: c.strategy,
+          waitTimeout: '3s',
+        }),
+        ...extra,
+      ]);
+    const first = await deploy('old');
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+
+    await daemon.terminate();
+    await daemon.boot({ BERTH_TEST_PAUSE_AT: c.step });
+    const paused = join(daemon.home, 'paused-at');
+    const second = await deploy('new', c.behaviour, ['--detach']);
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    await eventually(() => existsSync(paused), 30_000, `the controller to pause at ${c.step}`);
+    daemon.kill9();
+    await daemon.waitExit();
+    rmSync(paused);
+
+    await daemon.boot();
+    const release = await eventually(
+      async () => {
+        const [latest] = await daemon.cliJson<ReleaseInfo[]>(['releases', '-a', app]);
+        return latest && latest.version === 2 && ['complete', 'failed'].includes(latest.status)
+          ? latest
+          : undefined;
+      },
+      40_000,
+      'the deployment to finish after the restart',
+    );
+    assert.equal(release!.status, c.expect === 'new' ? 'complete' : 'failed');
+
+    const status = await daemon.cliJson<StatusInfo>(['status', '-a', app]);
+    assert.equal(status.deployment, null);
+    const machines: MachineInfo[] = status.machines;
+    const serving = c.expect === 'new' ? 2 : 1;
+    assert.equal(
+      machines.length,
+      1,
+      `one machine, got ${JSON.stringify(machines.map((m) => [m.id, m.releaseVersion, m.state]))}`,
+    );
+    assert.equal(machines[0]!.releaseVersion, serving);
+    assert.equal(machines[0]!.state, 'started');
+    assert.equal(status.app.currentRelease, serving);
+
+    const recorded = [...daemon.machinePids().values()];
+    assert.ok(recorded.every(isAlive));
+    await eventually(
+      () => {
+        const live = processesOfApp(app);
+        return live.every((pid) => recorded.some((leader) => isInGroup(pid, leader)));
+      },
+      10_000,
+      'no process of the app outside its recorded machines',
+    );
+    const res = await daemon.proxied(app);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.split(' ')[0], c.expect);
+  });
+}
+
+/** Whether pid belongs to the process group led by leader. */
+function isInGroup(pid: number, leader: number): boolean {
+  if (pid === leader) return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[2]) === leader;
+  } catch {
+    return false;
+  }
+}
