@@ -59,6 +59,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const routes = new RouteTable({ domain: options.domain });
   const supervisor = new MachineSupervisor(store, driver, routes, layout);
   const proxy = new EdgeProxy({ routes, domain: options.domain });
+  supervisor.onDrainDeadline = (machineId) => proxy.closeTunnelsTo(machineId);
   const proxyAddress = await proxy.listen(options.proxy.host, options.proxy.port);
   const proxyPortSuffix = `:${proxyAddress.port}`;
   const urlFor = (app: string) => `http://${app}.${options.domain}${proxyPortSuffix}`;

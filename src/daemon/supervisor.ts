@@ -28,6 +28,8 @@ export class MachineSupervisor {
   private readonly ready = new Set<string>();
   private readonly restarts = new Map<string, RestartState>();
   private timer: NodeJS.Timeout | undefined;
+  /** Set by the daemon: closes what the proxy still holds open to a machine at its drain deadline. */
+  onDrainDeadline: ((machineId: string) => void) | undefined;
   private ticking = false;
 
   constructor(
@@ -160,6 +162,8 @@ export class MachineSupervisor {
     const drainDeadline = Date.now() + (release?.config.killTimeoutMs ?? 5000);
     while (options.drain && this.routes.inFlight(machineId) > 0 && Date.now() < drainDeadline)
       await sleep(50);
+    // Long-lived connections (WebSockets) end at the deadline, not whenever the process dies.
+    if (this.routes.inFlight(machineId) > 0) this.onDrainDeadline?.(machineId);
     await this.finishStop(machine, handle);
   }
 

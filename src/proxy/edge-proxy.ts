@@ -221,6 +221,20 @@ export class EdgeProxy {
     });
   }
 
+  /**
+   * Closes the WebSocket tunnels to a machine: called at its drain deadline, so long-lived
+   * connections do not hold a retired machine past kill_timeout. Returns how many closed.
+   */
+  closeTunnelsTo(machineId: string): number {
+    let closed = 0;
+    for (const tunnel of this.tunnels) {
+      if (tunnel.machineId !== machineId) continue;
+      tunnel.close();
+      closed++;
+    }
+    return closed;
+  }
+
   /** Upstream connections per machine address. */
   poolStats(): PoolStats[] {
     return this.pool.stats();
@@ -324,6 +338,10 @@ class Tunnel {
     const close = () => this.close();
     client.on('close', close);
     upstream.on('close', close);
+  }
+
+  get machineId(): string {
+    return this.backend.machineId;
   }
 
   close(): void {

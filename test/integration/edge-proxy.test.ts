@@ -483,6 +483,39 @@ test('WebSocket upgrade round-trip, counted in flight while open', async () => {
   assert.equal(routes.inFlight('ws1'), 0);
 });
 
+test('at a drain deadline the WebSocket tunnels to that machine are closed, others stay', async () => {
+  const upgrade = (m: Machine) =>
+    m.server.on('upgrade', (_req: http.IncomingMessage, socket: Duplex) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      socket.pipe(socket);
+    });
+  const a = await startMachine('wsdrain-a');
+  const b = await startMachine('wsdrain-b');
+  upgrade(a);
+  upgrade(b);
+  const open = async () => {
+    const socket = net.connect(proxyPort, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      'GET / HTTP/1.1\r\nHost: wsdrain.localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+    );
+    await once(socket, 'data');
+    return socket;
+  };
+  routes.setBackends('wsdrain', [a.backend()]);
+  const onA = await open();
+  routes.setBackends('wsdrain', [b.backend()]);
+  const onB = await open();
+  assert.equal(routes.inFlight('wsdrain-a'), 1, 'a is draining with one tunnel');
+
+  assert.equal(proxy.closeTunnelsTo('wsdrain-a'), 1);
+  await once(onA, 'close');
+  assert.equal(routes.inFlight('wsdrain-a'), 0);
+  assert.equal(routes.inFlight('wsdrain-b'), 1);
+  assert.ok(!onB.destroyed);
+  onB.destroy();
+});
+
 test('WebSocket upgrade to an unknown host is refused with 404', async () => {
   const socket = net.connect(proxyPort, '127.0.0.1');
   socket.write(
