@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { httpPortForGroup } from '../core/config/routing.js';
 import { restartDelayMs, shouldResetBackoff } from '../core/backoff.js';
+import { BerthError } from '../core/errors.js';
 import { machineEnv } from '../core/machine-env.js';
 import { isSupervised } from '../core/machine-state.js';
 import type { Machine, Release } from '../core/model.js';
@@ -28,6 +29,11 @@ export class MachineSupervisor {
   private readonly ready = new Set<string>();
   private readonly restarts = new Map<string, RestartState>();
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * Set by the daemon: the app's decrypted secrets, added to a machine's environment only at
+   * the moment it starts (never stored with the machine, never logged).
+   */
+  secretEnv: (app: string) => Record<string, string> = () => ({});
   /** Set by the daemon: closes what the proxy still holds open to a machine at its drain deadline. */
   onDrainDeadline: ((machineId: string) => void) | undefined;
   private ticking = false;
@@ -142,37 +148,83 @@ export class MachineSupervisor {
   }
 
   /**
+   * Stops a machine but keeps it (state "stopped", its directory and handle stay): drained
+   * first when asked. A stopped machine is not supervised; startMachine brings it back.
+   */
+  async stopMachine(machineId: string, options: { drain: boolean } = { drain: true }): Promise<void> {
+    const machine = this.store.machines.get(machineId);
+    if (!machine || !isSupervised(machine.state)) return;
+    await this.takeOut(machine, options.drain);
+    const handle = machine.handle as MachineHandle | null;
+    if (handle) await this.driver.stop(handle, this.stopOptions(machine));
+    this.store.machines.setState(machineId, 'stopped');
+    this.store.events.append({
+      app: machine.app,
+      machineId,
+      kind: 'machine.stopped',
+      message: `machine ${machineId} (${machine.processGroup}) stopped`,
+    });
+  }
+
+  /**
+   * Starts a stopped machine on its release again. It is supervised but not routed: the
+   * caller waits for its health, then serves it.
+   */
+  async startMachine(machineId: string): Promise<Machine> {
+    const machine = this.store.machines.get(machineId);
+    if (!machine) throw new BerthError('machine_not_found', `machine ${machineId} does not exist`);
+    const release = this.store.releases.get(machine.app, machine.releaseVersion)!;
+    this.store.machines.setState(machineId, 'starting');
+    const handle = await this.driver.start(this.specFor(machine, release));
+    this.store.machines.recordStart(machineId, handle, handle.address ?? null);
+    this.store.events.append({
+      app: machine.app,
+      machineId,
+      kind: 'machine.started',
+      message: `machine ${machineId} (${machine.processGroup}) started${handle.address ? ` on ${handle.address}` : ''}`,
+    });
+    return this.store.machines.get(machineId)!;
+  }
+
+  /** Out of the proxy, then wait for in-flight requests (up to kill_timeout) when draining. */
+  private async takeOut(machine: Machine, drain: boolean): Promise<void> {
+    this.store.machines.setState(machine.id, 'stopping');
+    this.store.machines.setServing([], [machine.id]);
+    this.ready.delete(machine.id);
+    this.restarts.delete(machine.id);
+    this.syncRoutes(machine.app);
+    const drainDeadline = Date.now() + this.stopOptions(machine).timeoutMs;
+    while (drain && this.routes.inFlight(machine.id) > 0 && Date.now() < drainDeadline) await sleep(50);
+    // Long-lived connections (WebSockets) end at the deadline, not whenever the process dies.
+    if (this.routes.inFlight(machine.id) > 0) this.onDrainDeadline?.(machine.id);
+  }
+
+  private stopOptions(machine: Machine): { signal: string; timeoutMs: number } {
+    const release = this.store.releases.get(machine.app, machine.releaseVersion);
+    return {
+      signal: release?.config.killSignal ?? 'SIGTERM',
+      timeoutMs: release?.config.killTimeoutMs ?? 5000,
+    };
+  }
+
+  /**
    * Takes a machine out of the proxy, lets in-flight requests finish (up to kill_timeout),
    * then stops it with its kill signal and removes what it left behind.
    */
   async retire(machineId: string, options: { drain: boolean } = { drain: true }): Promise<void> {
     const machine = this.store.machines.get(machineId);
     if (!machine || machine.state === 'destroyed') return;
-    this.store.machines.setState(machineId, 'stopping');
-    this.store.machines.setServing([], [machineId]);
-    this.ready.delete(machineId);
-    this.restarts.delete(machineId);
-    this.syncRoutes(machine.app);
+    await this.takeOut(machine, options.drain);
     const handle = machine.handle as MachineHandle | null;
     if (!handle) {
       this.store.machines.setState(machineId, 'destroyed');
       return;
     }
-    const release = this.store.releases.get(machine.app, machine.releaseVersion);
-    const drainDeadline = Date.now() + (release?.config.killTimeoutMs ?? 5000);
-    while (options.drain && this.routes.inFlight(machineId) > 0 && Date.now() < drainDeadline)
-      await sleep(50);
-    // Long-lived connections (WebSockets) end at the deadline, not whenever the process dies.
-    if (this.routes.inFlight(machineId) > 0) this.onDrainDeadline?.(machineId);
     await this.finishStop(machine, handle);
   }
 
   private async finishStop(machine: Machine, handle: MachineHandle): Promise<void> {
-    const release = this.store.releases.get(machine.app, machine.releaseVersion);
-    await this.driver.stop(handle, {
-      signal: release?.config.killSignal ?? 'SIGTERM',
-      timeoutMs: release?.config.killTimeoutMs ?? 5000,
-    });
+    await this.driver.stop(handle, this.stopOptions(machine));
     await this.driver.destroy(handle);
     this.store.machines.setState(machine.id, 'destroyed');
     // An app-level event: a deploy's own output says when it retires a machine.
@@ -300,7 +352,7 @@ export class MachineSupervisor {
       command: machine.command,
       env: machineEnv({
         hostEnv: process.env,
-        configEnv: release.config.env,
+        configEnv: { ...release.config.env, ...this.secretEnv(machine.app) },
         app: machine.app,
         releaseVersion: release.version,
         machineId: machine.id,
