@@ -30,7 +30,7 @@ async function handle(
   let user = 'anonymous';
   if (!route.public) user = authenticate(tokens, req.headers.authorization);
   let body: unknown = undefined;
-  if (route.body) body = validateBody(route.body, await readJsonBody(req));
+  if (route.body) body = validateBody(route.body, await readJsonBody(req, route.sensitiveBody));
   const result = await route.handler({ params, query: url.searchParams, body, user, req, res });
   if (result === STREAMED) return;
   const status = route.status ?? 200;

@@ -27,6 +27,8 @@ export interface Route<B extends TSchema = TSchema> {
   /** Public routes need no token (health and the API description only). */
   public?: boolean;
   body?: B;
+  /** The body carries secrets: errors about it must never quote it. */
+  sensitiveBody?: boolean;
   /** Body is not JSON: the handler reads the request stream itself. */
   rawBody?: { contentType: string };
   response?: TSchema;
@@ -88,7 +90,7 @@ export class Router {
 
 const MAX_JSON_BODY = 1024 * 1024;
 
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, sensitive = false): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -103,7 +105,9 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new BerthError('invalid_request', `request body is not valid JSON: ${(err as Error).message}`, {
+    // The parser's message quotes the text around the mistake, which may be a secret.
+    const why = sensitive ? 'it does not parse' : (err as Error).message;
+    throw new BerthError('invalid_request', `request body is not valid JSON: ${why}`, {
       hint: 'Send a JSON object with "content-type: application/json".',
     });
   }

@@ -31,6 +31,7 @@ export const ReleaseSchema = Type.Object({
   artifactDigest: Type.String(),
   configFile: Type.String(),
   failureReason: Nullable(Type.String()),
+  secretsDigest: Nullable(Type.String()),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

@@ -22,6 +22,7 @@ export function releaseView(r: Release) {
     artifactDigest: r.artifactDigest,
     configFile: r.configFile,
     failureReason: r.failureReason,
+    secretsDigest: r.secretsDigest,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };

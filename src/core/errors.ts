@@ -118,6 +118,31 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: 'Read the machine logs with `berth logs`; the previous release keeps serving.',
   },
+  invalid_secret_name: {
+    status: 400,
+    fault: 'user',
+    hint: 'Secret names are environment variable names: letters, digits and underscores, not starting with a digit, e.g. DATABASE_URL.',
+  },
+  secret_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: '`berth secrets list` shows the secrets the app has.',
+  },
+  nothing_staged: {
+    status: 409,
+    fault: 'user',
+    hint: 'Stage changes with `berth secrets set --stage NAME=VALUE` first; `berth secrets list` shows what is pending.',
+  },
+  master_key_invalid: {
+    status: 500,
+    fault: 'platform',
+    hint: 'Set BERTH_MASTER_KEY to 32 bytes in base64 or hex (e.g. `openssl rand -base64 32`), or unset it to use <home>/master.key.',
+  },
+  secrets_unreadable: {
+    status: 500,
+    fault: 'platform',
+    hint: 'Restore the <home>/master.key the secrets were written with, or set BERTH_MASTER_KEY to that key.',
+  },
   daemon_unreachable: {
     status: 503,
     fault: 'platform',

@@ -20,6 +20,8 @@ export interface Release {
   configFile: string;
   config: AppConfig;
   failureReason: string | null;
+  /** Digest of the app's secrets when the release was made (null: it had none). */
+  secretsDigest: string | null;
   createdAt: string;
   updatedAt: string;
 }

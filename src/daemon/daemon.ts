@@ -10,6 +10,8 @@ import type { Driver } from '../drivers/driver.js';
 import { ProcessDriver } from '../drivers/process/process-driver.js';
 import { EdgeProxy } from '../proxy/edge-proxy.js';
 import { RouteTable } from '../proxy/route-table.js';
+import { MasterKey, masterKeyFile } from '../secrets/master-key.js';
+import { SecretVault } from '../secrets/vault.js';
 import { Store } from '../store/store.js';
 import { BERTH_VERSION } from '../version.js';
 import { ensureAdminToken } from './credentials.js';
@@ -58,6 +60,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const artifacts = new ArtifactStore(layout.artifacts, { maxBytes: options.maxArtifactBytes });
   const routes = new RouteTable({ domain: options.domain });
   const supervisor = new MachineSupervisor(store, driver, routes, layout);
+  // Checked before any machine starts: a wrong master key stops the daemon here, not a machine later.
+  const secrets = new SecretVault(store.secrets, MasterKey.locate(masterKeyFile(layout.root)));
+  secrets.verifyMasterKey();
+  supervisor.secretEnv = (app) => secrets.envFor(app);
   const proxy = new EdgeProxy({ routes, domain: options.domain });
   supervisor.onDrainDeadline = (machineId) => proxy.closeTunnelsTo(machineId);
   const proxyAddress = await proxy.listen(options.proxy.host, options.proxy.port);
@@ -75,6 +81,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     layout,
     maxUnpackedBytes,
     hostFor: (app) => `${app}.${options.domain}`,
+    secrets,
     afterSuccess: () => {
       const { removed } = pruneArtifacts(store, artifacts);
       if (removed.length > 0) options.log(`pruned ${removed.length} artifact(s) no recent release uses`);
@@ -91,6 +98,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       deployer,
       supervisor,
       routes,
+      secrets,
       urlFor,
       version: BERTH_VERSION,
       maxUnpackedBytes,

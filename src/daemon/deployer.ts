@@ -15,6 +15,7 @@ import { BerthError } from '../core/errors.js';
 import { hasHealthCheck } from '../core/health/checks-for-group.js';
 import { machineEnv } from '../core/machine-env.js';
 import type { Deployment, Release } from '../core/model.js';
+import { summarizeChange, type SecretChange } from '../core/secret-change.js';
 import type { Driver } from '../drivers/driver.js';
 import type { Store } from '../store/store.js';
 import type { DeployLocks } from './deploy-lock.js';
@@ -38,6 +39,15 @@ export interface DeployRequest {
   skipReleaseCommand?: boolean;
   /** How long to wait for another deploy's lock on the app; 0 fails at once. */
   lockWaitMs?: number;
+  /** Make the app's staged secret changes current, under the lock, before the release is made. */
+  applyStagedSecrets?: boolean;
+}
+
+/** The app's secrets as the deployer needs them: never their values. */
+export interface DeploySecrets {
+  applyStaged(app: string): SecretChange | null;
+  /** Digest of the current secret set, recorded on the release; null when there are none. */
+  digest(app: string): string | null;
 }
 
 /** How a deployment ended, as the CLI's exit code tells it. */
@@ -60,6 +70,7 @@ export interface DeployerDeps {
   hostFor(app: string): string;
   /** Called after each deployment that went live, e.g. to prune old artifacts. */
   afterSuccess?: () => void;
+  secrets?: DeploySecrets;
 }
 
 export class Deployer {
@@ -110,6 +121,26 @@ export class Deployer {
     }
   }
 
+  /**
+   * A new release of the current release's artifact and config, deployed like any other (lock,
+   * release command, the app's strategy); undefined when the app has no release yet.
+   */
+  async redeployCurrent(
+    app: string,
+    request: Pick<DeployRequest, 'description' | 'user' | 'lockWaitMs' | 'applyStagedSecrets'>,
+  ): Promise<Awaited<ReturnType<Deployer['start']>> | undefined> {
+    const current = this.store.apps.get(app)?.currentRelease ?? null;
+    const release = current === null ? undefined : this.store.releases.get(app, current);
+    if (!release) return undefined;
+    return this.start({
+      ...request,
+      app,
+      artifactDigest: release.artifactDigest,
+      configFile: release.configFile,
+      config: release.config,
+    });
+  }
+
   private begin(request: DeployRequest): {
     release: Release;
     deployment: Deployment;
@@ -126,6 +157,9 @@ export class Deployer {
     }
     this.store.apps.create(request.app, request.user);
     const from = this.store.apps.get(request.app)?.currentRelease ?? null;
+    const appliedSecrets = request.applyStagedSecrets
+      ? (this.deps.secrets?.applyStaged(request.app) ?? null)
+      : null;
     const release = this.store.releases.create({
       app: request.app,
       description: request.description,
@@ -133,6 +167,7 @@ export class Deployer {
       artifactDigest: request.artifactDigest,
       configFile: request.configFile,
       config: request.config,
+      secretsDigest: this.deps.secrets?.digest(request.app) ?? null,
     });
     const deployment = this.store.deployments.create(release.app, release.version, strategy);
     const memory: DeploymentMemory = {
@@ -147,6 +182,17 @@ export class Deployer {
     };
     this.remember(deployment, memory);
     this.progress(release, 'release.created', `release v${release.version} created by ${request.user}`);
+    if (appliedSecrets) {
+      this.progress(
+        release,
+        'secrets.applied',
+        `staged secrets applied: ${summarizeChange(appliedSecrets)}`,
+        {
+          set: appliedSecrets.set,
+          unset: appliedSecrets.unset,
+        },
+      );
+    }
     const done = this.run(release, deployment, memory, !!request.skipReleaseCommand);
     return { release, deployment, done };
   }

@@ -9,6 +9,8 @@ import type {
   LogLine,
   MachineInfo,
   ReleaseInfo,
+  SecretsChangeResult,
+  SecretsList,
   StatusInfo,
 } from './types.js';
 
@@ -95,6 +97,26 @@ export class BerthClient {
   /** A new release from an earlier one: `version`, else the last complete one before the current. */
   rollback(app: string, body: { version?: number; lockWaitMs?: number } = {}): Promise<DeployResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/rollback`, { body });
+  }
+
+  listSecrets(app: string): Promise<SecretsList> {
+    return this.json('GET', `/v1/apps/${enc(app)}/secrets`);
+  }
+
+  /**
+   * Sets and unsets secrets. Values travel only in the request body. Unless `stage`, a new
+   * release of the current artifact and config deploys them (with everything staged before).
+   */
+  changeSecrets(
+    app: string,
+    body: { set?: Record<string, string>; unset?: string[]; stage?: boolean; lockWaitMs?: number },
+  ): Promise<SecretsChangeResult> {
+    return this.json('POST', `/v1/apps/${enc(app)}/secrets`, { body });
+  }
+
+  /** Applies staged secret changes with a new release of the current artifact and config. */
+  deploySecrets(app: string, body: { lockWaitMs?: number } = {}): Promise<SecretsChangeResult> {
+    return this.json('POST', `/v1/apps/${enc(app)}/secrets/deploy`, { body });
   }
 
   getLock(app: string): Promise<{ lock: LockInfo | null }> {

@@ -16,6 +16,8 @@ export interface ReleaseInfo {
   artifactDigest: string;
   configFile: string;
   failureReason: string | null;
+  /** Digest of the app's secrets when the release was made (null: it had none). */
+  secretsDigest: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -77,4 +79,38 @@ export interface LogLine {
   machine: string;
   processGroup: string;
   line: string;
+}
+
+/** One secret as `secrets list` shows it: never its value. */
+export interface SecretInfo {
+  name: string;
+  /** HMAC digest of the current value; null when it exists only as a staged set. */
+  digest: string | null;
+  updatedAt: string | null;
+  updatedBy: string | null;
+  pending: { action: 'set' | 'unset'; digest: string | null; stagedAt: string; stagedBy: string } | null;
+}
+
+export interface SecretChangeInfo {
+  set: string[];
+  unset: string[];
+}
+
+export interface SecretsList {
+  app: string;
+  /** Digest of the current secret set, as releases record it. */
+  digest: string | null;
+  secrets: SecretInfo[];
+  pending: SecretChangeInfo;
+}
+
+/** What a secrets change did: staged it, stored it (no release yet), or started deploying it. */
+export interface SecretsChangeResult {
+  app: string;
+  outcome: 'staged' | 'stored' | 'deploying';
+  change: SecretChangeInfo;
+  pending: SecretChangeInfo;
+  release: ReleaseInfo | null;
+  deploymentId: number | null;
+  url: string;
 }

@@ -103,4 +103,36 @@ export const MIGRATIONS: Migration[] = [
       UPDATE machines SET serving = 1 WHERE state = 'started';
     `,
   },
+  {
+    version: 4,
+    name: 'secrets, encrypted per app',
+    // Values are stored sealed (AES-256-GCM) by the app's data key, itself sealed by the master
+    // key that never enters the database. A staged row with no value is a staged unset.
+    sql: `
+      CREATE TABLE secret_keys (
+        app TEXT PRIMARY KEY REFERENCES apps(name) ON DELETE CASCADE,
+        wrapped_key TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE secrets (
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        sealed_value TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (app, name)
+      );
+      CREATE TABLE staged_secrets (
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        sealed_value TEXT,
+        digest TEXT,
+        staged_at TEXT NOT NULL,
+        staged_by TEXT NOT NULL,
+        PRIMARY KEY (app, name)
+      );
+      ALTER TABLE releases ADD COLUMN secrets_digest TEXT;
+    `,
+  },
 ];

@@ -14,6 +14,7 @@ interface ReleaseRow {
   config_file: string;
   config_json: string;
   failure_reason: string | null;
+  secrets_digest: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -28,6 +29,7 @@ const toRelease = (r: ReleaseRow): Release => ({
   configFile: r.config_file,
   config: JSON.parse(r.config_json) as AppConfig,
   failureReason: r.failure_reason,
+  secretsDigest: r.secrets_digest,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -39,6 +41,8 @@ export interface NewRelease {
   artifactDigest: string;
   configFile: string;
   config: AppConfig;
+  /** Digest of the app's secret set the release was made with (null: none). */
+  secretsDigest?: string | null;
 }
 
 export class ReleaseStore {
@@ -54,8 +58,8 @@ export class ReleaseStore {
       this.db
         .prepare(
           `INSERT INTO releases (app, version, status, description, created_by, artifact_digest,
-             config_file, config_json, created_at, updated_at)
-           VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
+             config_file, config_json, secrets_digest, created_at, updated_at)
+           VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           input.app,
@@ -65,6 +69,7 @@ export class ReleaseStore {
           input.artifactDigest,
           input.configFile,
           JSON.stringify(input.config),
+          input.secretsDigest ?? null,
           now,
           now,
         );

@@ -6,6 +6,7 @@ import { EventStore } from './events.js';
 import { LockStore } from './locks.js';
 import { MachineStore } from './machines.js';
 import { ReleaseStore } from './releases.js';
+import { SecretStore } from './secrets.js';
 import { TokenStore } from './tokens.js';
 
 export class Store {
@@ -17,6 +18,7 @@ export class Store {
   readonly events: EventStore;
   readonly tokens: TokenStore;
   readonly locks: LockStore;
+  readonly secrets: SecretStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -27,6 +29,7 @@ export class Store {
     this.events = new EventStore(this.db);
     this.tokens = new TokenStore(this.db);
     this.locks = new LockStore(this.db);
+    this.secrets = new SecretStore(this.db);
   }
 
   close(): void {

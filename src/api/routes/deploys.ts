@@ -44,6 +44,7 @@ export function deployRoutes(s: ApiServices): Route[] {
           waitTimeoutMs: body.waitTimeoutMs,
           skipReleaseCommand: body.skipReleaseCommand,
           lockWaitMs: body.lockWaitMs,
+          applyStagedSecrets: true,
         });
         return {
           release: releaseView(release),

@@ -1,5 +1,5 @@
 // Rollback: a new release carrying an earlier release's artifact and config, deployed the
-// same way a deploy is.
+// same way a deploy is. It keeps the app's current secrets.
 import { BerthError } from '../../core/errors.js';
 import { chooseRollbackTarget } from '../../core/rollback-target.js';
 import type { DeployRequest } from '../../daemon/deployer.js';
@@ -46,11 +46,18 @@ export function rollbackRoutes(s: ApiServices): Route[] {
           lockWaitMs: body.lockWaitMs,
         };
         const { release, deployment } = await s.deployer.start(request);
+        const warnings: string[] = [];
+        if (release.secretsDigest !== null || target.secretsDigest !== null) {
+          // Secrets are the app's: a rollback brings back code and config, never old secret values.
+          warnings.push(
+            `secrets are the app's, not the release's: v${release.version} runs v${target.version}'s code and config with the current secrets`,
+          );
+        }
         return {
           release: releaseView(release),
           deploymentId: deployment.id,
           url: s.urlFor(app.name),
-          warnings: [],
+          warnings,
         };
       },
     }),

@@ -68,6 +68,7 @@ async function show(ctx: CliContext, versionArg: string, opts: ReleasesOptions):
     ['Updated', release.updatedAt],
     ['Artifact', release.artifactDigest],
     ['Config', release.configFile],
+    ['Secrets', release.secretsDigest ? `digest ${release.secretsDigest}` : null],
     ['Failed', release.failureReason],
   ];
   for (const [label, value] of rows) {

@@ -48,6 +48,7 @@ async function rollback(
     description,
     url: result.url,
   });
+  for (const warning of result.warnings) emit('warning', `==> ${capitalize(warning)}`, { warning });
   if (opts.detach) {
     emit('detached', `Following it: berth releases -a ${app}; it will answer on ${result.url}`, {
       detached: true,
@@ -55,4 +56,8 @@ async function rollback(
     return;
   }
   await followRelease(ctx, client, app, version, result.url, { json: opts.json });
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,0 +1,176 @@
+// Secrets: list (digests, never values), set/unset (staged, or applied by a new release of the
+// current artifact and config), and deploy what is staged. Values arrive only in request
+// bodies and never leave the daemon in a response.
+import { Type } from '@sinclair/typebox';
+import { BerthError, isBerthError } from '../../core/errors.js';
+import { MAX_SECRET_VALUE_BYTES } from '../../core/secret-name.js';
+import { isEmptyChange, secretsReleaseDescription, summarizeChange } from '../../core/secret-change.js';
+import { requireApp } from '../lookups.js';
+import { route, type Route } from '../router.js';
+import { ReleaseSchema } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+import { releaseView } from '../views.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+const LockWaitMs = Type.Integer({ minimum: 0, maximum: 3_600_000 });
+const Change = Type.Object({ set: Type.Array(Type.String()), unset: Type.Array(Type.String()) });
+
+export const SecretsChangeBody = Type.Object(
+  {
+    /** NAME → value. Values are at most 64 KiB of UTF-8 (checked in bytes by the vault). */
+    set: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: MAX_SECRET_VALUE_BYTES }))),
+    unset: Type.Optional(Type.Array(Type.String({ maxLength: 255 }), { maxItems: 1000 })),
+    /** Store the change without deploying it; `secrets deploy` applies it later. */
+    stage: Type.Optional(Type.Boolean()),
+    lockWaitMs: Type.Optional(LockWaitMs),
+  },
+  { additionalProperties: false },
+);
+
+export const SecretsDeployBody = Type.Object(
+  { lockWaitMs: Type.Optional(LockWaitMs) },
+  { additionalProperties: false },
+);
+
+const SecretListingSchema = Type.Object({
+  name: Type.String(),
+  digest: Nullable(Type.String()),
+  updatedAt: Nullable(Type.String()),
+  updatedBy: Nullable(Type.String()),
+  pending: Nullable(
+    Type.Object({
+      action: Type.Union([Type.Literal('set'), Type.Literal('unset')]),
+      digest: Nullable(Type.String()),
+      stagedAt: Type.String(),
+      stagedBy: Type.String(),
+    }),
+  ),
+});
+
+const SecretsListResponse = Type.Object({
+  app: Type.String(),
+  digest: Nullable(Type.String()),
+  secrets: Type.Array(SecretListingSchema),
+  pending: Change,
+});
+
+const SecretsChangeResponse = Type.Object({
+  app: Type.String(),
+  /** staged: kept for `secrets deploy`; stored: current, but the app has no release to deploy; deploying: a release is rolling out. */
+  outcome: Type.Union([Type.Literal('staged'), Type.Literal('stored'), Type.Literal('deploying')]),
+  change: Change,
+  pending: Change,
+  release: Nullable(ReleaseSchema),
+  deploymentId: Nullable(Type.Integer()),
+  url: Type.String(),
+});
+
+export function secretRoutes(s: ApiServices): Route[] {
+  /** Applies everything staged: by a new release when the app has one, else just stores it. */
+  const deployStaged = async (app: string, user: string, lockWaitMs: number | undefined) => {
+    const pending = s.secrets.pending(app);
+    const description = secretsReleaseDescription(pending);
+    let started;
+    try {
+      started = await s.deployer.redeployCurrent(app, {
+        description,
+        user,
+        lockWaitMs,
+        applyStagedSecrets: true,
+      });
+    } catch (err) {
+      if (!isBerthError(err)) throw err;
+      throw new BerthError(err.code, err.message, {
+        hint: `${err.hint} The secret changes stay staged: \`berth secrets deploy -a ${app}\` applies them.`,
+        details: err.details,
+      });
+    }
+    const base = { app, url: s.urlFor(app), pending: { set: [], unset: [] } };
+    if (!started) {
+      const applied = s.secrets.applyStaged(app) ?? pending;
+      s.store.events.append({
+        app,
+        kind: 'secrets.stored',
+        message: `secrets ${summarizeChange(applied)} by ${user}; no release yet: the first deploy uses them`,
+        data: { ...applied },
+      });
+      return { ...base, outcome: 'stored' as const, change: applied, release: null, deploymentId: null };
+    }
+    return {
+      ...base,
+      outcome: 'deploying' as const,
+      change: pending,
+      release: releaseView(started.release),
+      deploymentId: started.deployment.id,
+    };
+  };
+
+  return [
+    route({
+      method: 'GET',
+      path: '/v1/apps/{app}/secrets',
+      summary: "List the app's secrets: names, digests, when they changed, staged changes; never values",
+      tag: 'secrets',
+      response: SecretsListResponse,
+      handler: ({ params }) => {
+        const app = requireApp(s.store, params.app!);
+        return {
+          app: app.name,
+          digest: s.secrets.digest(app.name),
+          secrets: s.secrets.list(app.name),
+          pending: s.secrets.pending(app.name),
+        };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/apps/{app}/secrets',
+      summary:
+        'Set and unset secrets; unless stage is true, a new release of the current artifact and config deploys them',
+      tag: 'secrets',
+      body: SecretsChangeBody,
+      sensitiveBody: true,
+      response: SecretsChangeResponse,
+      status: 202,
+      handler: async ({ params, body, user }) => {
+        const app = requireApp(s.store, params.app!);
+        const change = s.secrets.stage(app.name, { set: body.set ?? {}, unset: body.unset ?? [] }, user);
+        if (body.stage) {
+          s.store.events.append({
+            app: app.name,
+            kind: 'secrets.staged',
+            message: `secrets staged by ${user}: ${summarizeChange(change)}`,
+            data: { ...change },
+          });
+          return {
+            app: app.name,
+            outcome: 'staged' as const,
+            change,
+            pending: s.secrets.pending(app.name),
+            release: null,
+            deploymentId: null,
+            url: s.urlFor(app.name),
+          };
+        }
+        return deployStaged(app.name, user, body.lockWaitMs);
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/apps/{app}/secrets/deploy',
+      summary: 'Apply staged secret changes with a new release of the current artifact and config',
+      tag: 'secrets',
+      body: SecretsDeployBody,
+      response: SecretsChangeResponse,
+      status: 202,
+      handler: async ({ params, body, user }) => {
+        const app = requireApp(s.store, params.app!);
+        if (isEmptyChange(s.secrets.pending(app.name))) {
+          throw new BerthError('nothing_staged', `app "${app.name}" has no staged secret changes`);
+        }
+        return deployStaged(app.name, user, body.lockWaitMs);
+      },
+    }),
+  ];
+}
