@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -18,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MachineInfo, ReleaseInfo, SecretsList } from '../../src/sdk/types.js';
-import { TestDaemon, type CliResult } from '../helpers/daemon.js';
+import { eventually, TestDaemon, type CliResult } from '../helpers/daemon.js';
 
 const APP = 'vault';
 /** Distinctive, random, and never printed by this test either. */
@@ -360,10 +361,11 @@ test("no secret value appears in the database, the logs, the API's answers or th
   assert.equal((await seen('SECRET_TOKEN')).sha256, sha256(TOKEN));
 });
 
-test('BERTH_MASTER_KEY replaces master.key; a restart with the same key decrypts', async () => {
+test('BERTH_MASTER_KEY replaces master.key; a busy lock leaves the change staged; deploy applies it', async () => {
   const key = randomBytes(32).toString('hex');
   const other = await TestDaemon.start();
   const work = mkdtempSync(join(tmpdir(), 'berth-secrets-envkey-'));
+  const paused = join(other.home, 'paused-at');
   try {
     await other.terminate();
     await other.boot({ BERTH_MASTER_KEY: key });
@@ -371,20 +373,41 @@ test('BERTH_MASTER_KEY replaces master.key; a restart with the same key decrypts
     assert.equal((await other.cli(['apps', 'create', APP])).code, 0);
     const set = await other.cli(['secrets', 'set', `SECRET_TOKEN=${TOKEN}`, '-a', APP]);
     assert.equal(set.code, 0, set.stderr);
-    const deploy = await other.cli(['deploy', work]);
-    assert.equal(deploy.code, 0, deploy.stderr + deploy.stdout);
     assert.ok(
       !readdirSync(other.home).includes('master.key'),
       'no key file when the key comes from the environment',
     );
+    assert.equal((await other.cli(['deploy', work])).code, 0);
 
+    // From now on every deploy stops before its build, holding the app's deploy lock.
     await other.terminate();
+    await other.boot({ BERTH_MASTER_KEY: key, BERTH_TEST_PAUSE_AT: 'build' });
+    assert.equal((await other.cli(['deploy', work, '--detach'])).code, 0);
+    await eventually(() => existsSync(paused), 20_000, 'the deploy to pause before its build');
+
+    const locked = await other.cli(['secrets', 'set', 'LATER=2', '-a', APP]);
+    assert.equal(locked.code, 2, locked.stderr);
+    assert.match(locked.stderr, /code: deploy_locked/);
+    assert.match(
+      locked.stderr,
+      /The secret changes stay staged: `berth secrets deploy -a vault` applies them/,
+    );
+    const list = JSON.parse(
+      (await other.cli(['secrets', 'list', '-a', APP, '--json'])).stdout,
+    ) as SecretsList;
+    assert.deepEqual(list.pending, { set: ['LATER'], unset: [] });
+
+    // Without the key the daemon refuses to start; with it (base64 this time) it decrypts.
+    await other.terminate();
+    rmSync(paused);
     await assert.rejects(other.boot(), /there is no master key/);
     await other.boot({ BERTH_MASTER_KEY: Buffer.from(key, 'hex').toString('base64') });
-    const redeploy = await other.cli(['secrets', 'set', 'SECOND=2', '-a', APP]);
-    assert.equal(redeploy.code, 0, redeploy.stderr + redeploy.stdout);
-    const res = await other.proxied(APP, '/?name=SECRET_TOKEN');
-    assert.equal((JSON.parse(res.body) as { sha256: string }).sha256, sha256(TOKEN));
+    const deploy = await other.cli(['deploy', work]);
+    assert.equal(deploy.code, 0, deploy.stderr + deploy.stdout);
+    assert.match(deploy.stdout, /staged secrets applied: set LATER/);
+    assert.match(deploy.stdout, new RegExp(`release command sees SECRET_TOKEN sha256=${sha256(TOKEN)}`));
+    const res = await other.proxied(APP, '/?name=LATER');
+    assert.equal((JSON.parse(res.body) as { sha256: string }).sha256, sha256('2'));
   } finally {
     await other.destroy();
     rmSync(work, { recursive: true, force: true });

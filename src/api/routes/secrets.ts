@@ -88,6 +88,17 @@ export function secretRoutes(s: ApiServices): Route[] {
     }
     const base = { app, url: s.urlFor(app), pending: { set: [], unset: [] } };
     if (!started) {
+      const running = s.store.deployments.running(app);
+      if (running) {
+        // Its machines would start some with the old set and some with the new.
+        throw new BerthError(
+          'deploy_in_progress',
+          `app "${app}" is deploying its first release, v${running.releaseVersion}`,
+          {
+            hint: `The secret changes stay staged: \`berth secrets deploy -a ${app}\` applies them once it is done.`,
+          },
+        );
+      }
       const applied = s.secrets.applyStaged(app) ?? pending;
       s.store.events.append({
         app,
