@@ -12,7 +12,8 @@ export interface Assignments {
 }
 
 export function parseAssignments(args: string[]): Assignments {
-  const values: Record<string, string> = {};
+  // A Map: names like toString or __proto__ are names like any other.
+  const values = new Map<string, string>();
   let fromStdin: string | undefined;
   args.forEach((arg, i) => {
     const equals = arg.indexOf('=');
@@ -28,7 +29,7 @@ export function parseAssignments(args: string[]): Assignments {
       });
     }
     const name = arg.slice(0, equals);
-    if (name in values) {
+    if (values.has(name)) {
       throw new BerthError('invalid_request', `${name} is given more than once`, {
         hint: 'Name each secret once.',
       });
@@ -46,9 +47,9 @@ export function parseAssignments(args: string[]): Assignments {
       }
       fromStdin = name;
     }
-    values[name] = value;
+    values.set(name, value);
   });
-  return { values, fromStdin };
+  return { values: Object.fromEntries(values), fromStdin };
 }
 
 /** A piped value loses the one newline `echo` or a file adds; anything else is kept as is. */

@@ -153,10 +153,10 @@ export class SecretVault {
     const secrets = this.store.list(app);
     if (secrets.length === 0) return {};
     const dataKey = this.dataKey(app, false)!;
-    const env: Record<string, string> = {};
+    const env = new Map<string, string>();
     for (const s of secrets) {
       try {
-        env[s.name] = open(dataKey, s.sealedValue, secretAad(app, s.name)).toString('utf8');
+        env.set(s.name, open(dataKey, s.sealedValue, secretAad(app, s.name)).toString('utf8'));
       } catch (err) {
         if (!(err instanceof UnsealError)) throw err;
         throw new BerthError(
@@ -165,7 +165,7 @@ export class SecretVault {
         );
       }
     }
-    return env;
+    return Object.fromEntries(env);
   }
 
   /** Names that exist once staged changes are counted. */

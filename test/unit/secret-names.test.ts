@@ -49,6 +49,7 @@ for (const [change, text] of summaries) {
 const args: Array<[string[], Record<string, string> | RegExp, string | undefined]> = [
   [['A=1', 'B=two=2'], { A: '1', B: 'two=2' }, undefined],
   [['EMPTY='], { EMPTY: '' }, undefined],
+  [['toString=1', 'constructor=2'], { toString: '1', constructor: '2' }, undefined],
   [['A=-'], { A: '-' }, 'A'],
   [['sk_live_123'], /argument 1 is not NAME=VALUE/, undefined],
   [['A=1', '=x'], /argument 2 has no name/, undefined],

@@ -41,12 +41,13 @@ export function registerSecrets(program: Command, ctx: CliContext): void {
       .description('Set secrets and deploy them with a new release of the current code and config'),
   ).action(async (pairs: string[], opts: ChangeOptions) => {
     const { values, fromStdin } = parseAssignments(pairs);
+    const set = new Map(Object.entries(values));
     if (fromStdin !== undefined) {
       if (process.stdin.isTTY)
         ctx.out.note(`Reading the value of ${fromStdin} from stdin; end it with Ctrl-D.`);
-      values[fromStdin] = valueFromStdin(await readStdin());
+      set.set(fromStdin, valueFromStdin(await readStdin()));
     }
-    await change(ctx, opts, { set: values });
+    await change(ctx, opts, { set: Object.fromEntries(set) });
   });
 
   changeOptions(
