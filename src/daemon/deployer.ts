@@ -186,7 +186,7 @@ export class Deployer {
       this.progress(
         release,
         'secrets.applied',
-        `staged secrets applied: ${summarizeChange(appliedSecrets)}`,
+        `secrets applied: ${summarizeChange(appliedSecrets)}`,
         {
           set: appliedSecrets.set,
           unset: appliedSecrets.unset,
