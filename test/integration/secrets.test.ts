@@ -45,6 +45,7 @@ server.listen(Number(process.env.PORT));
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => server.close(() => process.exit(0)));
 `;
 const RELEASE = `import { createHash } from 'node:crypto';
+if (process.env.FAIL_RELEASE) { console.error('release command refuses: FAIL_RELEASE is set'); process.exit(1); }
 const v = process.env.SECRET_TOKEN;
 console.log('release command sees SECRET_TOKEN ' + (v === undefined ? 'absent' : 'sha256=' + createHash('sha256').update(v).digest('hex')));
 `;
@@ -215,6 +216,19 @@ test('secrets unset removes a secret with a new release', async () => {
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /error: app "vault" has no secret NEVER_SET/);
   assert.match(unknown.stderr, /code: secret_not_found/);
+});
+
+test('a secrets release that fails exits as a failed deploy would; the change stays saved', async () => {
+  const before = await seen('SECRET_TOKEN');
+  const failed = await cli(['secrets', 'set', 'FAIL_RELEASE=1', '-a', APP]);
+  assert.equal(failed.code, 3, failed.stderr + failed.stdout);
+  assert.match(failed.stdout, /release command refuses: FAIL_RELEASE is set/);
+  assert.match(failed.stdout, /Deploy failed; the previous release keeps serving/);
+  assert.match(failed.stderr, /The secret changes are saved \(set FAIL_RELEASE\)/);
+  assert.equal((await seen('SECRET_TOKEN')).pid, before.pid, 'the serving machine was not touched');
+  assert.equal((await seen('FAIL_RELEASE')).present, false);
+  const fixed = await cli(['secrets', 'unset', 'FAIL_RELEASE', '-a', APP]);
+  assert.equal(fixed.code, 0, fixed.stderr + fixed.stdout);
 });
 
 test('bad names and malformed arguments are refused with a hint, and quote no value', async () => {
