@@ -133,3 +133,17 @@ test('vault: a sealed value moved to another row does not open', () => {
     );
   });
 });
+
+test('vault: destroying an app removes its secrets and its key; a new app of that name starts empty', () => {
+  withVault((vault, store) => {
+    vault.stage('app', { set: { A: 'alpha' }, unset: [] }, 'admin');
+    vault.applyStaged('app');
+    vault.stage('app', { set: { B: 'beta' }, unset: [] }, 'admin');
+    store.apps.delete('app');
+    assert.equal(store.secrets.wrappedKey('app'), undefined);
+    store.apps.create('app', 'admin');
+    assert.deepEqual(vault.list('app'), []);
+    assert.deepEqual(vault.envFor('app'), {});
+    assert.equal(vault.digest('app'), null);
+  });
+});
