@@ -183,15 +183,10 @@ export class Deployer {
     this.remember(deployment, memory);
     this.progress(release, 'release.created', `release v${release.version} created by ${request.user}`);
     if (appliedSecrets) {
-      this.progress(
-        release,
-        'secrets.applied',
-        `secrets applied: ${summarizeChange(appliedSecrets)}`,
-        {
-          set: appliedSecrets.set,
-          unset: appliedSecrets.unset,
-        },
-      );
+      this.progress(release, 'secrets.applied', `secrets applied: ${summarizeChange(appliedSecrets)}`, {
+        set: appliedSecrets.set,
+        unset: appliedSecrets.unset,
+      });
     }
     const done = this.run(release, deployment, memory, !!request.skipReleaseCommand);
     return { release, deployment, done };

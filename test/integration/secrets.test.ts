@@ -195,7 +195,7 @@ test('--stage stores a change without a release; secrets deploy applies it with 
   const deploy = await cli(['secrets', 'deploy', '-a', APP]);
   assert.equal(deploy.code, 0, deploy.stderr + deploy.stdout);
   assert.match(deploy.stdout, /created: secrets: set STAGED_TOKEN; unset OTHER_TOKEN/);
-  assert.match(deploy.stdout, /  secrets applied: set STAGED_TOKEN; unset OTHER_TOKEN/);
+  assert.match(deploy.stdout, /^\s+secrets applied: set STAGED_TOKEN; unset OTHER_TOKEN$/m);
   assert.equal((await seen('STAGED_TOKEN')).sha256, sha256(STAGED));
   assert.equal((await seen('OTHER_TOKEN')).present, false);
   const after = await daemon.cliJson<SecretsList>(['secrets', 'list', '-a', APP]);
@@ -418,7 +418,7 @@ test('BERTH_MASTER_KEY replaces master.key; a busy lock leaves the change staged
     await other.boot({ BERTH_MASTER_KEY: Buffer.from(key, 'hex').toString('base64') });
     const deploy = await other.cli(['deploy', work]);
     assert.equal(deploy.code, 0, deploy.stderr + deploy.stdout);
-    assert.match(deploy.stdout, /  secrets applied: set LATER/);
+    assert.match(deploy.stdout, /^\s+secrets applied: set LATER$/m);
     assert.match(deploy.stdout, new RegExp(`release command sees SECRET_TOKEN sha256=${sha256(TOKEN)}`));
     const res = await other.proxied(APP, '/?name=LATER');
     assert.equal((JSON.parse(res.body) as { sha256: string }).sha256, sha256('2'));
