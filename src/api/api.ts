@@ -7,6 +7,7 @@ import { machineRoutes } from './routes/machines.js';
 import { metaRoutes } from './routes/meta.js';
 import { releaseRoutes } from './routes/releases.js';
 import { rollbackRoutes } from './routes/rollback.js';
+import { volumeRoutes } from './routes/volumes.js';
 import { Router, type Route } from './router.js';
 import type { ApiServices } from './services.js';
 
@@ -21,6 +22,7 @@ export function buildRouter(services: ApiServices, releasesDir: string): Router 
     ...lockRoutes(services),
     ...releaseRoutes(services),
     ...machineRoutes(services),
+    ...volumeRoutes(services),
   );
   return new Router(routes);
 }

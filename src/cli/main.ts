@@ -13,6 +13,7 @@ import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerServer } from './commands/server.js';
 import { registerStatus } from './commands/status.js';
+import { registerVolumes } from './commands/volumes.js';
 import { createContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './output.js';
@@ -36,6 +37,7 @@ for (const register of [
   registerLock,
   registerLogs,
   registerMachine,
+  registerVolumes,
   registerConfig,
 ]) {
   register(program, ctx);

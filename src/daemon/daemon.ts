@@ -21,6 +21,7 @@ import { homeLayout, type HomeLayout } from './home.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
 import { MachineSupervisor } from './supervisor.js';
+import { VolumeManager } from './volumes.js';
 
 export interface DaemonOptions {
   home: string;
@@ -47,7 +48,7 @@ function createDriver(name: string, layout: HomeLayout): Driver {
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const layout = homeLayout(options.home);
-  for (const dir of [layout.root, layout.artifacts, layout.releases, layout.machines]) {
+  for (const dir of [layout.root, layout.artifacts, layout.releases, layout.machines, layout.volumes]) {
     mkdirSync(dir, { recursive: true });
   }
   const driver = createDriver(options.driver, layout);
@@ -60,6 +61,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const supervisor = new MachineSupervisor(store, driver, routes, layout);
   const proxy = new EdgeProxy({ routes, domain: options.domain });
   supervisor.onDrainDeadline = (machineId) => proxy.closeTunnelsTo(machineId);
+  const volumes = new VolumeManager(store, layout, driver, supervisor);
+  supervisor.volumeMounts = (machine, release) => volumes.mountsFor(machine, release);
   const proxyAddress = await proxy.listen(options.proxy.host, options.proxy.port);
   const proxyPortSuffix = `:${proxyAddress.port}`;
   const urlFor = (app: string) => `http://${app}.${options.domain}${proxyPortSuffix}`;
@@ -75,6 +78,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     layout,
     maxUnpackedBytes,
     hostFor: (app) => `${app}.${options.domain}`,
+    checkVolumes: (app, config, strategy) => volumes.checkDeploy(app, config, strategy),
     afterSuccess: () => {
       const { removed } = pruneArtifacts(store, artifacts);
       if (removed.length > 0) options.log(`pruned ${removed.length} artifact(s) no recent release uses`);
@@ -90,6 +94,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       artifacts,
       deployer,
       supervisor,
+      volumes,
       routes,
       urlFor,
       version: BERTH_VERSION,

@@ -58,6 +58,8 @@ export interface DeployerDeps {
   locks: DeployLocks;
   maxUnpackedBytes: number;
   hostFor(app: string): string;
+  /** Refuses a deploy that the app's volumes make impossible, before anything changes. */
+  checkVolumes?: (app: string, config: AppConfig, strategy: DeployStrategy) => Promise<void>;
   /** Called after each deployment that went live, e.g. to prune old artifacts. */
   afterSuccess?: () => void;
 }
@@ -89,6 +91,7 @@ export class Deployer {
         },
       );
     }
+    await this.deps.checkVolumes?.(request.app, request.config, strategy);
     const lease = await this.deps.locks.acquire(request.app, {
       owner: `${request.description} by ${request.user} (${randomUUID().slice(0, 8)})`,
       user: request.user,

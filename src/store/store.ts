@@ -7,6 +7,7 @@ import { LockStore } from './locks.js';
 import { MachineStore } from './machines.js';
 import { ReleaseStore } from './releases.js';
 import { TokenStore } from './tokens.js';
+import { VolumeStore } from './volumes.js';
 
 export class Store {
   readonly db: Db;
@@ -17,6 +18,7 @@ export class Store {
   readonly events: EventStore;
   readonly tokens: TokenStore;
   readonly locks: LockStore;
+  readonly volumes: VolumeStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -27,6 +29,7 @@ export class Store {
     this.events = new EventStore(this.db);
     this.tokens = new TokenStore(this.db);
     this.locks = new LockStore(this.db);
+    this.volumes = new VolumeStore(this.db);
   }
 
   close(): void {
