@@ -13,6 +13,7 @@ import type { RouteTable } from '../proxy/route-table.js';
 import type { Store } from '../store/store.js';
 import { releaseDir, type HomeLayout } from './home.js';
 import { lastLines } from './log-tail.js';
+import { pauseIfAsked } from './rollout/pause-hook.js';
 import { canConnect, sleep } from './readiness.js';
 
 interface RestartState {
@@ -205,6 +206,7 @@ export class MachineSupervisor {
     // The recorded handle, and the one on disk if a start was cut short before it was recorded.
     const handles = [machine.handle as MachineHandle | null, await this.driver.recover(machineId)];
     for (const handle of handles) if (handle) await this.driver.stop(handle, this.stopOptions(machine));
+    await pauseIfAsked(this.layout.root, 'replace-in-place:stopped');
     this.store.machines.moveToRelease(machineId, release.version, command);
     this.store.events.append({
       app: machine.app,
