@@ -18,6 +18,32 @@ export function mountsForGroup(config: AppConfig, group: string): MountConfig[] 
   return config.mounts.filter((m) => m.processes.length === 0 || m.processes.includes(group));
 }
 
+/** Paths a volume must not hide: the machine needs the host's own there to run at all. */
+const SYSTEM_PATHS = [
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/proc',
+  '/run',
+  '/sbin',
+  '/sys',
+  '/usr',
+];
+
+function destinationProblem(destination: string): string | undefined {
+  const parts = destination.split('/').slice(1);
+  if (parts.some((p) => p === '.' || p === '..')) return 'must not contain "." or ".." components';
+  const normal = '/' + parts.filter(Boolean).join('/');
+  if (normal === '/') return 'must not be "/"';
+  const system = SYSTEM_PATHS.find((p) => normal === p || normal.startsWith(`${p}/`));
+  if (system) return `is under ${system}, which the machine needs from the host`;
+  return undefined;
+}
+
 export function checkVolumeDeploy(input: {
   config: AppConfig;
   strategy: DeployStrategy;
@@ -32,6 +58,33 @@ export function checkVolumeDeploy(input: {
         `${where}.source ${JSON.stringify(mount.source)} is not a valid volume name`,
         {
           hint: 'Use 1-30 lowercase letters, digits and underscores, starting with a letter, e.g. source = "data".',
+        },
+      );
+    }
+    const problem = destinationProblem(mount.destination);
+    if (problem) {
+      return new BerthError(
+        'invalid_config',
+        `${where}.destination ${JSON.stringify(mount.destination)} ${problem}`,
+        {
+          hint: 'Mount the volume at a directory of its own, e.g. destination = "/data".',
+        },
+      );
+    }
+    const clash = config.mounts.findIndex(
+      (other, j) =>
+        j < i &&
+        other.destination.replace(/\/+$/, '') === mount.destination.replace(/\/+$/, '') &&
+        (other.processes.length === 0 ||
+          mount.processes.length === 0 ||
+          other.processes.some((g) => mount.processes.includes(g))),
+    );
+    if (clash >= 0) {
+      return new BerthError(
+        'invalid_config',
+        `${where}.destination ${JSON.stringify(mount.destination)} is also mounts[${clash}].destination`,
+        {
+          hint: 'Give each mount of a process group its own destination.',
         },
       );
     }
