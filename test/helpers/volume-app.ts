@@ -36,6 +36,8 @@ export interface VolumeAppOptions {
   destination: string;
   strategy?: string;
   initialSize?: string;
+  /** Leave [mounts] out (the app writes to DATA_DIR on the host). */
+  noMounts?: boolean;
 }
 
 export function writeVolumeApp(dir: string, o: VolumeAppOptions): string {
@@ -58,11 +60,15 @@ export function writeVolumeApp(dir: string, o: VolumeAppOptions): string {
     `strategy = "${o.strategy ?? 'rolling'}"`,
     'wait_timeout = "10s"',
     '',
-    '[mounts]',
-    `source = "${o.source ?? 'data'}"`,
-    `destination = "${o.destination}"`,
-    ...(o.initialSize ? [`initial_size = "${o.initialSize}"`] : []),
-    '',
+    ...(o.noMounts
+      ? []
+      : [
+          '[mounts]',
+          `source = "${o.source ?? 'data'}"`,
+          `destination = "${o.destination}"`,
+          ...(o.initialSize ? [`initial_size = "${o.initialSize}"`] : []),
+          '',
+        ]),
     '[http_service]',
     'internal_port = 8080',
     '',

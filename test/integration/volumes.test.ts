@@ -229,4 +229,24 @@ if (!canMount) {
     assert.deepEqual(await volumes(), []);
     assert.deepEqual(readdirSync(join(daemon.home, 'volumes')), []);
   });
+
+  test('adding [mounts] to a running app moves its machine in place onto a new volume; apps destroy deletes it', async () => {
+    const app = 'vols-added';
+    const dir = join(work, 'added-host');
+    const plain = await deploy({ app, label: 'plain', destination: dir, noMounts: true });
+    assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+    const [before] = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
+    const mounted = await deploy({ app, label: 'mounted', destination: dir });
+    assert.equal(mounted.code, 0, mounted.stdout + mounted.stderr);
+    assert.match(mounted.stdout, /replaced in place: stop, then start/);
+    const [after] = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
+    assert.equal(after!.id, before!.id);
+    const [volume] = await daemon.cliJson<VolumeInfo[]>(['volumes', 'list', '-a', app]);
+    assert.equal(volume!.machineId, after!.id);
+    assert.ok(existsSync(volume!.path));
+
+    const destroyed = await daemon.cli(['apps', 'destroy', app, '--yes']);
+    assert.equal(destroyed.code, 0, destroyed.stderr);
+    assert.ok(!existsSync(volume!.path), "the app's volumes go with it");
+  });
 }
