@@ -204,7 +204,8 @@ export class Deployer {
   ): Promise<DeployResult> {
     this.store.releases.setStatus(release.app, release.version, 'deploying');
     if (memory.phase === 'rollout') {
-      this.progress(release, 'deploy.step', describeStrategy(memory.strategy, memory.counts));
+      const withVolumes = release.config.mounts.length > 0 && memory.from !== null;
+      this.progress(release, 'deploy.step', describeStrategy(memory.strategy, memory.counts, withVolumes));
     }
     const controller = new RolloutController(
       {
@@ -382,7 +383,11 @@ export class Deployer {
   }
 }
 
-function describeStrategy(strategy: DeployStrategy, counts: Record<string, number>): string {
+function describeStrategy(
+  strategy: DeployStrategy,
+  counts: Record<string, number>,
+  withVolumes = false,
+): string {
   const sizes = Object.entries(counts)
     .map(([group, n]) => `${group}×${n}`)
     .join(', ');
@@ -394,6 +399,8 @@ function describeStrategy(strategy: DeployStrategy, counts: Record<string, numbe
     case 'canary':
       return `starting one canary machine, then rolling the rest (${sizes})`;
     case 'rolling':
+      if (withVolumes)
+        return `rolling out ${sizes}: machines with volumes stop, then start on the new release, a batch at a time`;
       return `rolling out ${sizes}, each replacement healthy before an old machine is drained`;
   }
 }
