@@ -8,6 +8,7 @@ import { metaRoutes } from './routes/meta.js';
 import { releaseRoutes } from './routes/releases.js';
 import { rollbackRoutes } from './routes/rollback.js';
 import { secretRoutes } from './routes/secrets.js';
+import { volumeRoutes } from './routes/volumes.js';
 import { Router, type Route } from './router.js';
 import type { ApiServices } from './services.js';
 
@@ -23,6 +24,7 @@ export function buildRouter(services: ApiServices, releasesDir: string): Router 
     ...releaseRoutes(services),
     ...machineRoutes(services),
     ...secretRoutes(services),
+    ...volumeRoutes(services),
   );
   return new Router(routes);
 }

@@ -3,6 +3,7 @@
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { Deployer } from '../daemon/deployer.js';
 import type { MachineSupervisor } from '../daemon/supervisor.js';
+import type { VolumeManager } from '../daemon/volumes.js';
 import type { RouteTable } from '../proxy/route-table.js';
 import type { SecretVault } from '../secrets/vault.js';
 import type { Store } from '../store/store.js';
@@ -12,6 +13,7 @@ export interface ApiServices {
   artifacts: ArtifactStore;
   deployer: Deployer;
   supervisor: MachineSupervisor;
+  volumes: VolumeManager;
   routes: RouteTable;
   secrets: SecretVault;
   /** The URL an app answers on through the proxy. */

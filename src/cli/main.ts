@@ -14,6 +14,7 @@ import { registerRollback } from './commands/rollback.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerServer } from './commands/server.js';
 import { registerStatus } from './commands/status.js';
+import { registerVolumes } from './commands/volumes.js';
 import { createContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './output.js';
@@ -38,6 +39,7 @@ for (const register of [
   registerLogs,
   registerMachine,
   registerSecrets,
+  registerVolumes,
   registerConfig,
 ]) {
   register(program, ctx);

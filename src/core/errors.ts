@@ -143,6 +143,36 @@ export const ERROR_CATALOG = {
     fault: 'platform',
     hint: 'Restore the <home>/master.key the secrets were written with, or set BERTH_MASTER_KEY to that key.',
   },
+  invalid_volume: {
+    status: 400,
+    fault: 'user',
+    hint: 'Volume names are lowercase letters, digits and underscores; sizes look like "1gb" or "500mb".',
+  },
+  volume_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: '`berth volumes list` shows the volumes of the app and their ids (vol_...).',
+  },
+  volume_attached: {
+    status: 409,
+    fault: 'user',
+    hint: 'Destroy or scale down the machine first, or pass --force to stop the machine and destroy the volume.',
+  },
+  volume_source_changed: {
+    status: 409,
+    fault: 'user',
+    hint: "Keep the mount's source; change only its destination.",
+  },
+  volumes_need_rolling: {
+    status: 422,
+    fault: 'user',
+    hint: 'Use strategy = "rolling" for apps with volumes.',
+  },
+  mounts_unsupported: {
+    status: 422,
+    fault: 'user',
+    hint: 'Run the daemon as root on Linux with unshare(1), or remove [mounts] from the config.',
+  },
   daemon_unreachable: {
     status: 503,
     fault: 'platform',

@@ -23,6 +23,7 @@ import { homeLayout, type HomeLayout } from './home.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
 import { MachineSupervisor } from './supervisor.js';
+import { VolumeManager } from './volumes.js';
 
 export interface DaemonOptions {
   home: string;
@@ -49,7 +50,7 @@ function createDriver(name: string, layout: HomeLayout): Driver {
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const layout = homeLayout(options.home);
-  for (const dir of [layout.root, layout.artifacts, layout.releases, layout.machines]) {
+  for (const dir of [layout.root, layout.artifacts, layout.releases, layout.machines, layout.volumes]) {
     mkdirSync(dir, { recursive: true });
   }
   const driver = createDriver(options.driver, layout);
@@ -66,6 +67,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   supervisor.secretEnv = (app) => secrets.envFor(app);
   const proxy = new EdgeProxy({ routes, domain: options.domain });
   supervisor.onDrainDeadline = (machineId) => proxy.closeTunnelsTo(machineId);
+  const volumes = new VolumeManager(store, layout, driver, supervisor);
+  supervisor.volumeMounts = (machine, release) => volumes.mountsFor(machine, release);
   const proxyAddress = await proxy.listen(options.proxy.host, options.proxy.port);
   const proxyPortSuffix = `:${proxyAddress.port}`;
   const urlFor = (app: string) => `http://${app}.${options.domain}${proxyPortSuffix}`;
@@ -82,6 +85,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     maxUnpackedBytes,
     hostFor: (app) => `${app}.${options.domain}`,
     secrets,
+    checkVolumes: (app, config, strategy) => volumes.checkDeploy(app, config, strategy),
     afterSuccess: () => {
       const { removed } = pruneArtifacts(store, artifacts);
       if (removed.length > 0) options.log(`pruned ${removed.length} artifact(s) no recent release uses`);
@@ -97,6 +101,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       artifacts,
       deployer,
       supervisor,
+      volumes,
       routes,
       secrets,
       urlFor,

@@ -68,6 +68,8 @@ export interface DeployerDeps {
   locks: DeployLocks;
   maxUnpackedBytes: number;
   hostFor(app: string): string;
+  /** Refuses a deploy that the app's volumes make impossible, before anything changes. */
+  checkVolumes?: (app: string, config: AppConfig, strategy: DeployStrategy) => Promise<void>;
   /** Called after each deployment that went live, e.g. to prune old artifacts. */
   afterSuccess?: () => void;
   secrets?: DeploySecrets;
@@ -100,6 +102,7 @@ export class Deployer {
         },
       );
     }
+    await this.deps.checkVolumes?.(request.app, request.config, strategy);
     const lease = await this.deps.locks.acquire(request.app, {
       owner: `${request.description} by ${request.user} (${randomUUID().slice(0, 8)})`,
       user: request.user,
@@ -242,7 +245,8 @@ export class Deployer {
   ): Promise<DeployResult> {
     this.store.releases.setStatus(release.app, release.version, 'deploying');
     if (memory.phase === 'rollout') {
-      this.progress(release, 'deploy.step', describeStrategy(memory.strategy, memory.counts));
+      const withVolumes = release.config.mounts.length > 0 && memory.from !== null;
+      this.progress(release, 'deploy.step', describeStrategy(memory.strategy, memory.counts, withVolumes));
     }
     const controller = new RolloutController(
       {
@@ -420,7 +424,11 @@ export class Deployer {
   }
 }
 
-function describeStrategy(strategy: DeployStrategy, counts: Record<string, number>): string {
+function describeStrategy(
+  strategy: DeployStrategy,
+  counts: Record<string, number>,
+  withVolumes = false,
+): string {
   const sizes = Object.entries(counts)
     .map(([group, n]) => `${group}×${n}`)
     .join(', ');
@@ -432,6 +440,8 @@ function describeStrategy(strategy: DeployStrategy, counts: Record<string, numbe
     case 'canary':
       return `starting one canary machine, then rolling the rest (${sizes})`;
     case 'rolling':
+      if (withVolumes)
+        return `rolling out ${sizes}: machines with volumes stop, then start on the new release, a batch at a time`;
       return `rolling out ${sizes}, each replacement healthy before an old machine is drained`;
   }
 }

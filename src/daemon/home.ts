@@ -15,6 +15,8 @@ export interface HomeLayout {
   artifacts: string;
   releases: string;
   machines: string;
+  /** One directory per volume: <home>/volumes/<id>/. */
+  volumes: string;
 }
 
 export function homeLayout(root: string): HomeLayout {
@@ -28,6 +30,7 @@ export function homeLayout(root: string): HomeLayout {
     artifacts: join(dir, 'artifacts'),
     releases: join(dir, 'releases'),
     machines: join(dir, 'machines'),
+    volumes: join(dir, 'volumes'),
   };
 }
 

@@ -8,11 +8,12 @@ import { BerthError } from '../core/errors.js';
 import { machineEnv } from '../core/machine-env.js';
 import { isSupervised } from '../core/machine-state.js';
 import type { Machine, Release } from '../core/model.js';
-import type { Driver, MachineHandle, MachineSpec } from '../drivers/driver.js';
+import type { Driver, MachineHandle, MachineSpec, VolumeMount } from '../drivers/driver.js';
 import type { RouteTable } from '../proxy/route-table.js';
 import type { Store } from '../store/store.js';
 import { releaseDir, type HomeLayout } from './home.js';
 import { lastLines } from './log-tail.js';
+import { pauseIfAsked } from './rollout/pause-hook.js';
 import { canConnect, sleep } from './readiness.js';
 
 interface RestartState {
@@ -34,6 +35,12 @@ export class MachineSupervisor {
    * the moment it starts (never stored with the machine, never logged).
    */
   secretEnv: (app: string) => Record<string, string> = () => ({});
+  /**
+   * Set by the daemon: the volumes a machine sees, attached (or created) on every start, so
+   * every launcher (deploys, scaling, restarts) gives a machine of a group with [mounts] its
+   * own volume.
+   */
+  volumeMounts: (machine: Machine, release: Release) => VolumeMount[] = () => [];
   /** Set by the daemon: closes what the proxy still holds open to a machine at its drain deadline. */
   onDrainDeadline: ((machineId: string) => void) | undefined;
   private ticking = false;
@@ -184,6 +191,31 @@ export class MachineSupervisor {
       message: `machine ${machineId} (${machine.processGroup}) started${handle.address ? ` on ${handle.address}` : ''}`,
     });
     return this.store.machines.get(machineId)!;
+  }
+
+  /**
+   * Moves a machine to another release in place, keeping its id and its volumes: drained,
+   * stopped, moved, started again (supervised, not routed: the caller waits for its health).
+   * Safe to repeat after a crash at any point: whatever process the machine has is stopped
+   * first. Undefined when the machine no longer exists.
+   */
+  async replaceInPlace(machineId: string, release: Release, command: string): Promise<Machine | undefined> {
+    const machine = this.store.machines.get(machineId);
+    if (!machine || machine.state === 'destroyed') return undefined;
+    await this.takeOut(machine, true);
+    // The recorded handle, and the one on disk if a start was cut short before it was recorded.
+    const handles = [machine.handle as MachineHandle | null, await this.driver.recover(machineId)];
+    for (const handle of handles) if (handle) await this.driver.stop(handle, this.stopOptions(machine));
+    await pauseIfAsked(this.layout.root, 'replace-in-place:stopped');
+    this.store.machines.moveToRelease(machineId, release.version, command);
+    this.store.events.append({
+      app: machine.app,
+      releaseVersion: release.version,
+      machineId,
+      kind: 'machine.stopped',
+      message: `machine ${machineId} (${machine.processGroup}) stopped to move from v${machine.releaseVersion} to v${release.version} in place`,
+    });
+    return this.startMachine(machineId);
   }
 
   /** Out of the proxy, then wait for in-flight requests (up to kill_timeout) when draining. */
@@ -362,6 +394,7 @@ export class MachineSupervisor {
       releaseDir: releaseDir(this.layout, release.app, release.version),
       killSignal: release.config.killSignal,
       killTimeoutMs: release.config.killTimeoutMs,
+      mounts: this.volumeMounts(machine, release),
     };
   }
 }

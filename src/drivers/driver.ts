@@ -23,7 +23,22 @@ export interface MachineSpec {
   /** Signal name for a graceful stop, e.g. "SIGINT". */
   killSignal: string;
   killTimeoutMs: number;
+  /**
+   * Volumes: each host directory appears inside the machine at its destination. Absent or
+   * empty: none. A driver that cannot do this must refuse to start the machine.
+   */
+  mounts?: VolumeMount[];
 }
+
+export interface VolumeMount {
+  /** The volume's directory on the host. */
+  source: string;
+  /** Absolute path where the machine sees it. */
+  destination: string;
+}
+
+/** Whether a driver can mount volumes here; when not, why and what to do about it. */
+export type MountCapability = { ok: true } | { ok: false; cause: string; fix: string };
 
 /**
  * What a driver returns for a started machine and later takes back to stop or inspect it.
@@ -59,6 +74,8 @@ export interface Driver {
    * machine and recording it leaves one. Undefined when the driver knows nothing of it.
    */
   recover(machineId: string): Promise<MachineHandle | undefined>;
+  /** Whether machines can be given volumes on this host (asked before a deploy changes anything). */
+  mountCapability?(): Promise<MountCapability>;
   /** Removes whatever the machine left behind (its copy of the tree, its container). */
   destroy(handle: MachineHandle): Promise<void>;
   /**

@@ -12,6 +12,8 @@ import type {
   SecretsChangeResult,
   SecretsList,
   StatusInfo,
+  VolumeInfo,
+  DestroyedVolumeInfo,
 } from './types.js';
 
 export interface ClientOptions {
@@ -60,6 +62,25 @@ export class BerthClient {
 
   listMachines(app: string): Promise<MachineInfo[]> {
     return this.json('GET', `/v1/apps/${enc(app)}/machines`);
+  }
+
+  listVolumes(app: string): Promise<VolumeInfo[]> {
+    return this.json('GET', `/v1/apps/${enc(app)}/volumes`);
+  }
+
+  createVolume(app: string, body: { name: string; size?: string }): Promise<VolumeInfo> {
+    return this.json('POST', `/v1/apps/${enc(app)}/volumes`, { body });
+  }
+
+  getVolume(app: string, id: string): Promise<VolumeInfo> {
+    return this.json('GET', `/v1/apps/${enc(app)}/volumes/${enc(id)}`);
+  }
+
+  destroyVolume(app: string, id: string, options: { force?: boolean } = {}): Promise<DestroyedVolumeInfo> {
+    return this.json(
+      'DELETE',
+      `/v1/apps/${enc(app)}/volumes/${enc(id)}${queryString({ force: options.force ? 1 : undefined })}`,
+    );
   }
 
   async hasArtifact(digest: string): Promise<boolean> {

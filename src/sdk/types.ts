@@ -114,3 +114,27 @@ export interface SecretsChangeResult {
   deploymentId: number | null;
   url: string;
 }
+
+export interface VolumeInfo {
+  id: string;
+  app: string;
+  name: string;
+  sizeBytes: number;
+  /** The size for people, e.g. "1 GB". */
+  size: string;
+  /** Bytes its files take on disk now. */
+  usedBytes: number;
+  machineId: string | null;
+  attachedAt: string | null;
+  createdAt: string;
+  /** The volume's directory on the daemon's host. */
+  path: string;
+  /** Whether the driver enforces sizeBytes (the process driver does not). */
+  quotaEnforced: boolean;
+}
+
+export interface DestroyedVolumeInfo {
+  destroyed: string;
+  /** With force: the machine that was drained and stopped because it held the volume. */
+  stoppedMachine: { id: string; destination: string | null } | null;
+}

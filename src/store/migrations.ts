@@ -135,4 +135,22 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE releases ADD COLUMN secrets_digest TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'volumes',
+    // No foreign keys: a volume's data outlives its machine, and the app's destroy removes it.
+    sql: `
+      CREATE TABLE volumes (
+        id TEXT PRIMARY KEY,
+        app TEXT NOT NULL,
+        name TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        machine_id TEXT,
+        created_at TEXT NOT NULL,
+        attached_at TEXT
+      );
+      CREATE INDEX volumes_by_app ON volumes(app, name);
+      CREATE INDEX volumes_by_machine ON volumes(machine_id);
+    `,
+  },
 ];

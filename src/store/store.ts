@@ -8,6 +8,7 @@ import { MachineStore } from './machines.js';
 import { ReleaseStore } from './releases.js';
 import { SecretStore } from './secrets.js';
 import { TokenStore } from './tokens.js';
+import { VolumeStore } from './volumes.js';
 
 export class Store {
   readonly db: Db;
@@ -19,6 +20,7 @@ export class Store {
   readonly tokens: TokenStore;
   readonly locks: LockStore;
   readonly secrets: SecretStore;
+  readonly volumes: VolumeStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -30,6 +32,7 @@ export class Store {
     this.tokens = new TokenStore(this.db);
     this.locks = new LockStore(this.db);
     this.secrets = new SecretStore(this.db);
+    this.volumes = new VolumeStore(this.db);
   }
 
   close(): void {

@@ -33,6 +33,8 @@ export interface RolloutAppOptions {
   healthCheck?: boolean;
   waitTimeout?: string;
   releaseCommand?: string;
+  /** Gives each machine a volume "data" mounted here. */
+  mountDestination?: string;
 }
 
 export function writeRolloutApp(dir: string, o: RolloutAppOptions): string {
@@ -54,6 +56,9 @@ export function writeRolloutApp(dir: string, o: RolloutAppOptions): string {
     `wait_timeout = "${o.waitTimeout ?? '8s'}"`,
   ];
   if (o.releaseCommand) lines.push(`release_command = ${JSON.stringify(o.releaseCommand)}`);
+  if (o.mountDestination) {
+    lines.push('', '[mounts]', 'source = "data"', `destination = ${JSON.stringify(o.mountDestination)}`);
+  }
   lines.push('', '[http_service]', 'internal_port = 8080');
   if (o.healthCheck !== false) {
     lines.push(

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MachineInfo, ReleaseInfo, StatusInfo } from '../../src/sdk/types.js';
+import type { MachineInfo, ReleaseInfo, StatusInfo, VolumeInfo } from '../../src/sdk/types.js';
 import { TestDaemon, eventually, isAlive, processesOfApp } from '../helpers/daemon.js';
 import { writeRolloutApp, type Behaviour } from '../helpers/rollout-app.js';
 
@@ -27,6 +27,8 @@ interface Case {
   behaviour?: Behaviour;
   /** Which release serves once the deployment has converged. */
   expect: 'old' | 'new';
+  /** The app's machines hold volumes: they are replaced in place. */
+  volume?: boolean;
 }
 
 const cases: Case[] = [
@@ -42,11 +44,26 @@ const cases: Case[] = [
   { strategy: 'bluegreen', step: 'serve', expect: 'new' },
   { strategy: 'bluegreen', step: 'retire', expect: 'new' },
   { strategy: 'bluegreen', step: 'revert-retire', behaviour: 'crash', expect: 'old' },
+  { strategy: 'rolling', step: 'replace-in-place', volume: true, expect: 'new' },
+  { strategy: 'rolling', step: 'replace-in-place:stopped', volume: true, expect: 'new' },
+  { strategy: 'rolling', step: 'await-health', volume: true, expect: 'new' },
+  { strategy: 'rolling', step: 'serve', volume: true, expect: 'new' },
+  {
+    strategy: 'rolling',
+    step: 'revert-replace-in-place',
+    behaviour: 'unhealthy',
+    volume: true,
+    expect: 'old',
+  },
 ];
 
+// Volumes need a private mount namespace (root); volumes.test.ts checks the refusal elsewhere.
+const canMount = process.platform === 'linux' && process.getuid?.() === 0;
+
 let index = 0;
-for (const c of cases) {
-  test(`${c.strategy}: killed at "${c.step}", restarted, converges to all-${c.expect}`, async () => {
+for (const c of cases.filter((c) => !c.volume || canMount)) {
+  const what = `${c.strategy}${c.volume ? ' with a volume' : ''}`;
+  test(`${what}: killed at "${c.step}", restarted, converges to all-${c.expect}`, async () => {
     const app = `crash-${index++}`;
     const deploy = (label: string, behaviour: Behaviour = 'ok', extra: string[] = []) =>
       daemon.cli([
@@ -57,11 +74,15 @@ for (const c of cases) {
           behaviour,
           strategy: c.strategy,
           waitTimeout: '3s',
+          ...(c.volume ? { mountDestination: join(work, `${app}-data`) } : {}),
         }),
         ...extra,
       ]);
     const first = await deploy('old');
     assert.equal(first.code, 0, first.stdout + first.stderr);
+    const firstVolume = c.volume
+      ? (await daemon.cliJson<VolumeInfo[]>(['volumes', 'list', '-a', app]))[0]!.id
+      : undefined;
 
     await daemon.terminate();
     await daemon.boot({ BERTH_TEST_PAUSE_AT: c.step });
@@ -112,6 +133,15 @@ for (const c of cases) {
     const res = await daemon.proxied(app);
     assert.equal(res.status, 200);
     assert.equal(res.body.split(' ')[0], c.expect);
+    if (c.volume) {
+      // One volume, still the first one, attached to the machine that serves.
+      const volumes = await daemon.cliJson<VolumeInfo[]>(['volumes', 'list', '-a', app]);
+      assert.deepEqual(
+        volumes.map((v) => v.machineId),
+        [machines[0]!.id],
+      );
+      assert.equal(volumes[0]!.id, firstVolume);
+    }
   });
 }
 

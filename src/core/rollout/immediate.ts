@@ -1,5 +1,6 @@
 // immediate: replace everything at once with no health wait. Requests may fail while the
 // new machines boot; the deploy output says so.
+import { inPlaceGroups, nextInPlace } from './in-place.js';
 import { commonFirstSteps, offTarget, onTarget } from './observe.js';
 import type { RolloutAction, RolloutMachine, RolloutTarget } from './types.js';
 
@@ -7,6 +8,9 @@ export function planImmediate(machines: RolloutMachine[], target: RolloutTarget)
   const first = commonFirstSteps(machines, target);
   if (first) return first;
   const running = machines.filter((m) => m.state !== 'stopped');
+  // Machines with volumes cannot have a replacement beside them: all stop, then start.
+  const replace = nextInPlace(machines, target, inPlaceGroups(machines, target), true);
+  if (replace.length > 0) return { kind: 'replace-in-place', machineIds: replace, waitForHealth: false };
   const starts: Array<{ group: string }> = [];
   for (const [group, desired] of Object.entries(target.counts)) {
     const have = onTarget(machines, target).filter((m) => m.group === group).length;

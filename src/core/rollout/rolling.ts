@@ -2,6 +2,7 @@
 // start a batch of replacements beside the old machines, wait until they are healthy, route
 // them, then drain and retire as many old machines. Capacity never drops below the group
 // size, so even a single machine is replaced without downtime.
+import { awaitingInPlace, inPlaceGroups, nextInPlace } from './in-place.js';
 import { commonFirstSteps, groupsOf, offTarget, onTarget } from './observe.js';
 import { batchSize, type RolloutAction, type RolloutMachine, type RolloutTarget } from './types.js';
 
@@ -38,12 +39,17 @@ export function planRolling(
   }
   if (retire.length > 0) return { kind: 'retire', machineIds: retire, drain: true };
 
+  // Machines with volumes: stop, then start on the new release, a batch at a time.
+  const inPlace = inPlaceGroups(machines, target);
+  const replace = nextInPlace(machines, target, inPlace, false);
+  if (replace.length > 0) return { kind: 'replace-in-place', machineIds: replace, waitForHealth: true };
+
   const starts: Array<{ group: string }> = [];
   const isFirstBatch = onTarget(machines, target).filter((m) => m.state !== 'stopped').length === 0;
   for (const group of Object.keys(target.counts)) {
     const desired = target.counts[group]!;
     const have = onTarget(machines, target).filter((m) => m.group === group).length;
-    const missing = desired - have;
+    const missing = desired - have - (inPlace.has(group) ? awaitingInPlace(running, target, group) : 0);
     if (missing <= 0) continue;
     const batch = canary && isFirstBatch ? 1 : Math.min(missing, batchSize(target.maxUnavailable, desired));
     for (let i = 0; i < batch; i++) starts.push({ group });

@@ -14,6 +14,8 @@ export interface RolloutMachine {
   health: MachineHealth;
   /** The proxy routes requests to it. */
   serving: boolean;
+  /** It holds a volume: it cannot have a replacement beside it, so it is replaced in place. */
+  hasVolume?: boolean;
 }
 
 export interface RolloutTarget {
@@ -24,6 +26,8 @@ export interface RolloutTarget {
   counts: Record<string, number>;
   /** max_unavailable: a fraction of each group when < 1, a machine count when >= 1. */
   maxUnavailable: number;
+  /** Process groups whose machines the target release gives volumes ([mounts]). */
+  mountGroups?: string[];
 }
 
 export type RolloutAction =
@@ -35,6 +39,11 @@ export type RolloutAction =
   | { kind: 'serve'; add: string[]; remove: string[] }
   /** Take out of the proxy, let in-flight requests finish (when drain), stop and destroy. */
   | { kind: 'retire'; machineIds: string[]; drain: boolean }
+  /**
+   * Machines with volumes: drain and stop each, move it to the target release, start it again
+   * with the same id and volume (then, when waitForHealth, wait for health before serving).
+   */
+  | { kind: 'replace-in-place'; machineIds: string[]; waitForHealth: boolean }
   /** Move stopped machines to the target release without starting them. */
   | { kind: 'update-stopped'; machineIds: string[] }
   /** A machine of the target release failed: the rollout must revert. */

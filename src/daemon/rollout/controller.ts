@@ -6,6 +6,7 @@ import { httpPortForGroup } from '../../core/config/routing.js';
 import { checksForGroup } from '../../core/health/checks-for-group.js';
 import type { Deployment, Machine, Release } from '../../core/model.js';
 import { planNext, revertTarget } from '../../core/rollout/plan.js';
+import { mountsForGroup } from '../../core/volumes/deploy-checks.js';
 import type {
   MachineHealth,
   RolloutAction,
@@ -47,6 +48,7 @@ export class RolloutController {
   ) {}
 
   async run(): Promise<RolloutOutcome> {
+    await this.finishInterruptedInPlace();
     for (;;) {
       const reverting = this.memory.phase === 'revert';
       const target = reverting ? this.revertingTo() : this.forwardTarget();
@@ -84,12 +86,36 @@ export class RolloutController {
       strategy: this.memory.strategy,
       counts: this.memory.counts,
       maxUnavailable: config.deploy.maxUnavailable,
+      mountGroups: this.mountGroups(this.release, this.memory.counts),
     };
   }
 
   private revertingTo(): RolloutTarget {
     const forward = this.forwardTarget();
-    return revertTarget(forward, this.memory.from, this.memory.previousCounts);
+    const target = revertTarget(forward, this.memory.from, this.memory.previousCounts);
+    const previous =
+      this.memory.from === null
+        ? undefined
+        : this.deps.store.releases.get(this.release.app, this.memory.from);
+    return { ...target, mountGroups: previous ? this.mountGroups(previous, target.counts) : [] };
+  }
+
+  /** The groups a release gives volumes: their machines are replaced in place. */
+  private mountGroups(release: Release, counts: Record<string, number>): string[] {
+    return Object.keys(counts).filter((group) => mountsForGroup(release.config, group).length > 0);
+  }
+
+  /**
+   * A daemon killed while replacing machines in place may have left one drained, stopped or
+   * half-started: finish that step before planning again, so it ends on the target release.
+   */
+  private async finishInterruptedInPlace(): Promise<void> {
+    const action = this.memory.action;
+    if (action?.kind !== 'replace-in-place' || this.memory.applied !== false) return;
+    const target = this.memory.phase === 'revert' ? this.revertingTo() : this.forwardTarget();
+    this.say('deploy.step', `finishing the in-place replacement of ${describe(action.machineIds)}`);
+    await this.apply(action, target);
+    this.record(action, true);
   }
 
   private record(action: RolloutAction, applied: boolean): void {
@@ -123,6 +149,7 @@ export class RolloutController {
         state: m.state === 'stopped' ? 'stopped' : m.state === 'starting' ? 'starting' : 'running',
         health,
         serving: m.serving,
+        hasVolume: this.deps.store.volumes.listByMachine(m.id).length > 0,
       });
     }
     return observed;
@@ -160,6 +187,8 @@ export class RolloutController {
           }),
         );
         return;
+      case 'replace-in-place':
+        return this.replaceInPlace(action.machineIds, target, action.waitForHealth);
       case 'update-stopped': {
         const commands = this.commandsFor(target.release);
         for (const id of action.machineIds) {
@@ -197,6 +226,30 @@ export class RolloutController {
       const machine = await this.deps.supervisor.launch(release, group, commands[group]!);
       if (!waitForHealth) this.health.set(machine.id, 'healthy');
     }
+  }
+
+  private async replaceInPlace(ids: string[], target: RolloutTarget, waitForHealth: boolean): Promise<void> {
+    const release =
+      target.release === this.release.version
+        ? this.release
+        : this.deps.store.releases.get(this.release.app, target.release)!;
+    const commands = this.commandsFor(target.release);
+    this.say(
+      'deploy.step',
+      `machines with volumes are replaced in place: stop, then start (${describe(ids)} to v${release.version})`,
+    );
+    await Promise.all(
+      ids.map(async (id) => {
+        const machine = this.deps.store.machines.get(id);
+        if (!machine) return;
+        // Health learnt on its previous release says nothing about the next one.
+        this.health.delete(id);
+        this.failureDetail.delete(id);
+        const command = commands[machine.processGroup] ?? machine.command;
+        const started = await this.deps.supervisor.replaceInPlace(id, release, command);
+        if (started && !waitForHealth) this.health.set(id, 'healthy');
+      }),
+    );
   }
 
   private async awaitHealth(machineId: string): Promise<void> {

@@ -8,8 +8,10 @@ import { cp, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promis
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BerthError } from '../../core/errors.js';
-import type { Driver, MachineHandle, MachineSpec, ObservedState } from '../driver.js';
+import type { MountSupport } from '../../core/volumes/mount-support.js';
+import type { Driver, MachineHandle, MachineSpec, MountCapability, ObservedState } from '../driver.js';
 import { allocatePort } from './free-port.js';
+import { probeMountSupport, wrapWithMounts } from './mount-namespace.js';
 import {
   hasExited,
   liveGroupMembers,
@@ -64,12 +66,31 @@ export class ProcessDriver implements Driver {
   /** Process groups a stop() is waiting on, whose leftovers it handles itself. */
   private readonly stopping = new Set<number>();
   private readonly listeners: ExitListener[] = [];
+  /** Probed once, on the first machine or deploy that needs volumes. */
+  private mountSupport: MountSupport | undefined;
 
   constructor({ machinesDir }: ProcessDriverOptions) {
     this.machinesDir = resolve(machinesDir);
   }
 
+  async mountCapability(): Promise<MountCapability> {
+    this.mountSupport ??= probeMountSupport();
+    const support = this.mountSupport;
+    return support.ok ? { ok: true } : support;
+  }
+
   async start(spec: MachineSpec): Promise<MachineHandle> {
+    const mounts = spec.mounts ?? [];
+    this.mountSupport ??= mounts.length > 0 ? probeMountSupport() : undefined;
+    const support = this.mountSupport;
+    if (mounts.length > 0 && !support?.ok) {
+      // Running without the volume would write the data somewhere nobody keeps.
+      throw new BerthError(
+        'mounts_unsupported',
+        `machine ${spec.machineId} needs a volume at ${mounts[0]!.destination}, but ${support ? support.cause : 'mounts are unavailable'}`,
+        support ? { hint: support.fix } : {},
+      );
+    }
     const dir = this.machineDir(spec.machineId);
     const appDir = join(dir, 'app');
     const logPath = join(dir, LOG_FILE);
@@ -91,7 +112,11 @@ export class ProcessDriver implements Driver {
     let pid: number;
     let startTime: string | undefined;
     try {
-      const child = spawn('/bin/sh', ['-c', spec.command], {
+      const { file, args } =
+        mounts.length > 0 && support?.ok
+          ? wrapWithMounts(support.unsharePath, spec.command, mounts)
+          : { file: '/bin/sh', args: ['-c', spec.command] };
+      const child = spawn(file, args, {
         cwd: appDir,
         env: { ...spec.env, PORT: String(port) },
         // setsid(): its own session and process group, so it survives the daemon and a stop

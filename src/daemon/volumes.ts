@@ -1,0 +1,212 @@
+// Volumes: named directories under <home>/volumes/<id>/ whose data outlives every release
+// and machine. Each machine of a group with [mounts] holds one volume per mount source: the
+// one it already has, else a free one of that name, else a new one of initial_size. A
+// destroyed machine frees its volume (see VolumeStore); only `volumes destroy` deletes data.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { lstat, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AppConfig, DeployStrategy } from '../core/config/types.js';
+import { BerthError } from '../core/errors.js';
+import type { Machine, Release } from '../core/model.js';
+import { checkVolumeDeploy, mountsForGroup, type HeldVolume } from '../core/volumes/deploy-checks.js';
+import {
+  DEFAULT_VOLUME_SIZE_BYTES,
+  formatSize,
+  isVolumeId,
+  parseVolumeSize,
+} from '../core/volumes/volume-name.js';
+import type { Driver, VolumeMount } from '../drivers/driver.js';
+import type { Store } from '../store/store.js';
+import type { Volume } from '../store/volumes.js';
+import type { HomeLayout } from './home.js';
+import type { MachineSupervisor } from './supervisor.js';
+
+export function newVolumeId(): string {
+  return `vol_${randomBytes(8).toString('hex')}`;
+}
+
+export interface DestroyedVolume {
+  volume: Volume;
+  /** The machine that was stopped because it held the volume (with --force). */
+  stoppedMachine?: { id: string; destination?: string };
+}
+
+export class VolumeManager {
+  constructor(
+    private readonly store: Store,
+    private readonly layout: HomeLayout,
+    private readonly driver: Driver,
+    private readonly supervisor: MachineSupervisor,
+  ) {}
+
+  dirOf(id: string): string {
+    if (!isVolumeId(id)) throw new BerthError('internal', `${JSON.stringify(id)} is not a volume id`);
+    return join(this.layout.volumes, id);
+  }
+
+  create(app: string, name: string, sizeBytes: number): Volume {
+    const volume = this.store.volumes.create({ id: newVolumeId(), app, name, sizeBytes });
+    mkdirSync(this.dirOf(volume.id), { recursive: true, mode: 0o755 });
+    this.store.events.append({
+      app,
+      kind: 'volume.created',
+      message: `volume ${volume.id} (${name}, ${formatSize(sizeBytes)}) created`,
+    });
+    return volume;
+  }
+
+  /** The app's volume with this id, or the error that says there is none. */
+  require(app: string, id: string): Volume {
+    const volume = isVolumeId(id) ? this.store.volumes.get(id) : undefined;
+    if (!volume || volume.app !== app) {
+      throw new BerthError('volume_not_found', `app "${app}" has no volume ${JSON.stringify(id)}`);
+    }
+    return volume;
+  }
+
+  /** Bytes the volume's files take on disk (the process driver records the size, but does not enforce it). */
+  async usage(id: string): Promise<number> {
+    return diskUsage(this.dirOf(id));
+  }
+
+  /**
+   * The volumes a machine sees, attaching (or creating) one per mount of its group. Called
+   * every time the machine starts, so a new destination mounts the same data there. Only the
+   * app's managed machines get volumes: a release command or a one-off machine does not.
+   */
+  mountsFor(machine: Machine, release: Release): VolumeMount[] {
+    if (!machine.managed) return [];
+    const mounts = mountsForGroup(release.config, machine.processGroup);
+    const held = this.store.volumes.listByMachine(machine.id);
+    return mounts.map((mount) => {
+      let volume = held.find((v) => v.name === mount.source);
+      if (!volume) {
+        volume = this.store.volumes.attachFree(machine.app, mount.source, machine.id);
+        if (!volume) {
+          const size = mount.initialSize ? parseVolumeSize(mount.initialSize) : DEFAULT_VOLUME_SIZE_BYTES;
+          volume = this.create(machine.app, mount.source, size);
+          this.store.volumes.attach(volume.id, machine.id);
+        }
+        held.push(volume);
+        this.store.events.append({
+          app: machine.app,
+          releaseVersion: release.version,
+          machineId: machine.id,
+          kind: 'volume.attached',
+          message: `volume ${volume.id} (${mount.source}) attached to machine ${machine.id}`,
+        });
+      }
+      const source = this.dirOf(volume.id);
+      mkdirSync(source, { recursive: true });
+      return { source, destination: mount.destination };
+    });
+  }
+
+  /** The volumes the app's managed machines hold, for the checks a deploy makes first. */
+  held(app: string): HeldVolume[] {
+    const machines = new Map(
+      this.store.machines
+        .listByApp(app)
+        .filter((m) => m.managed)
+        .map((m) => [m.id, m]),
+    );
+    return this.store.volumes
+      .listByApp(app)
+      .filter((v) => v.machineId !== null && machines.has(v.machineId))
+      .map((v) => ({
+        machineId: v.machineId!,
+        group: machines.get(v.machineId!)!.processGroup,
+        name: v.name,
+      }));
+  }
+
+  /** Refuses a deploy that volumes make impossible, before it changes anything. */
+  async checkDeploy(app: string, config: AppConfig, strategy: DeployStrategy): Promise<void> {
+    const problem = checkVolumeDeploy({ config, strategy, held: this.held(app) });
+    if (problem) throw problem;
+    if (config.mounts.length === 0) return;
+    const capability = (await this.driver.mountCapability?.()) ?? {
+      ok: false as const,
+      cause: `the ${this.driver.name} driver cannot mount volumes`,
+      fix: 'Use the process driver, or remove [mounts] from the config.',
+    };
+    if (!capability.ok) {
+      throw new BerthError(
+        'mounts_unsupported',
+        `this host cannot give machines their volumes at the mount's destination: ${capability.cause}`,
+        { hint: capability.fix },
+      );
+    }
+  }
+
+  /**
+   * Deletes a volume and its data. An attached one is refused unless forced; forced, its
+   * machine is drained and stopped first (it stays stopped: started again, it attaches another
+   * volume of that name, a free one or a new empty one).
+   */
+  async destroy(app: string, id: string, force: boolean): Promise<DestroyedVolume> {
+    const volume = this.require(app, id);
+    const result: DestroyedVolume = { volume };
+    if (volume.machineId !== null) {
+      const machine = this.store.machines.get(volume.machineId);
+      const destination = machine && this.destinationOf(machine, volume);
+      const at = destination ? ` at ${destination}` : '';
+      if (!force) {
+        throw new BerthError(
+          'volume_attached',
+          `volume ${id} (${volume.name}) is attached to machine ${volume.machineId}${at}`,
+          {
+            hint: `Destroy or scale down machine ${volume.machineId} first, or pass --force: the machine is then drained and stopped, and the volume's data deleted.`,
+          },
+        );
+      }
+      const running = this.store.deployments.running(app);
+      if (running) {
+        throw new BerthError('deploy_in_progress', `app "${app}" is deploying v${running.releaseVersion}`, {
+          hint: 'Wait for the deployment to finish, then destroy the volume.',
+        });
+      }
+      await this.supervisor.stopMachine(volume.machineId, { drain: true });
+      this.store.volumes.detachFrom(volume.machineId);
+      result.stoppedMachine = { id: volume.machineId, ...(destination ? { destination } : {}) };
+    }
+    this.store.volumes.delete(id);
+    await rm(this.dirOf(id), { recursive: true, force: true });
+    this.store.events.append({
+      app,
+      kind: 'volume.destroyed',
+      message: `volume ${id} (${volume.name}) destroyed${result.stoppedMachine ? `; machine ${result.stoppedMachine.id} was stopped` : ''}`,
+    });
+    return result;
+  }
+
+  /** Deletes every volume of an app (when the app itself is destroyed). */
+  async destroyAll(app: string): Promise<void> {
+    for (const volume of this.store.volumes.listByApp(app)) {
+      this.store.volumes.delete(volume.id);
+      await rm(this.dirOf(volume.id), { recursive: true, force: true });
+    }
+  }
+
+  private destinationOf(machine: Machine, volume: Volume): string | undefined {
+    const release = this.store.releases.get(machine.app, machine.releaseVersion);
+    if (!release) return undefined;
+    return mountsForGroup(release.config, machine.processGroup).find((m) => m.source === volume.name)
+      ?.destination;
+  }
+}
+
+async function diskUsage(path: string): Promise<number> {
+  let stats;
+  try {
+    stats = await lstat(path);
+  } catch {
+    return 0;
+  }
+  let total = stats.blocks * 512;
+  if (stats.isDirectory()) {
+    for (const entry of await readdir(path)) total += await diskUsage(join(path, entry));
+  }
+  return total;
+}
