@@ -11,6 +11,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerMachine } from './commands/machine.js';
 import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerScale } from './commands/scale.js';
 import { registerServer } from './commands/server.js';
 import { registerStatus } from './commands/status.js';
 import { createContext } from './context.js';
@@ -36,6 +37,7 @@ for (const register of [
   registerLock,
   registerLogs,
   registerMachine,
+  registerScale,
   registerConfig,
 ]) {
   register(program, ctx);

@@ -8,7 +8,10 @@ import type {
   LockInfo,
   LogLine,
   MachineInfo,
+  MachineStatusInfo,
   ReleaseInfo,
+  ScaleResultInfo,
+  ScaleShowInfo,
   StatusInfo,
 } from './types.js';
 
@@ -58,6 +61,43 @@ export class BerthClient {
 
   listMachines(app: string): Promise<MachineInfo[]> {
     return this.json('GET', `/v1/apps/${enc(app)}/machines`);
+  }
+
+  /** An unmanaged machine: its own command, env and port; deploys never touch it. */
+  runMachine(
+    app: string,
+    body: {
+      release?: number;
+      artifact?: string;
+      command?: string;
+      env?: Record<string, string>;
+      port?: number;
+      name?: string;
+      autoDestroy?: boolean;
+    },
+  ): Promise<MachineInfo> {
+    return this.json('POST', `/v1/apps/${enc(app)}/machines`, { body });
+  }
+
+  machineStatus(app: string, machine: string): Promise<MachineStatusInfo> {
+    return this.json('GET', `/v1/apps/${enc(app)}/machines/${enc(machine)}`);
+  }
+
+  /** clone, start or stop one machine (by id or name). */
+  machineAction(app: string, machine: string, action: 'clone' | 'start' | 'stop'): Promise<MachineInfo> {
+    return this.json('POST', `/v1/apps/${enc(app)}/machines/${enc(machine)}/${action}`);
+  }
+
+  destroyMachine(app: string, machine: string, force = false): Promise<MachineInfo> {
+    return this.json('DELETE', `/v1/apps/${enc(app)}/machines/${enc(machine)}${force ? '?force=1' : ''}`);
+  }
+
+  scaleShow(app: string): Promise<ScaleShowInfo> {
+    return this.json('GET', `/v1/apps/${enc(app)}/scale`);
+  }
+
+  scaleCount(app: string, body: { count: number; group?: string }): Promise<ScaleResultInfo> {
+    return this.json('POST', `/v1/apps/${enc(app)}/scale`, { body });
   }
 
   async hasArtifact(digest: string): Promise<boolean> {

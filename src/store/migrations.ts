@@ -103,4 +103,20 @@ export const MIGRATIONS: Migration[] = [
       UPDATE machines SET serving = 1 WHERE state = 'started';
     `,
   },
+  {
+    version: 6,
+    name: 'scaled group sizes and unmanaged machine config',
+    sql: `
+      CREATE TABLE group_scales (
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        process_group TEXT NOT NULL,
+        desired INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (app, process_group)
+      );
+      ALTER TABLE machines ADD COLUMN name TEXT;
+      ALTER TABLE machines ADD COLUMN run_config_json TEXT;
+      CREATE INDEX events_by_machine ON events(machine_id, id);
+    `,
+  },
 ];

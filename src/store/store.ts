@@ -3,6 +3,7 @@ import { AppStore } from './apps.js';
 import { openDatabase, type Db } from './database.js';
 import { DeploymentStore } from './deployments.js';
 import { EventStore } from './events.js';
+import { GroupScaleStore } from './group-scales.js';
 import { LockStore } from './locks.js';
 import { MachineStore } from './machines.js';
 import { ReleaseStore } from './releases.js';
@@ -17,6 +18,7 @@ export class Store {
   readonly events: EventStore;
   readonly tokens: TokenStore;
   readonly locks: LockStore;
+  readonly groupScales: GroupScaleStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -27,6 +29,7 @@ export class Store {
     this.events = new EventStore(this.db);
     this.tokens = new TokenStore(this.db);
     this.locks = new LockStore(this.db);
+    this.groupScales = new GroupScaleStore(this.db);
   }
 
   close(): void {
