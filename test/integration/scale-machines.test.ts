@@ -81,6 +81,30 @@ function trafficTo(app: string) {
   };
 }
 
+// The rollout app plus /slow?mark=FILE&gate=FILE: writes FILE on arrival, answers once the gate
+// file exists, so a test knows a request is in flight and chooses when it ends.
+const SLOW_SERVER = `
+import http from 'node:http';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+const label = readFileSync('label.txt', 'utf8').trim();
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname === '/slow') {
+    writeFileSync(url.searchParams.get('mark'), '');
+    const wait = setInterval(() => {
+      if (!existsSync(url.searchParams.get('gate'))) return;
+      clearInterval(wait);
+      res.end(label + ' ' + process.env.BERTH_MACHINE_ID + '\\n');
+    }, 20);
+    return;
+  }
+  res.end(url.pathname === '/healthz' ? 'ok' : label + ' ' + process.env.BERTH_MACHINE_ID + '\\n');
+});
+server.listen(Number(process.env.PORT));
+// No graceful shutdown of its own: only berth's drain keeps its in-flight requests alive.
+for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(0));
+`;
+
 async function getDirect(address: string, path = '/'): Promise<string> {
   const res = await fetch(`http://${address}${path}`);
   return (await res.text()).trim();
@@ -106,22 +130,57 @@ test('scale up 1 -> 3 on the current release, a deploy keeps 3, scale down 3 -> 
   const releases = await daemon.cliJson<unknown[]>(['releases', '-a', 'sc']);
   assert.equal(releases.length, 1);
 
-  await deploy({ app: 'sc', label: 'two' });
+  const slowApp = writeRolloutApp(join(work, `r${n++}`), { app: 'sc', label: 'two' });
+  writeFileSync(join(slowApp, 'server.js'), SLOW_SERVER);
+  const redeployed = await daemon.cli(['deploy', slowApp]);
+  assert.equal(redeployed.code, 0, redeployed.stdout + redeployed.stderr);
   const afterDeploy = await managed('sc');
   assert.equal(afterDeploy.length, 3, 'a deploy keeps the scaled size');
   assert.ok(afterDeploy.every((m) => m.releaseVersion === 2));
   assert.ok(!afterDeploy.some((m) => m.id === first!.id));
 
+  // Slow requests in flight on every machine, then the scale-down: the removed machines must
+  // leave the proxy and let theirs finish before they stop.
+  const marks = mkdtempSync(join(work, 'marks-'));
+  const gate = join(marks, 'gate');
+  const slow = Array.from({ length: 6 }, (_, i) =>
+    daemon.proxied('sc', `/slow?mark=${join(marks, `m${i}`)}&gate=${gate}`),
+  );
+  await waitFor('six slow requests in flight', async () =>
+    Array.from({ length: 6 }, (_, i) => existsSync(join(marks, `m${i}`))).every(Boolean),
+  );
   const traffic = trafficTo('sc');
-  const down = await daemon.cli(['scale', 'count', '1', '-a', 'sc']);
-  const { total, failures } = await traffic.stop();
+  const scaling = daemon.cli(['scale', 'count', '1', '-a', 'sc']);
+  const stopped = scaling.then(() => traffic.stop());
+  let draining: string[];
+  try {
+    draining = await waitFor('two machines draining', async () => {
+      const stopping = (await machines('sc')).filter((m) => m.state === 'stopping');
+      return stopping.length === 2 ? stopping.map((m) => m.id) : undefined;
+    });
+  } finally {
+    // Whatever happened, let the slow requests, the scale and so the load end.
+    writeFileSync(gate, '');
+  }
+  const [slowAnswers, down, { total, failures }] = await Promise.all([Promise.all(slow), scaling, stopped]);
+  assert.deepEqual(
+    slowAnswers.map((r) => r.status),
+    [200, 200, 200, 200, 200, 200],
+  );
+  const answeredBy = new Set(slowAnswers.map((r) => r.body.trim().split(' ')[1]!));
+  assert.ok(
+    draining.some((id) => answeredBy.has(id)),
+    'a request in flight on a removed machine finished before it stopped',
+  );
   assert.equal(down.code, 0, down.stdout + down.stderr);
+
   assert.match(down.stdout, /Drained and removed \w+, \w+/);
   assert.match(down.stdout, /Scaled app from 3 to 1 \(v2\)/);
   assert.deepEqual(failures, [], `${failures.length} of ${total} requests failed during the scale-down`);
   assert.ok(total > 10, `only ${total} requests were made`);
   const one = await managed('sc');
   assert.equal(one.length, 1);
+  assert.ok(!draining.includes(one[0]!.id));
   // The oldest machine stays: the newest go first.
   assert.equal(
     one[0]!.id,
