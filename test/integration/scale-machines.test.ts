@@ -2,11 +2,11 @@
 // processes and real HTTP through the real proxy (and straight to unmanaged machines).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MachineInfo, MachineStatusInfo, ScaleResultInfo, ScaleShowInfo } from '../../src/sdk/types.js';
-import { TestDaemon } from '../helpers/daemon.js';
+import { killGroup, TestDaemon } from '../helpers/daemon.js';
 import { writeRolloutApp, type RolloutAppOptions } from '../helpers/rollout-app.js';
 
 let daemon: TestDaemon;
@@ -485,6 +485,74 @@ test('a managed machine stopped by hand stays stopped across a deploy; clone gro
   assert.equal(started.state, 'started');
   assert.equal(started.releaseVersion, 2);
   assert.deepEqual(await servedIds('mg', 2), new Set([running[0]!.id, clone.id]));
+});
+
+test('an unmanaged machine is restarted with its own config when it crashes, and adopted by a new daemon', async () => {
+  const made = await daemon.cliJson<MachineInfo>([
+    'machine',
+    'run',
+    '-a',
+    'um',
+    '--release',
+    'v1',
+    '--port',
+    '8080',
+    '-e',
+    'EXTRA=kept',
+    '--name',
+    'crashy',
+    '--cmd',
+    'node -e "require(\'http\').createServer((q, s) => s.end(process.env.EXTRA)).listen(+process.env.PORT)"',
+  ]);
+  assert.equal(await getDirect(made.address!), 'kept');
+  killGroup(daemon.machinePids().get(made.id)!);
+  const restarted = await waitFor('the machine to be restarted', async () => {
+    const m = (await machines('um')).find((x) => x.id === made.id);
+    return m && m.restarts === 1 && m.state === 'started' ? m : undefined;
+  });
+  assert.equal(restarted.managed, false);
+  assert.equal(restarted.releaseVersion, 1);
+  assert.match(restarted.lastExit ?? '', /killed by SIGKILL|exit code/);
+  assert.equal(
+    await waitFor('it to answer', async () => getDirect(restarted.address!).catch(() => undefined)),
+    'kept',
+  );
+
+  await daemon.terminate();
+  await daemon.boot();
+  const adopted = (await machines('um')).find((m) => m.id === made.id)!;
+  assert.deepEqual(
+    [adopted.state, adopted.startedAt, adopted.address, adopted.restarts],
+    [restarted.state, restarted.startedAt, restarted.address, 1],
+  );
+  assert.equal(await getDirect(adopted.address!), 'kept');
+  assert.equal((await daemon.cli(['machine', 'destroy', 'crashy', '-a', 'um', '--force'])).code, 0);
+});
+
+test('a deploy that adds a process group starts it at one and keeps the scaled size of the others', async () => {
+  const dir = writeRolloutApp(join(work, `r${n++}`), { app: 'mg', label: 'three' });
+  const toml = readFileSync(join(dir, 'berth.toml'), 'utf8');
+  writeFileSync(
+    join(dir, 'berth.toml'),
+    toml.replace('app = "node server.js"', 'app = "node server.js"\nworker = "node server.js"'),
+  );
+  const result = await daemon.cli(['deploy', dir]);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  const groups = (await managed('mg')).map((m) => `${m.processGroup}:v${m.releaseVersion}:${m.state}`).sort();
+  assert.deepEqual(groups, ['app:v3:started', 'app:v3:started', 'worker:v3:started']);
+  const show = await daemon.cliJson<ScaleShowInfo>(['scale', 'show', '-a', 'mg']);
+  assert.deepEqual(
+    show.groups.map((g) => [g.group, g.desired, g.scaled]),
+    [
+      ['app', 2, true],
+      ['worker', 1, false],
+    ],
+  );
+  const workers = await daemon.cliJson<ScaleResultInfo>(['scale', 'count', '2', '-g', 'worker', '-a', 'mg']);
+  assert.deepEqual([workers.group, workers.from, workers.to], ['worker', 1, 2]);
+  const noGroup = await daemon.cli(['scale', 'count', '1', '-a', 'mg']);
+  assert.equal(noGroup.code, 0, 'with several groups the default is "app"');
+  assert.match(noGroup.stdout, /Scaled app from 2 to 1/);
 });
 
 test('machine commands: bad input gets a 4xx and a hint', async () => {
