@@ -69,6 +69,15 @@ export class MachineControl {
   }
 
   async run(app: string, request: RunRequest): Promise<Machine> {
+    if (request.release !== undefined && request.artifact !== undefined) {
+      throw new BerthError(
+        'invalid_request',
+        'a machine runs either a release or an uploaded directory, not both',
+        {
+          hint: 'Send "release" or "artifact" (`--release vN` or `--dir DIR`), not both.',
+        },
+      );
+    }
     const release = this.releaseFor(app, request.release);
     if (request.name !== undefined) {
       checkMachineName(request.name);

@@ -94,11 +94,23 @@ export class Scaler {
     });
   }
 
+  /** Validates, takes the deploy lock and scales; `progress` hears each step. */
   async count(
     app: string,
     request: { group?: string; count: number; user: string },
     progress: (message: string) => void = () => {},
   ): Promise<ScaleResult> {
+    return (await this.prepare(app, request)).run(progress);
+  }
+
+  /**
+   * Everything that can refuse a scale (bad count or group, no release, the lock held), before
+   * anything changes; `run` then does it and gives the lock back.
+   */
+  async prepare(
+    app: string,
+    request: { group?: string; count: number; user: string },
+  ): Promise<{ run(progress: (message: string) => void): Promise<ScaleResult> }> {
     checkScaleCount(request.count);
     const release = this.currentRelease(app);
     const commands = releaseCommands(this.deps.layout, release);
@@ -108,50 +120,66 @@ export class Scaler {
       owner: `scale ${group} to ${request.count} by ${request.user} (${randomUUID().slice(0, 8)})`,
       user: request.user,
     });
-    try {
-      const running = this.deps.store.deployments.running(app);
-      if (running) {
-        throw new BerthError(
-          'deploy_in_progress',
-          `app "${app}" is deploying v${running.releaseVersion} (deployment ${running.id}); scale once it ends`,
-        );
-      }
-      const members = groupMembers(this.deps.store, app, group);
-      const from = members.length;
-      const say = (message: string) => {
-        this.deps.store.events.append({ app, releaseVersion: release.version, kind: 'scale.step', message });
-        progress(message);
-      };
-      if (request.count > from) {
-        const started = await this.grow(release, group, commands[group]!, request.count - from, say);
-        this.deps.store.groupScales.set(app, group, request.count);
-        say(`scaled ${group} from ${from} to ${request.count}`);
-        return { app, group, release: release.version, from, to: request.count, started, removed: [] };
-      }
-      // Recorded first: if the daemon dies while draining, the next deploy still shrinks the group.
-      this.deps.store.groupScales.set(app, group, request.count);
-      const removed = machinesToRemove(
-        members.map((m) => ({
-          id: m.id,
-          stopped: m.state === 'stopped' || m.state === 'failed',
-          serving: m.serving,
-          createdAt: m.createdAt,
-        })),
-        request.count,
-      );
-      if (removed.length > 0) {
-        say(`draining machine${removed.length === 1 ? '' : 's'} ${removed.join(', ')}`);
-        await Promise.all(removed.map((id) => this.deps.supervisor.retire(id, { drain: true })));
-      }
-      say(
-        from === request.count
-          ? `${group} already has ${from} machine${from === 1 ? '' : 's'}`
-          : `scaled ${group} from ${from} to ${request.count}`,
-      );
-      return { app, group, release: release.version, from, to: request.count, started: [], removed };
-    } finally {
+    const running = this.deps.store.deployments.running(app);
+    if (running) {
       lease.release();
+      throw new BerthError(
+        'deploy_in_progress',
+        `app "${app}" is deploying v${running.releaseVersion} (deployment ${running.id}); scale once it ends`,
+      );
     }
+    return {
+      run: async (progress) => {
+        try {
+          return await this.apply(release, group, commands[group]!, request.count, progress);
+        } finally {
+          lease.release();
+        }
+      },
+    };
+  }
+
+  private async apply(
+    release: Release,
+    group: string,
+    command: string,
+    count: number,
+    progress: (message: string) => void,
+  ): Promise<ScaleResult> {
+    const app = release.app;
+    const members = groupMembers(this.deps.store, app, group);
+    const from = members.length;
+    const say = (message: string) => {
+      this.deps.store.events.append({ app, releaseVersion: release.version, kind: 'scale.step', message });
+      progress(message);
+    };
+    if (count > from) {
+      const started = await this.grow(release, group, command, count - from, say);
+      this.deps.store.groupScales.set(app, group, count);
+      say(`scaled ${group} from ${from} to ${count}`);
+      return { app, group, release: release.version, from, to: count, started, removed: [] };
+    }
+    // Recorded first: if the daemon dies while draining, the next deploy still shrinks the group.
+    this.deps.store.groupScales.set(app, group, count);
+    const removed = machinesToRemove(
+      members.map((m) => ({
+        id: m.id,
+        stopped: m.state === 'stopped' || m.state === 'failed',
+        serving: m.serving,
+        createdAt: m.createdAt,
+      })),
+      count,
+    );
+    if (removed.length > 0) {
+      say(`draining machine${removed.length === 1 ? '' : 's'} ${removed.join(', ')}`);
+      await Promise.all(removed.map((id) => this.deps.supervisor.retire(id, { drain: true })));
+    }
+    say(
+      from === count
+        ? `${group} already has ${from} machine${from === 1 ? '' : 's'}`
+        : `scaled ${group} from ${from} to ${count}`,
+    );
+    return { app, group, release: release.version, from, to: count, started: [], removed };
   }
 
   /** Starts `extra` machines on the release, waits for all to be healthy, then serves them. */

@@ -96,8 +96,38 @@ export class BerthClient {
     return this.json('GET', `/v1/apps/${enc(app)}/scale`);
   }
 
-  scaleCount(app: string, body: { count: number; group?: string }): Promise<ScaleResultInfo> {
-    return this.json('POST', `/v1/apps/${enc(app)}/scale`, { body });
+  /** Scales a group; `onProgress` hears each step as the daemon takes it. */
+  async scaleCount(
+    app: string,
+    body: { count: number; group?: string },
+    onProgress: (message: string) => void = () => {},
+  ): Promise<ScaleResultInfo> {
+    const res = await this.fetch('POST', `/v1/apps/${enc(app)}/scale`, { body });
+    if (!res.ok) await throwFor(res);
+    let result: ScaleResultInfo | undefined;
+    await readNdjson<{ message?: string; result?: ScaleResultInfo; error?: ErrorFields }>(res, (line) => {
+      if (line.message !== undefined) onProgress(line.message);
+      if (line.result) result = line.result;
+      if (line.error) {
+        const e = line.error;
+        throw new ApiError(
+          e.code ?? 'internal',
+          e.message ?? 'the scale failed',
+          e.hint ?? '',
+          422,
+          e.details,
+        );
+      }
+    });
+    if (!result) {
+      throw new ApiError(
+        'internal',
+        'the daemon ended the scale without a result',
+        'Check `berth scale show`.',
+        500,
+      );
+    }
+    return result;
   }
 
   async hasArtifact(digest: string): Promise<boolean> {
@@ -279,4 +309,26 @@ function queryString(query: Query): string {
   for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
   const text = params.toString();
   return text ? `?${text}` : '';
+}
+
+interface ErrorFields {
+  code?: string;
+  message?: string;
+  hint?: string;
+  details?: unknown;
+}
+
+/** Calls onValue for each JSON line of a response body. */
+async function readNdjson<T>(res: Response, onValue: (value: T) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line.trim()) onValue(JSON.parse(line) as T);
+    }
+  }
 }

@@ -226,6 +226,36 @@ test('scale: bad input is refused with a 4xx and a hint', async () => {
   assert.equal((await managed('sc')).length, 1, 'nothing changed');
 });
 
+test('scale up: new machines that never get healthy are removed and the group keeps its size', async () => {
+  const flag = join(work, 'sick-flag');
+  const dir = writeRolloutApp(join(work, `r${n++}`), { app: 'sick', label: 'one', waitTimeout: '3s' });
+  writeFileSync(
+    join(dir, 'server.js'),
+    SLOW_SERVER.replace(
+      "url.pathname === '/healthz' ? 'ok'",
+      `url.pathname === '/healthz' ? (existsSync(${JSON.stringify(flag)}) ? (res.statusCode = 500, 'sick') : 'ok')`,
+    ),
+  );
+  const deployed = await daemon.cli(['deploy', dir]);
+  assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+  const [only] = await managed('sick');
+  writeFileSync(flag, '');
+  const result = await daemon.cli(['scale', 'count', '3', '-a', 'sick']);
+  assert.equal(result.code, 2, result.stdout + result.stderr);
+  assert.match(result.stderr, /waiting for health/);
+  assert.match(result.stderr, /error: scaling app failed; the new machines were removed/);
+  assert.match(result.stderr, /not healthy within 3s \(.*500/);
+  assert.match(result.stderr, /code: scale_failed/);
+  assert.deepEqual(
+    (await managed('sick')).map((m) => m.id),
+    [only!.id],
+  );
+  const show = await daemon.cliJson<ScaleShowInfo>(['scale', 'show', '-a', 'sick']);
+  assert.deepEqual([show.groups[0]!.desired, show.groups[0]!.scaled], [1, false]);
+  rmSync(flag);
+  assert.equal((await daemon.proxied('sick')).status, 200);
+});
+
 test('scale: refused while a deploy holds the lock, naming the holder', async () => {
   const gate = join(work, 'gate');
   const dir = writeRolloutApp(join(work, `r${n++}`), {

@@ -1,7 +1,9 @@
 // Scaling a process group: how many machines run the current release, without a new release.
 import { Type } from '@sinclair/typebox';
+import { isBerthError, toErrorBody, BerthError } from '../../core/errors.js';
 import { requireApp } from '../lookups.js';
-import { route, type Route } from '../router.js';
+import { startNdjson } from '../ndjson.js';
+import { route, STREAMED, type Route } from '../router.js';
 import type { ApiServices } from '../services.js';
 
 const ScaleBody = Type.Object(
@@ -28,16 +30,6 @@ const ScaleShowSchema = Type.Object({
   groups: Type.Array(GroupScaleSchema),
 });
 
-const ScaleResultSchema = Type.Object({
-  app: Type.String(),
-  group: Type.String(),
-  release: Type.Integer(),
-  from: Type.Integer(),
-  to: Type.Integer(),
-  started: Type.Array(Type.String()),
-  removed: Type.Array(Type.String()),
-});
-
 export function scaleRoutes(s: ApiServices): Route[] {
   return [
     route({
@@ -52,12 +44,25 @@ export function scaleRoutes(s: ApiServices): Route[] {
       method: 'POST',
       path: '/v1/apps/{app}/scale',
       summary:
-        'Set how many machines a process group runs; new ones serve once healthy, removed ones drain first',
+        'Set how many machines a process group runs; new ones serve once healthy, removed ones drain first. ' +
+        'Refusals are plain JSON errors; once under way, NDJSON lines {"message"} then {"result"} or {"error"}',
       tag: 'scale',
       body: ScaleBody,
-      response: ScaleResultSchema,
-      handler: ({ params, body, user }) =>
-        s.scaler.count(requireApp(s.store, params.app!).name, { group: body.group, count: body.count, user }),
+      streams: 'application/x-ndjson',
+      handler: async ({ params, body, user, res }) => {
+        const app = requireApp(s.store, params.app!).name;
+        const job = await s.scaler.prepare(app, { group: body.group, count: body.count, user });
+        // Streamed: a scale waits for health, which can outlast an HTTP client's patience.
+        const write = startNdjson(res);
+        try {
+          write({ result: await job.run((message) => write({ message })) });
+        } catch (err) {
+          const error = isBerthError(err) ? err : new BerthError('internal', String(err));
+          write(toErrorBody(error));
+        }
+        res.end();
+        return STREAMED;
+      },
     }),
   ];
 }

@@ -29,7 +29,9 @@ export function registerScale(program: Command, ctx: CliContext): void {
       const app = resolveAppName(ctx.cwd, opts.app);
       const client = await ctx.client();
       if (!opts.json) ctx.out.note(`==> Scaling ${opts.processGroup ?? 'the app'} of ${app} to ${count}`);
-      const result = await client.scaleCount(app, { count, group: opts.processGroup });
+      const result = await client.scaleCount(app, { count, group: opts.processGroup }, (message) => {
+        if (!opts.json) ctx.out.note(`  ${message}`);
+      });
       if (opts.json) return ctx.out.json(result);
       if (result.started.length > 0)
         ctx.out.line(`Started ${result.started.join(', ')} on v${result.release}`);
