@@ -117,6 +117,9 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE machines ADD COLUMN name TEXT;
       ALTER TABLE machines ADD COLUMN run_config_json TEXT;
       CREATE INDEX events_by_machine ON events(machine_id, id);
+      -- A name refers to one live machine of an app; a destroyed machine frees its name.
+      CREATE UNIQUE INDEX machines_by_name ON machines(app, name)
+        WHERE name IS NOT NULL AND state != 'destroyed';
     `,
   },
 ];

@@ -150,8 +150,31 @@ test('machines: an unmanaged machine keeps its name and own config in its row', 
     assert.deepEqual(store.machines.get('m1')?.runConfig, runConfig);
     assert.equal(store.machines.get('m2')?.runConfig, null);
     assert.equal(store.machines.findByName('a', 'console')?.id, 'm1');
+    // One live machine per name: a second is refused by the database itself.
+    assert.throws(() =>
+      store.machines.create({
+        id: 'm3',
+        app: 'a',
+        releaseVersion: 1,
+        processGroup: 'app',
+        command: 'x',
+        managed: false,
+        name: 'console',
+      }),
+    );
     store.machines.setState('m1', 'destroyed');
     assert.equal(store.machines.findByName('a', 'console'), undefined);
+    // A destroyed machine frees its name.
+    store.machines.create({
+      id: 'm4',
+      app: 'a',
+      releaseVersion: 1,
+      processGroup: 'app',
+      command: 'x',
+      managed: false,
+      name: 'console',
+    });
+    assert.equal(store.machines.findByName('a', 'console')?.id, 'm4');
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
