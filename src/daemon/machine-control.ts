@@ -23,6 +23,8 @@ import { awaitMachineHealthy, type MachineHealthDeps } from './machine-health.js
 import { machineTreeDir } from './machine-tree.js';
 import { releaseCommands } from './release-commands.js';
 
+const RUN_LISTEN_WAIT_MS = 60_000;
+
 export interface MachineControlDeps extends MachineHealthDeps {
   locks: DeployLocks;
   layout: HomeLayout;
@@ -115,8 +117,10 @@ export class MachineControl {
       },
     );
     this.supervise(machine);
-    // With a port, answer once it listens, so the address printed can be used at once.
-    if (runConfig.port !== null) await awaitMachineHealthy(this.deps, machine.id);
+    // With a port, answer once it listens (or a minute passed: it keeps running either way),
+    // so that the address printed can be used at once.
+    if (runConfig.port !== null)
+      await awaitMachineHealthy(this.deps, machine.id, () => {}, RUN_LISTEN_WAIT_MS);
     return this.store.machines.get(machine.id)!;
   }
 
@@ -190,6 +194,11 @@ export class MachineControl {
 
   async destroy(app: string, idOrName: string, force: boolean): Promise<Machine> {
     const machine = this.find(app, idOrName);
+    if (machine.state === 'stopping') {
+      throw new BerthError('machine_conflict', `machine ${machine.id} is already stopping`, {
+        hint: 'Wait for it to stop, then destroy it.',
+      });
+    }
     if (isSupervised(machine.state) && !force) {
       throw new BerthError(
         'machine_conflict',

@@ -22,6 +22,7 @@ export async function awaitMachineHealthy(
   deps: MachineHealthDeps,
   machineId: string,
   onProgress: (line: string) => void = () => {},
+  maxWaitMs = Number.POSITIVE_INFINITY,
 ): Promise<MachineHealthOutcome> {
   const machine = deps.store.machines.get(machineId);
   const handle = machine?.handle as MachineHandle | null | undefined;
@@ -31,7 +32,7 @@ export async function awaitMachineHealthy(
   const listens = machine.runConfig
     ? machine.runConfig.port !== null
     : httpPortForGroup(release.config, machine.processGroup) !== undefined;
-  const waitMs = release.config.deploy.waitTimeoutMs;
+  const waitMs = Math.min(release.config.deploy.waitTimeoutMs, maxWaitMs);
   const outcome = await deps.health.waitHealthy({
     machineId,
     address: listens || checks.length > 0 ? (handle.address ?? null) : null,
