@@ -15,7 +15,7 @@ interface RunOptions {
   release?: string;
   dir?: string;
   cmd?: string;
-  env: string[];
+  env?: string[];
   port?: string;
   name?: string;
   rm?: boolean;
@@ -64,8 +64,7 @@ export function registerMachine(program: Command, ctx: CliContext): void {
     .option(
       '-e, --env <NAME=VALUE>',
       'environment variable (repeatable)',
-      (v: string, all: string[]) => [...all, v],
-      [],
+      (v: string, all: string[] | undefined) => [...(all ?? []), v],
     )
     .option('--port <port>', 'port the process listens on (as $PORT); it is not routed by the proxy')
     .option('--name <name>', 'a name to refer to it by instead of its id')
@@ -169,7 +168,7 @@ async function run(ctx: CliContext, opts: RunOptions): Promise<void> {
       hint: 'Run a release with --release vN, or a directory with --dir DIR.',
     });
   }
-  const env = parseEnvPairs(opts.env);
+  const env = parseEnvPairs(opts.env ?? []);
   let port: number | undefined;
   if (opts.port !== undefined) {
     if (!/^\d+$/.test(opts.port)) {
