@@ -3,12 +3,14 @@ import { appRoutes } from './routes/apps.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { deployRoutes } from './routes/deploys.js';
 import { lockRoutes } from './routes/locks.js';
+import { machineControlRoutes } from './routes/machine-control.js';
 import { machineRoutes } from './routes/machines.js';
 import { metaRoutes } from './routes/meta.js';
 import { releaseRoutes } from './routes/releases.js';
 import { rollbackRoutes } from './routes/rollback.js';
 import { secretRoutes } from './routes/secrets.js';
 import { volumeRoutes } from './routes/volumes.js';
+import { scaleRoutes } from './routes/scale.js';
 import { Router, type Route } from './router.js';
 import type { ApiServices } from './services.js';
 
@@ -25,6 +27,8 @@ export function buildRouter(services: ApiServices, releasesDir: string): Router 
     ...machineRoutes(services),
     ...secretRoutes(services),
     ...volumeRoutes(services),
+    ...machineControlRoutes(services),
+    ...scaleRoutes(services),
   );
   return new Router(routes);
 }

@@ -11,7 +11,7 @@ export const ErrorSchema = Type.Object({
   }),
 });
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 
 export const AppSchema = Type.Object({
@@ -45,6 +45,7 @@ export const MachineSchema = Type.Object({
   processGroup: Type.String(),
   command: Type.String(),
   managed: Type.Boolean(),
+  name: Nullable(Type.String()),
   state: Type.String(),
   address: Nullable(Type.String()),
   restarts: Type.Integer(),

@@ -2,6 +2,8 @@
 // port 0 in a temp home and handlers never reach for globals.
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { Deployer } from '../daemon/deployer.js';
+import type { MachineControl } from '../daemon/machine-control.js';
+import type { Scaler } from '../daemon/scaler.js';
 import type { MachineSupervisor } from '../daemon/supervisor.js';
 import type { VolumeManager } from '../daemon/volumes.js';
 import type { RouteTable } from '../proxy/route-table.js';
@@ -12,6 +14,8 @@ export interface ApiServices {
   store: Store;
   artifacts: ArtifactStore;
   deployer: Deployer;
+  scaler: Scaler;
+  machineControl: MachineControl;
   supervisor: MachineSupervisor;
   volumes: VolumeManager;
   routes: RouteTable;

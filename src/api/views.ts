@@ -37,6 +37,7 @@ export function machineView(m: Machine, now = Date.now()) {
     processGroup: m.processGroup,
     command: m.command,
     managed: m.managed,
+    name: m.name,
     state: m.state,
     address: m.address,
     restarts: m.restarts,

@@ -12,6 +12,7 @@ import { registerMachine } from './commands/machine.js';
 import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerSecrets } from './commands/secrets.js';
+import { registerScale } from './commands/scale.js';
 import { registerServer } from './commands/server.js';
 import { registerStatus } from './commands/status.js';
 import { registerVolumes } from './commands/volumes.js';
@@ -40,6 +41,7 @@ for (const register of [
   registerMachine,
   registerSecrets,
   registerVolumes,
+  registerScale,
   registerConfig,
 ]) {
   register(program, ctx);

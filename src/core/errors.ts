@@ -62,6 +62,16 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: '`berth releases` shows which releases completed; roll back to one of those with `berth rollback vN`.',
   },
+  machine_conflict: {
+    status: 409,
+    fault: 'user',
+    hint: '`berth machine status ID` shows what state the machine is in.',
+  },
+  scale_failed: {
+    status: 422,
+    fault: 'user',
+    hint: 'Read the machine logs with `berth logs`; the machines that were already running keep serving.',
+  },
   invalid_request: {
     status: 400,
     fault: 'user',

@@ -1,5 +1,6 @@
 // The records berth keeps, as the rest of the code sees them (the store maps rows to these).
 import type { AppConfig } from './config/types.js';
+import type { MachineRunConfig } from './machine-run-config.js';
 import type { MachineState } from './machine-state.js';
 import type { ReleaseStatus } from './release-status.js';
 
@@ -44,6 +45,10 @@ export interface Machine {
   startedAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** A name given with `machine run --name`; null for deploy-made machines. */
+  name: string | null;
+  /** Its own config when made by `machine run` (or cloned from one); null otherwise. */
+  runConfig: MachineRunConfig | null;
 }
 
 export type DeploymentStatus = 'running' | 'succeeded' | 'failed' | 'reverted';

@@ -18,6 +18,8 @@ import { ensureAdminToken } from './credentials.js';
 import { pruneArtifacts } from './artifact-pruner.js';
 import { DeployLocks } from './deploy-lock.js';
 import { Deployer } from './deployer.js';
+import { MachineControl } from './machine-control.js';
+import { Scaler } from './scaler.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { homeLayout, type HomeLayout } from './home.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
@@ -74,6 +76,21 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const urlFor = (app: string) => `http://${app}.${options.domain}${proxyPortSuffix}`;
 
   const maxUnpackedBytes = options.maxArtifactBytes * 4;
+  // Locks and health waits keep no state of their own: these share the deployer's tables.
+  const locks = new DeployLocks(store.locks);
+  const health = new HealthMonitor();
+  const hostFor = (app: string) => `${app}.${options.domain}`;
+  const scaler = new Scaler({ store, supervisor, health, locks, layout, hostFor });
+  const machineControl = new MachineControl({
+    store,
+    supervisor,
+    health,
+    locks,
+    layout,
+    hostFor,
+    artifacts,
+    maxUnpackedBytes,
+  });
   const deployer = new Deployer({
     store,
     supervisor,
@@ -100,6 +117,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       store,
       artifacts,
       deployer,
+      scaler,
+      machineControl,
       supervisor,
       volumes,
       routes,

@@ -355,9 +355,11 @@ export class Deployer {
     const managed = this.store.machines
       .listByApp(release.app)
       .filter((m) => m.managed && m.state !== 'destroyed' && m.state !== 'stopping');
+    // A group someone scaled keeps that size; otherwise the machines it has (a new group: 1).
+    const scaled = this.store.groupScales.get(release.app);
     const counts: Record<string, number> = {};
     for (const group of Object.keys(resolved.commands)) {
-      counts[group] = Math.max(1, managed.filter((m) => m.processGroup === group).length);
+      counts[group] = scaled[group] ?? Math.max(1, managed.filter((m) => m.processGroup === group).length);
     }
     const previousCounts: Record<string, number> = {};
     const previousCommands: Record<string, string> = {};

@@ -6,6 +6,7 @@ import { httpPortForGroup } from '../core/config/routing.js';
 import { restartDelayMs, shouldResetBackoff } from '../core/backoff.js';
 import { BerthError } from '../core/errors.js';
 import { machineEnv } from '../core/machine-env.js';
+import type { MachineRunConfig } from '../core/machine-run-config.js';
 import { isSupervised } from '../core/machine-state.js';
 import type { Machine, Release } from '../core/model.js';
 import type { Driver, MachineHandle, MachineSpec, VolumeMount } from '../drivers/driver.js';
@@ -14,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { releaseDir, type HomeLayout } from './home.js';
 import { lastLines } from './log-tail.js';
 import { pauseIfAsked } from './rollout/pause-hook.js';
+import { machineTreeDir } from './machine-tree.js';
 import { canConnect, sleep } from './readiness.js';
 
 interface RestartState {
@@ -104,6 +106,7 @@ export class MachineSupervisor {
     command: string,
     managed = true,
     extraEnv: Record<string, string> = {},
+    own: { name?: string | null; runConfig?: MachineRunConfig | null } = {},
   ): Promise<Machine> {
     const id = newMachineId();
     this.store.machines.create({
@@ -113,6 +116,8 @@ export class MachineSupervisor {
       processGroup,
       command,
       managed,
+      name: own.name ?? null,
+      runConfig: own.runConfig ?? null,
     });
     this.store.machines.setState(id, 'starting');
     const spec = this.specFor(this.store.machines.get(id)!, release);
@@ -311,6 +316,17 @@ export class MachineSupervisor {
       if (shouldResetBackoff(upMs)) this.restarts.delete(machine.id);
       return;
     }
+    if (machine.runConfig?.autoDestroy) {
+      // `machine run --rm`: its exit is the end of it, not a crash to restart.
+      this.store.events.append({
+        app: machine.app,
+        machineId: machine.id,
+        kind: 'machine.exited',
+        message: `machine ${machine.id} exited (${describeExit(observed)}); destroying it (--rm)`,
+      });
+      await this.retire(machine.id, { drain: false });
+      return;
+    }
     let restart = this.restarts.get(machine.id);
     if (machine.state === 'started') {
       const exit =
@@ -384,17 +400,30 @@ export class MachineSupervisor {
       command: machine.command,
       env: machineEnv({
         hostEnv: process.env,
-        configEnv: { ...release.config.env, ...this.secretEnv(machine.app) },
+        configEnv: {
+          ...release.config.env,
+          ...this.secretEnv(machine.app),
+          ...machine.runConfig?.env,
+        },
         app: machine.app,
         releaseVersion: release.version,
         machineId: machine.id,
         processGroup: machine.processGroup,
       }),
-      internalPort: httpPortForGroup(release.config, machine.processGroup),
-      releaseDir: releaseDir(this.layout, release.app, release.version),
+      internalPort: machine.runConfig
+        ? (machine.runConfig.port ?? undefined)
+        : httpPortForGroup(release.config, machine.processGroup),
+      releaseDir: machine.runConfig?.artifactDigest
+        ? machineTreeDir(this.layout, machine.runConfig.artifactDigest)
+        : releaseDir(this.layout, release.app, release.version),
       killSignal: release.config.killSignal,
       killTimeoutMs: release.config.killTimeoutMs,
       mounts: this.volumeMounts(machine, release),
     };
   }
+}
+
+function describeExit(observed: { state: string; exitCode?: number | null; signal?: string | null }): string {
+  if (observed.state !== 'exited') return 'process gone';
+  return observed.signal ? `killed by ${observed.signal}` : `exit code ${observed.exitCode}`;
 }

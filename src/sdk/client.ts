@@ -8,9 +8,12 @@ import type {
   LockInfo,
   LogLine,
   MachineInfo,
+  MachineStatusInfo,
   ReleaseInfo,
   SecretsChangeResult,
   SecretsList,
+  ScaleResultInfo,
+  ScaleShowInfo,
   StatusInfo,
   VolumeInfo,
   DestroyedVolumeInfo,
@@ -81,6 +84,73 @@ export class BerthClient {
       'DELETE',
       `/v1/apps/${enc(app)}/volumes/${enc(id)}${queryString({ force: options.force ? 1 : undefined })}`,
     );
+  }
+
+  /** An unmanaged machine: its own command, env and port; deploys never touch it. */
+  runMachine(
+    app: string,
+    body: {
+      release?: number;
+      artifact?: string;
+      command?: string;
+      env?: Record<string, string>;
+      port?: number;
+      name?: string;
+      autoDestroy?: boolean;
+    },
+  ): Promise<MachineInfo> {
+    return this.json('POST', `/v1/apps/${enc(app)}/machines`, { body });
+  }
+
+  machineStatus(app: string, machine: string): Promise<MachineStatusInfo> {
+    return this.json('GET', `/v1/apps/${enc(app)}/machines/${enc(machine)}`);
+  }
+
+  /** clone, start or stop one machine (by id or name). */
+  machineAction(app: string, machine: string, action: 'clone' | 'start' | 'stop'): Promise<MachineInfo> {
+    return this.json('POST', `/v1/apps/${enc(app)}/machines/${enc(machine)}/${action}`);
+  }
+
+  destroyMachine(app: string, machine: string, force = false): Promise<MachineInfo> {
+    return this.json('DELETE', `/v1/apps/${enc(app)}/machines/${enc(machine)}${force ? '?force=1' : ''}`);
+  }
+
+  scaleShow(app: string): Promise<ScaleShowInfo> {
+    return this.json('GET', `/v1/apps/${enc(app)}/scale`);
+  }
+
+  /** Scales a group; `onProgress` hears each step as the daemon takes it. */
+  async scaleCount(
+    app: string,
+    body: { count: number; group?: string },
+    onProgress: (message: string) => void = () => {},
+  ): Promise<ScaleResultInfo> {
+    const res = await this.fetch('POST', `/v1/apps/${enc(app)}/scale`, { body });
+    if (!res.ok) await throwFor(res);
+    let result: ScaleResultInfo | undefined;
+    await readNdjson<{ message?: string; result?: ScaleResultInfo; error?: ErrorFields }>(res, (line) => {
+      if (line.message !== undefined) onProgress(line.message);
+      if (line.result) result = line.result;
+      if (line.error) {
+        const e = line.error;
+        throw new ApiError(
+          e.code ?? 'internal',
+          e.message ?? 'the scale failed',
+          e.hint ?? '',
+          422,
+          e.details,
+        );
+      }
+    });
+    if (!result) {
+      throw new ApiError(
+        'internal',
+        'the daemon ended the scale without a result',
+        'Check `berth scale show`.',
+        500,
+      );
+    }
+    return result;
   }
 
   async hasArtifact(digest: string): Promise<boolean> {
@@ -282,4 +352,26 @@ function queryString(query: Query): string {
   for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
   const text = params.toString();
   return text ? `?${text}` : '';
+}
+
+interface ErrorFields {
+  code?: string;
+  message?: string;
+  hint?: string;
+  details?: unknown;
+}
+
+/** Calls onValue for each JSON line of a response body. */
+async function readNdjson<T>(res: Response, onValue: (value: T) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line.trim()) onValue(JSON.parse(line) as T);
+    }
+  }
 }

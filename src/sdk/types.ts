@@ -29,6 +29,7 @@ export interface MachineInfo {
   processGroup: string;
   command: string;
   managed: boolean;
+  name: string | null;
   state: string;
   address: string | null;
   restarts: number;
@@ -137,4 +138,42 @@ export interface DestroyedVolumeInfo {
   destroyed: string;
   /** With force: the machine that was drained and stopped because it held the volume. */
   stoppedMachine: { id: string; destination: string | null } | null;
+}
+
+/** `berth machine status`: the machine, its own config when unmanaged, and its latest events. */
+export interface MachineStatusInfo {
+  machine: MachineInfo;
+  /** Set for machines made by `machine run`; env shows names only. */
+  runConfig: {
+    envNames: string[];
+    port: number | null;
+    autoDestroy: boolean;
+    artifact: string | null;
+  } | null;
+  events: EventInfo[];
+}
+
+export interface GroupScaleInfo {
+  group: string;
+  desired: number;
+  scaled: boolean;
+  running: number;
+  stopped: number;
+  releases: number[];
+}
+
+export interface ScaleShowInfo {
+  app: string;
+  release: number;
+  groups: GroupScaleInfo[];
+}
+
+export interface ScaleResultInfo {
+  app: string;
+  group: string;
+  release: number;
+  from: number;
+  to: number;
+  started: string[];
+  removed: string[];
 }

@@ -93,6 +93,17 @@ export class EventStore {
     ).map(toEvent);
   }
 
+  /** The latest events about one machine, oldest first. */
+  recentForMachine(machineId: string, limit: number): BerthEvent[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM events WHERE machine_id = ? ORDER BY id DESC LIMIT ?')
+        .all(machineId, limit) as EventRow[]
+    )
+      .map(toEvent)
+      .reverse();
+  }
+
   /** Calls listener for every new event; returns the unsubscribe function. */
   subscribe(listener: (event: BerthEvent) => void): () => void {
     this.bus.on('event', listener);

@@ -1,4 +1,5 @@
 // The machines table: what the daemon intends each machine to be, and its driver handle.
+import type { MachineRunConfig } from '../core/machine-run-config.js';
 import type { Machine } from '../core/model.js';
 import type { MachineState } from '../core/machine-state.js';
 import type { Db } from './database.js';
@@ -19,6 +20,8 @@ interface MachineRow {
   started_at: string | null;
   created_at: string;
   updated_at: string;
+  name: string | null;
+  run_config_json: string | null;
 }
 
 const toMachine = (r: MachineRow): Machine => ({
@@ -37,6 +40,8 @@ const toMachine = (r: MachineRow): Machine => ({
   startedAt: r.started_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  name: r.name,
+  runConfig: r.run_config_json ? (JSON.parse(r.run_config_json) as MachineRunConfig) : null,
 });
 
 export interface NewMachine {
@@ -46,6 +51,8 @@ export interface NewMachine {
   processGroup: string;
   command: string;
   managed: boolean;
+  name?: string | null;
+  runConfig?: MachineRunConfig | null;
 }
 
 export class MachineStore {
@@ -55,8 +62,8 @@ export class MachineStore {
     const now = new Date().toISOString();
     this.db
       .prepare(
-        `INSERT INTO machines (id, app, release_version, process_group, command, managed, state, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?)`,
+        `INSERT INTO machines (id, app, release_version, process_group, command, managed, state, created_at, updated_at, name, run_config_json)
+         VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?)`,
       )
       .run(
         input.id,
@@ -67,8 +74,18 @@ export class MachineStore {
         input.managed ? 1 : 0,
         now,
         now,
+        input.name ?? null,
+        input.runConfig ? JSON.stringify(input.runConfig) : null,
       );
     return this.get(input.id)!;
+  }
+
+  /** A live machine of the app by its name. */
+  findByName(app: string, name: string): Machine | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM machines WHERE app = ? AND name = ? AND state != 'destroyed'")
+      .get(app, name) as MachineRow | undefined;
+    return row && toMachine(row);
   }
 
   get(id: string): Machine | undefined {

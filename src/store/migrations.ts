@@ -153,4 +153,23 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX volumes_by_machine ON volumes(machine_id);
     `,
   },
+  {
+    version: 6,
+    name: 'scaled group sizes and unmanaged machine config',
+    sql: `
+      CREATE TABLE group_scales (
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        process_group TEXT NOT NULL,
+        desired INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (app, process_group)
+      );
+      ALTER TABLE machines ADD COLUMN name TEXT;
+      ALTER TABLE machines ADD COLUMN run_config_json TEXT;
+      CREATE INDEX events_by_machine ON events(machine_id, id);
+      -- A name refers to one live machine of an app; a destroyed machine frees its name.
+      CREATE UNIQUE INDEX machines_by_name ON machines(app, name)
+        WHERE name IS NOT NULL AND state != 'destroyed';
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import { AppStore } from './apps.js';
 import { openDatabase, type Db } from './database.js';
 import { DeploymentStore } from './deployments.js';
 import { EventStore } from './events.js';
+import { GroupScaleStore } from './group-scales.js';
 import { LockStore } from './locks.js';
 import { MachineStore } from './machines.js';
 import { ReleaseStore } from './releases.js';
@@ -21,6 +22,7 @@ export class Store {
   readonly locks: LockStore;
   readonly secrets: SecretStore;
   readonly volumes: VolumeStore;
+  readonly groupScales: GroupScaleStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -33,6 +35,7 @@ export class Store {
     this.locks = new LockStore(this.db);
     this.secrets = new SecretStore(this.db);
     this.volumes = new VolumeStore(this.db);
+    this.groupScales = new GroupScaleStore(this.db);
   }
 
   close(): void {

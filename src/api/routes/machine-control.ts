@@ -1,0 +1,123 @@
+// One machine at a time: run an unmanaged machine, clone, start, stop, destroy, status.
+import { Type } from '@sinclair/typebox';
+import type { Machine } from '../../core/model.js';
+import { requireApp } from '../lookups.js';
+import { route, type Route } from '../router.js';
+import { EventSchema, MachineSchema, Nullable } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+import { machineView } from '../views.js';
+
+const RunBody = Type.Object(
+  {
+    release: Type.Optional(Type.Integer({ minimum: 1 })),
+    artifact: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
+    command: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    env: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 65536 }))),
+    port: Type.Optional(Type.Integer()),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
+    autoDestroy: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const RunConfigSchema = Type.Object({
+  envNames: Type.Array(Type.String()),
+  port: Nullable(Type.Integer()),
+  autoDestroy: Type.Boolean(),
+  artifact: Nullable(Type.String()),
+});
+
+const MachineStatusSchema = Type.Object({
+  machine: MachineSchema,
+  runConfig: Nullable(RunConfigSchema),
+  events: Type.Array(EventSchema),
+});
+
+/** Env values given with -e may be credentials: only their names leave the daemon. */
+function runConfigView(m: Machine) {
+  if (!m.runConfig) return null;
+  return {
+    envNames: Object.keys(m.runConfig.env).sort(),
+    port: m.runConfig.port,
+    autoDestroy: m.runConfig.autoDestroy,
+    artifact: m.runConfig.artifactDigest,
+  };
+}
+
+export function machineControlRoutes(s: ApiServices): Route[] {
+  const one = (path: string) => `/v1/apps/{app}/machines/{machine}${path}`;
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/apps/{app}/machines',
+      summary: 'Run an unmanaged machine from a release (default: the current one) or an uploaded artifact',
+      tag: 'machines',
+      body: RunBody,
+      response: MachineSchema,
+      status: 201,
+      handler: async ({ params, body }) => {
+        const app = requireApp(s.store, params.app!).name;
+        return machineView(await s.machineControl.run(app, body));
+      },
+    }),
+    route({
+      method: 'GET',
+      path: one(''),
+      summary:
+        'A machine (by id or name): state, release, group, address, restarts, last exit, recent events',
+      tag: 'machines',
+      response: MachineStatusSchema,
+      handler: ({ params }) => {
+        const app = requireApp(s.store, params.app!).name;
+        const { machine, events } = s.machineControl.status(app, params.machine!);
+        return { machine: machineView(machine), runConfig: runConfigView(machine), events };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: one('/clone'),
+      summary: 'A copy of a machine with the same release and config; a managed copy joins its group',
+      tag: 'machines',
+      response: MachineSchema,
+      status: 201,
+      handler: async ({ params, user }) => {
+        const app = requireApp(s.store, params.app!).name;
+        return machineView(await s.machineControl.clone(app, params.machine!, user));
+      },
+    }),
+    route({
+      method: 'POST',
+      path: one('/start'),
+      summary: 'Start a stopped machine; a managed one takes traffic once healthy',
+      tag: 'machines',
+      response: MachineSchema,
+      handler: async ({ params }) => {
+        const app = requireApp(s.store, params.app!).name;
+        return machineView(await s.machineControl.start(app, params.machine!));
+      },
+    }),
+    route({
+      method: 'POST',
+      path: one('/stop'),
+      summary: 'Drain and stop a machine; it stays stopped until started',
+      tag: 'machines',
+      response: MachineSchema,
+      handler: async ({ params }) => {
+        const app = requireApp(s.store, params.app!).name;
+        return machineView(await s.machineControl.stop(app, params.machine!));
+      },
+    }),
+    route({
+      method: 'DELETE',
+      path: one(''),
+      summary: 'Destroy a machine; a started one only with ?force=1 (drained first)',
+      tag: 'machines',
+      response: MachineSchema,
+      handler: async ({ params, query }) => {
+        const app = requireApp(s.store, params.app!).name;
+        const force = query.get('force') === '1' || query.get('force') === 'true';
+        return machineView(await s.machineControl.destroy(app, params.machine!, force));
+      },
+    }),
+  ];
+}

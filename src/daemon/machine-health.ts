@@ -1,0 +1,55 @@
+// Waiting for one machine started outside a deployment (scale-up, clone, machine start) to be
+// healthy, with the same checks and settle time a deploy's batches use.
+import { httpPortForGroup } from '../core/config/routing.js';
+import { checksForGroup } from '../core/health/checks-for-group.js';
+import type { MachineHandle } from '../drivers/driver.js';
+import type { Store } from '../store/store.js';
+import type { HealthMonitor } from './health/health-monitor.js';
+import type { MachineSupervisor } from './supervisor.js';
+
+const SETTLE_MS = 1500;
+
+export interface MachineHealthDeps {
+  store: Store;
+  supervisor: MachineSupervisor;
+  health: HealthMonitor;
+  hostFor(app: string): string;
+}
+
+export type MachineHealthOutcome = { healthy: true } | { healthy: false; reason: string };
+
+export async function awaitMachineHealthy(
+  deps: MachineHealthDeps,
+  machineId: string,
+  onProgress: (line: string) => void = () => {},
+  maxWaitMs = Number.POSITIVE_INFINITY,
+): Promise<MachineHealthOutcome> {
+  const machine = deps.store.machines.get(machineId);
+  const handle = machine?.handle as MachineHandle | null | undefined;
+  if (!machine || !handle) return { healthy: false, reason: `machine ${machineId} did not start` };
+  const release = deps.store.releases.get(machine.app, machine.releaseVersion)!;
+  const checks = machine.managed ? checksForGroup(release.config, machine.processGroup) : [];
+  const listens = machine.runConfig
+    ? machine.runConfig.port !== null
+    : httpPortForGroup(release.config, machine.processGroup) !== undefined;
+  const waitMs = Math.min(release.config.deploy.waitTimeoutMs, maxWaitMs);
+  const outcome = await deps.health.waitHealthy({
+    machineId,
+    address: listens || checks.length > 0 ? (handle.address ?? null) : null,
+    checks,
+    hostHeader: deps.hostFor(machine.app),
+    startedAt: machine.startedAt ? Date.parse(machine.startedAt) : Date.now(),
+    deadline: Date.now() + waitMs,
+    settleMs: SETTLE_MS,
+    isAlive: () => deps.supervisor.isAlive(machineId),
+    onProgress,
+  });
+  if (outcome.state === 'healthy') return { healthy: true };
+  const why =
+    outcome.state === 'exited'
+      ? 'it exited before it was healthy'
+      : `not healthy within ${waitMs / 1000}s (${outcome.lastFailure})`;
+  const lines = await deps.supervisor.recentLogLines(machineId);
+  const tail = lines.length ? `\n  last log lines of ${machineId}:\n    ${lines.join('\n    ')}` : '';
+  return { healthy: false, reason: `machine ${machineId}: ${why}${tail}` };
+}
