@@ -1,7 +1,9 @@
 // Every API route, in one list.
 import { appRoutes } from './routes/apps.js';
 import { artifactRoutes } from './routes/artifacts.js';
+import { certificateRoutes } from './routes/certs.js';
 import { deployRoutes } from './routes/deploys.js';
+import { ipRoutes } from './routes/ips.js';
 import { lockRoutes } from './routes/locks.js';
 import { machineRoutes } from './routes/machines.js';
 import { metaRoutes } from './routes/meta.js';
@@ -21,6 +23,8 @@ export function buildRouter(services: ApiServices, releasesDir: string): Router 
     ...lockRoutes(services),
     ...releaseRoutes(services),
     ...machineRoutes(services),
+    ...certificateRoutes(services),
+    ...ipRoutes(services),
   );
   return new Router(routes);
 }

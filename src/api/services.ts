@@ -1,7 +1,9 @@
 // What API handlers may use: the daemon's parts, passed in so tests can build a daemon on
 // port 0 in a temp home and handlers never reach for globals.
 import type { ArtifactStore } from '../artifacts/store.js';
+import type { CertificateManager } from '../daemon/certificates.js';
 import type { Deployer } from '../daemon/deployer.js';
+import type { NetListeners } from '../daemon/net-listeners.js';
 import type { MachineSupervisor } from '../daemon/supervisor.js';
 import type { RouteTable } from '../proxy/route-table.js';
 import type { Store } from '../store/store.js';
@@ -19,4 +21,10 @@ export interface ApiServices {
   maxUnpackedBytes: number;
   /** Where uploads are trial-unpacked. */
   scratchDir: string;
+  /** Hostnames and their certificates. */
+  certificates: CertificateManager;
+  /** TCP passthrough and addresses dedicated to one app. */
+  netListeners: NetListeners;
+  /** The proxy's TLS listener, when the daemon has one. */
+  tlsUrl?: string;
 }

@@ -9,9 +9,11 @@ import { BerthError } from '../core/errors.js';
 import type { Driver } from '../drivers/driver.js';
 import { ProcessDriver } from '../drivers/process/process-driver.js';
 import { EdgeProxy } from '../proxy/edge-proxy.js';
+import { TlsListener } from '../proxy/tls-listener.js';
 import { RouteTable } from '../proxy/route-table.js';
 import { Store } from '../store/store.js';
 import { BERTH_VERSION } from '../version.js';
+import { CertificateManager } from './certificates.js';
 import { ensureAdminToken } from './credentials.js';
 import { pruneArtifacts } from './artifact-pruner.js';
 import { DeployLocks } from './deploy-lock.js';
@@ -19,6 +21,7 @@ import { Deployer } from './deployer.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { homeLayout, type HomeLayout } from './home.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
+import { NetListeners } from './net-listeners.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
 import { MachineSupervisor } from './supervisor.js';
 
@@ -26,6 +29,8 @@ export interface DaemonOptions {
   home: string;
   api: ListenAddress;
   proxy: ListenAddress;
+  /** The proxy's TLS listener (`--proxy-tls`); absent: no TLS. */
+  proxyTls?: ListenAddress;
   domain: string;
   driver: string;
   /** Largest artifact accepted, compressed and unpacked. */
@@ -63,6 +68,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const proxyAddress = await proxy.listen(options.proxy.host, options.proxy.port);
   const proxyPortSuffix = `:${proxyAddress.port}`;
   const urlFor = (app: string) => `http://${app}.${options.domain}${proxyPortSuffix}`;
+  const certificates = new CertificateManager(store, routes, layout.root, options.log);
+  const tls = options.proxyTls
+    ? new TlsListener(proxy, (name) => certificates.secureContext(name))
+    : undefined;
+  const tlsAddress =
+    tls && options.proxyTls ? await tls.listen(options.proxyTls.host, options.proxyTls.port) : undefined;
+  const netListeners = new NetListeners(store, routes, proxy, proxyAddress.host, options.log);
 
   const maxUnpackedBytes = options.maxArtifactBytes * 4;
   const deployer = new Deployer({
@@ -83,6 +95,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
   await supervisor.start();
   await deployer.recover();
+  certificates.load();
+  await netListeners.start();
 
   const router = buildRouter(
     {
@@ -95,6 +109,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       version: BERTH_VERSION,
       maxUnpackedBytes,
       scratchDir: layout.artifacts,
+      certificates,
+      netListeners,
+      ...(tlsAddress && { tlsUrl: formatUrl(tlsAddress.host, tlsAddress.port).replace('http:', 'https:') }),
     },
     layout.releases,
   );
@@ -109,6 +126,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     pid: process.pid,
     apiUrl: formatUrl(options.api.host, apiPort),
     proxyUrl: formatUrl(proxyAddress.host, proxyAddress.port),
+    ...(tlsAddress && {
+      proxyTlsUrl: formatUrl(tlsAddress.host, tlsAddress.port).replace('http:', 'https:'),
+    }),
+    caCertPath: certificates.ca.certPath,
     domain: options.domain,
     driver: driver.name,
     startedAt: new Date().toISOString(),
@@ -118,6 +139,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   options.log(
     `berth ${BERTH_VERSION} serving the API on ${info.apiUrl} and apps on ${info.proxyUrl} (*.${options.domain})`,
   );
+  if (info.proxyTlsUrl) {
+    options.log(`TLS on ${info.proxyTlsUrl}; certificates from the local CA chain to ${info.caCertPath}`);
+  }
 
   return {
     info,
@@ -128,6 +152,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         api.close(() => resolve());
         api.closeAllConnections();
       });
+      await netListeners.close();
+      await tls?.close();
       await proxy.close();
       store.close();
       rmSync(layout.serverInfo, { force: true });

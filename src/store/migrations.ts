@@ -103,4 +103,33 @@ export const MIGRATIONS: Migration[] = [
       UPDATE machines SET serving = 1 WHERE state = 'started';
     `,
   },
+  {
+    version: 7,
+    name: 'hostnames, certificates and dedicated addresses',
+    // Private keys are files under <home>/certs (see certificates.ts), never in this table.
+    sql: `
+      CREATE TABLE certificates (
+        hostname TEXT PRIMARY KEY,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        cert_pem TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        names_json TEXT NOT NULL,
+        not_before TEXT NOT NULL,
+        not_after TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX certificates_by_app ON certificates(app);
+      CREATE TABLE ip_allocations (
+        address TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        PRIMARY KEY (address, port)
+      );
+    `,
+  },
 ];

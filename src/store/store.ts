@@ -1,8 +1,10 @@
 // The daemon's state: one SQLite file, one store per table.
 import { AppStore } from './apps.js';
+import { CertificateStore } from './certificates.js';
 import { openDatabase, type Db } from './database.js';
 import { DeploymentStore } from './deployments.js';
 import { EventStore } from './events.js';
+import { IpAllocationStore } from './ip-allocations.js';
 import { LockStore } from './locks.js';
 import { MachineStore } from './machines.js';
 import { ReleaseStore } from './releases.js';
@@ -17,6 +19,8 @@ export class Store {
   readonly events: EventStore;
   readonly tokens: TokenStore;
   readonly locks: LockStore;
+  readonly certificates: CertificateStore;
+  readonly ipAllocations: IpAllocationStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -27,6 +31,8 @@ export class Store {
     this.events = new EventStore(this.db);
     this.tokens = new TokenStore(this.db);
     this.locks = new LockStore(this.db);
+    this.certificates = new CertificateStore(this.db);
+    this.ipAllocations = new IpAllocationStore(this.db);
   }
 
   close(): void {
