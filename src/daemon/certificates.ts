@@ -81,13 +81,12 @@ export class CertificateManager {
     const host = this.normalize(input.hostname);
     const owner = defaultHostOwner(host, this.routes.getDomain());
     if (owner !== undefined && owner !== input.app) {
-      throw new BerthError(
-        'hostname_taken',
-        `${host} is the address of app "${owner}" (<app>.${this.routes.getDomain()})`,
-        {
-          hint: `Pick a hostname outside *.${this.routes.getDomain()}, or add it to app "${owner}".`,
-        },
-      );
+      const whose = this.store.apps.get(owner)
+        ? `the address of app "${owner}"`
+        : `reserved for an app named "${owner}"`;
+      throw new BerthError('hostname_taken', `${host} is ${whose} (<app>.${this.routes.getDomain()})`, {
+        hint: `Pick a hostname outside *.${this.routes.getDomain()}, or add it to app "${owner}".`,
+      });
     }
     const existing = this.store.certificates.get(host);
     if (existing && existing.app !== input.app) {

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { servesGroup } from '../core/config/routing.js';
 import { DEFAULT_PROCESS_GROUP } from '../core/config/types.js';
 import { BerthError } from '../core/errors.js';
+import { wantsForceHttps } from '../core/net/https-redirect.js';
 import { formatAddress } from '../core/net/ip-address.js';
 import {
   diffListeners,
@@ -195,8 +196,7 @@ export class NetListeners {
       if (app.currentRelease === null) continue;
       const release = this.store.releases.get(app.name, app.currentRelease);
       if (!release) continue;
-      const http = release.config.httpService;
-      this.routes.setForceHttps(app.name, http?.forceHttps === true);
+      this.routes.setForceHttps(app.name, wantsForceHttps(release.config));
       const { listeners, problems } = passthroughFor(
         app.name,
         release.config,
@@ -223,7 +223,7 @@ export class NetListeners {
     for (const spec of diff.open) {
       const listener = new TcpPassthroughListener(this.backendsOf(spec));
       try {
-        await listen2(listener, this.passthroughHost, spec.port);
+        await listener.listen(this.passthroughHost, spec.port);
       } catch (err) {
         const message = `TCP port ${spec.port} of app "${spec.app}" could not be opened on ${this.passthroughHost}: ${bindProblem(err)}; free the port or change [[services.ports]] port`;
         this.report(spec.app, `bind:${spec.port}`, message, seen);
@@ -331,10 +331,6 @@ function listen(server: http.Server, host: string, port: number): Promise<number
       resolve(typeof addr === 'object' && addr ? addr.port : port);
     });
   });
-}
-
-async function listen2(listener: TcpPassthroughListener, host: string, port: number): Promise<void> {
-  await listener.listen(host, port);
 }
 
 function closeServer(server: http.Server): Promise<void> {

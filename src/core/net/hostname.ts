@@ -1,6 +1,6 @@
 // Hostnames a user adds to an app (`berth certs add HOST`): one fully qualified DNS name,
 // routed by exact match. Pure: the caller decides what a problem means (a 400 for the API).
-import { isIP } from 'node:net';
+import { ipVersion } from './ip-literal.js';
 
 export type HostnameCheck = { ok: true; host: string } | { ok: false; problem: string; hint: string };
 
@@ -18,7 +18,7 @@ export function checkHostname(input: string): HostnameCheck {
   if (/^[a-z][a-z0-9+.-]*:\/\//.test(host)) {
     return bad(`"${input}" is a URL, not a hostname`, 'Give only the host part, e.g. www.example.com.');
   }
-  if (isIP(host.replace(/^\[|\]$/g, '')) !== 0) {
+  if (ipVersion(host.replace(/^\[|\]$/g, '')) !== 0) {
     return bad(
       `"${input}" is an IP address, not a hostname`,
       'Use `berth ips allocate ADDR[:PORT]` to give an app its own address.',

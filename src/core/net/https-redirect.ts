@@ -2,6 +2,8 @@
 // GET and HEAD get 301 (clients may turn other methods into GET after a 301); every other
 // method gets 308, which keeps the method and body.
 
+import type { AppConfig } from '../config/types.js';
+
 export interface HttpsRedirect {
   status: 301 | 308;
   location: string;
@@ -35,4 +37,10 @@ export function httpsRedirect(
   }
   const port = tlsPort === 443 ? '' : `:${tlsPort}`;
   return { status, location: `https://${host}${port}${path}` };
+}
+
+/** Whether the app asks for HTTPS only: [http_service] force_https, or an "http" port with it. */
+export function wantsForceHttps(config: AppConfig): boolean {
+  if (config.httpService?.forceHttps) return true;
+  return config.services.some((s) => s.ports.some((p) => p.forceHttps && p.handlers.includes('http')));
 }

@@ -1,6 +1,6 @@
 // `berth ips allocate|release [ADDR][:PORT]`: an IP address and/or a port, either may be left
 // out. IPv6 addresses take brackets when a port follows: `[::1]:9000`.
-import { isIP } from 'node:net';
+import { ipVersion } from './ip-literal.js';
 
 export type AddressArg =
   { ok: true; address?: string; port?: number } | { ok: false; problem: string; hint: string };
@@ -16,7 +16,7 @@ export function parseAddressArg(text: string): AddressArg {
   if (bracketed) {
     address = bracketed[1];
     portText = bracketed[2];
-  } else if (isIP(value) === 6) {
+  } else if (ipVersion(value) === 6) {
     address = value;
   } else {
     const colon = value.lastIndexOf(':');
@@ -26,7 +26,7 @@ export function parseAddressArg(text: string): AddressArg {
       portText = value.slice(colon + 1);
     }
   }
-  if (address !== undefined && isIP(address) === 0) {
+  if (address !== undefined && ipVersion(address) === 0) {
     return { ok: false, problem: `"${address}" is not an IP address`, hint: HINT };
   }
   let port: number | undefined;
@@ -41,5 +41,5 @@ export function parseAddressArg(text: string): AddressArg {
 
 /** `127.0.0.1:9000`, `[::1]:9000`. */
 export function formatAddress(address: string, port: number): string {
-  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+  return ipVersion(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
