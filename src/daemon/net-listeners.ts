@@ -177,8 +177,11 @@ export class NetListeners {
         this.again = false;
         if (this.closed) break;
         try {
-          await this.reconcilePassthrough();
-          await this.reconcileDedicated();
+          const seen = new Set<string>();
+          await this.reconcilePassthrough(seen);
+          await this.reconcileDedicated(seen);
+          // Problems that went away may be reported again if they come back.
+          for (const key of [...this.reported.keys()]) if (!seen.has(key)) this.reported.delete(key);
         } catch (err) {
           this.log(`listeners: ${(err as Error).message}`);
         }
@@ -189,9 +192,8 @@ export class NetListeners {
     return this.running;
   }
 
-  private async reconcilePassthrough(): Promise<void> {
+  private async reconcilePassthrough(seen: Set<string>): Promise<void> {
     const perApp: TcpPassthrough[][] = [];
-    const seen = new Set<string>();
     for (const app of this.store.apps.list()) {
       if (app.currentRelease === null) continue;
       const release = this.store.releases.get(app.name, app.currentRelease);
@@ -234,11 +236,9 @@ export class NetListeners {
         `TCP passthrough ${formatAddress(this.passthroughHost, spec.port)} -> app ${spec.app} (internal_port ${spec.internalPort})`,
       );
     }
-    // Problems that went away may be reported again if they come back.
-    for (const key of [...this.reported.keys()]) if (!seen.has(key)) this.reported.delete(key);
   }
 
-  private async reconcileDedicated(): Promise<void> {
+  private async reconcileDedicated(seen: Set<string>): Promise<void> {
     const rows = this.store.ipAllocations.list();
     const wanted = new Set(rows.map((r) => formatAddress(r.address, r.port)));
     for (const [key, server] of this.dedicated) {
@@ -257,7 +257,7 @@ export class NetListeners {
           row.app,
           `ip:${key}`,
           `allocated address ${key} of app "${row.app}" could not be opened: ${bindProblem(err)}`,
-          new Set(),
+          seen,
         );
         continue;
       }
@@ -267,7 +267,6 @@ export class NetListeners {
         continue;
       }
       this.dedicated.set(key, server);
-      this.reported.delete(`ip:${key}`);
       this.log(`listening on ${key} for app ${row.app} (allocated address)`);
     }
   }
@@ -311,7 +310,14 @@ export class NetListeners {
     if (this.reported.get(key) === message) return;
     this.reported.set(key, message);
     this.log(`app ${app}: ${message}`);
-    this.store.events.append({ app, kind: 'proxy.listener', message });
+    // Tied to the app's current release, so the deploy that caused it shows it.
+    const releaseVersion = this.store.apps.get(app)?.currentRelease ?? undefined;
+    this.store.events.append({
+      app,
+      ...(releaseVersion != null && { releaseVersion }),
+      kind: 'proxy.listener',
+      message,
+    });
   }
 }
 

@@ -443,3 +443,48 @@ test('certs remove and ips release take effect at once, still without touching m
   assert.equal(await machineSnapshot('web'), before_.web);
   assert.equal(await releaseCount('web'), before_.releases[0]);
 });
+
+test('passthrough follows releases: a new port opens, the old one closes, a taken port is reported', async () => {
+  const oldPort = echoPort;
+  const newPort = await freePort();
+  const dir = writeApp('echo', 'echo.js', ECHO, [
+    '[[services]]',
+    'internal_port = 5000',
+    'protocol = "tcp"',
+    '[[services.ports]]',
+    `port = ${newPort}`,
+  ]);
+  const deployed = await daemon.cli(['deploy', dir]);
+  assert.equal(deployed.code, 0, deployed.stderr + deployed.stdout);
+  assert.equal(await eventually(() => echoOnce(newPort, 'moved'), 10_000, 'the new port'), 'echo:moved');
+  await eventually(
+    () =>
+      echoOnce(oldPort, 'x').then(
+        () => false,
+        () => true,
+      ),
+    10_000,
+    'the old port to close',
+  );
+
+  // A port something else holds (the proxy's own) is reported, and nothing else breaks.
+  const clash = writeApp('clash', 'echo.js', ECHO, [
+    '[[services]]',
+    'internal_port = 5000',
+    'protocol = "tcp"',
+    '[[services.ports]]',
+    `port = ${proxyPort()}`,
+  ]);
+  const result = await daemon.cli(['deploy', clash]);
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  await eventually(
+    () =>
+      new RegExp(`TCP port ${proxyPort()} of app "clash" could not be opened .*already in use`).test(
+        daemon.daemonLog(),
+      ),
+    10_000,
+    'the port conflict in the daemon log',
+  );
+  assert.equal((await plain(`web.${daemon.info.domain}`)).status, 200);
+  assert.equal(await echoOnce(newPort, 'still'), 'echo:still');
+});
