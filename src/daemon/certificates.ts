@@ -124,6 +124,11 @@ export class CertificateManager {
     return record;
   }
 
+  /** Deletes every hostname of an app being destroyed, keys included. */
+  forgetApp(app: string): void {
+    for (const record of this.store.certificates.list(app)) this.remove(app, record.hostname);
+  }
+
   /**
    * The TLS listener's SNI lookup: an added hostname's certificate, else a local-CA one for
    * `<app>.<domain>` of an app that exists. Anything else gets no certificate.

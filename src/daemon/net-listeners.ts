@@ -198,7 +198,13 @@ export class NetListeners {
       if (app.currentRelease === null) continue;
       const release = this.store.releases.get(app.name, app.currentRelease);
       if (!release) continue;
-      this.routes.setForceHttps(app.name, wantsForceHttps(release.config));
+      const forceHttps = wantsForceHttps(release.config);
+      this.routes.setForceHttps(app.name, forceHttps);
+      if (forceHttps && this.proxy.tlsPort === undefined) {
+        const message =
+          'force_https is set but the daemon has no TLS listener, so plain HTTP is served; start it with `berth server --proxy-tls HOST:PORT`';
+        this.report(app.name, `force-https:${app.name}`, message, seen);
+      }
       const { listeners, problems } = passthroughFor(
         app.name,
         release.config,
