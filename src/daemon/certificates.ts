@@ -35,6 +35,8 @@ export class CertificateManager {
   /** Secure contexts by hostname, built once per certificate. */
   private readonly contexts = new Map<string, { fingerprint: string; context: tls.SecureContext }>();
   /** Certificates for `<app>.<domain>`, issued on the first handshake and kept in memory. */
+  /** Local-CA renewals under way, so concurrent handshakes wait for one. */
+  private readonly renewals = new Map<string, Promise<{ context: tls.SecureContext }>>();
   private readonly defaultHosts = new Map<
     string,
     Promise<{ notAfter: number; context: tls.SecureContext }>
@@ -110,6 +112,13 @@ export class CertificateManager {
       ({ certPem: chainPem, keyPem } = await this.ca.issue([host]));
       source = 'local-ca';
     }
+    // Issuing awaited: another request may have taken the hostname meanwhile.
+    const now = this.store.certificates.get(host);
+    if (now && now.app !== input.app) {
+      throw new BerthError('hostname_taken', `${host} is already a hostname of app "${now.app}"`, {
+        hint: `Remove it there first: berth certs remove ${host} -a ${now.app}`,
+      });
+    }
     const record = this.save(input.app, host, source, chainPem, keyPem);
     this.routes.addHostname(host, input.app);
     return record;
@@ -139,7 +148,14 @@ export class CertificateManager {
     if (record && this.routes.knownApp(record.app)) {
       if (record.source === 'local-ca' && this.dueForRenewal(record))
         return (await this.renewed(record)).context;
-      return this.contextFor(record);
+      try {
+        return this.contextFor(record);
+      } catch (err) {
+        this.log(
+          `cannot serve ${host} over TLS: ${(err as Error).message}; \`berth certs add ${host}\` again`,
+        );
+        return undefined;
+      }
     }
     const app = defaultHostOwner(host, this.routes.getDomain());
     if (app === undefined || !this.routes.knownApp(app)) return undefined;
@@ -168,8 +184,6 @@ export class CertificateManager {
     this.contexts.set(record.hostname, { fingerprint: record.fingerprint, context });
     return context;
   }
-
-  private renewals = new Map<string, Promise<{ context: tls.SecureContext }>>();
 
   private renewed(record: CertificateRecord): Promise<{ context: tls.SecureContext }> {
     let pending = this.renewals.get(record.hostname);

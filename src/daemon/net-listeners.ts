@@ -70,11 +70,6 @@ export class NetListeners {
     this.dedicated.clear();
   }
 
-  /** Open passthrough ports, for `berth status`-style views and tests. */
-  passthroughPorts(app: string): number[] {
-    return [...this.passthrough.values()].filter((p) => p.spec.app === app).map((p) => p.spec.port);
-  }
-
   isListening(address: string, port: number): boolean {
     return this.dedicated.has(formatAddress(address, port));
   }

@@ -135,11 +135,6 @@ export class RouteTable {
     return this.apps.get(app.toLowerCase());
   }
 
-  /** The extra hostnames and the app each one serves. */
-  hostnameList(): Array<{ host: string; app: string }> {
-    return [...this.hostnames].map(([host, app]) => ({ host, app }));
-  }
-
   knownApp(app: string): boolean {
     return this.apps.has(app.toLowerCase());
   }
