@@ -69,6 +69,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const proxyPortSuffix = `:${proxyAddress.port}`;
   const urlFor = (app: string) => `http://${app}.${options.domain}${proxyPortSuffix}`;
   const certificates = new CertificateManager(store, routes, layout.root, options.log);
+  certificates.load();
   const tls = options.proxyTls
     ? new TlsListener(proxy, (name) => certificates.secureContext(name))
     : undefined;
@@ -95,7 +96,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
   await supervisor.start();
   await deployer.recover();
-  certificates.load();
   await netListeners.start();
 
   const router = buildRouter(
