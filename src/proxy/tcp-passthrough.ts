@@ -12,7 +12,9 @@ export class TcpPassthroughListener {
   private cursor = 0;
 
   constructor(private lookup: BackendLookup) {
-    this.server = net.createServer({ noDelay: true }, (client) => this.accept(client));
+    // Half-open on both sides: a client that sends its request and then shuts down its write
+    // side (FIN) still gets the whole answer, as it would talking to the machine directly.
+    this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (client) => this.accept(client));
   }
 
   /** Points new connections at other machines; open ones stay where they are. */
@@ -59,11 +61,17 @@ export class TcpPassthroughListener {
       return;
     }
     const { host, port } = splitAddress(next);
-    const upstream = net.connect({ host, port, noDelay: true });
+    const upstream = net.connect({ host, port, noDelay: true, allowHalfOpen: true });
     let connected = false;
     upstream.once('connect', () => {
       connected = true;
+      // The client gave up while we were connecting.
+      if (client.destroyed) {
+        upstream.destroy();
+        return;
+      }
       this.track(upstream);
+      // pipe() carries each side's FIN to the other; a socket closes once both sides ended.
       client.pipe(upstream);
       upstream.pipe(client);
       client.resume();

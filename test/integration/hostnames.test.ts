@@ -358,6 +358,15 @@ test('force_https: plain HTTP answers 301 (GET/HEAD) or 308 to the TLS port; HTT
 test('a [[services]] TCP port is passed through to the app', async () => {
   const answer = await eventually(() => echoOnce(echoPort, 'ping'), 10_000, 'TCP passthrough');
   assert.equal(answer, 'echo:ping');
+  // A client that half-closes after its request still gets the whole answer.
+  const whole = await new Promise<string>((resolve, reject) => {
+    let got = '';
+    const socket = net.connect({ host: '127.0.0.1', port: echoPort }, () => socket.end('half'));
+    socket.on('data', (d) => (got += d.toString()));
+    socket.on('end', () => resolve(got));
+    socket.on('error', reject);
+  });
+  assert.equal(whole, 'echo:half');
 });
 
 test('ips allocate/list/release: a dedicated listener serving one app whatever the Host', async () => {
