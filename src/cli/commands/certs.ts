@@ -51,8 +51,14 @@ export function registerCerts(program: Command, ctx: CliContext): void {
         return ctx.out.line(`${app} has no hostnames; add one with \`berth certs add HOST\`.`);
       ctx.out.line(
         table(
-          ['HOSTNAME', 'SOURCE', 'ISSUER', 'NOT AFTER'],
-          result.certificates.map((c) => [c.hostname, c.source, shortIssuer(c.issuer), c.notAfter]),
+          ['HOSTNAME', 'SOURCE', 'ISSUER', 'NOT AFTER', 'VALIDITY'],
+          result.certificates.map((c) => [
+            c.hostname,
+            c.source,
+            shortIssuer(c.issuer),
+            c.notAfter,
+            validity(c, Date.now()),
+          ]),
         ),
       );
     });
@@ -73,6 +79,7 @@ export function registerCerts(program: Command, ctx: CliContext): void {
       ctx.out.line(`Names:        ${c.names.join(', ')}`);
       ctx.out.line(`Not before:   ${c.notBefore}`);
       ctx.out.line(`Not after:    ${c.notAfter}`);
+      ctx.out.line(`Validity:     ${validity(c, Date.now())}`);
       ctx.out.line(`SHA-256:      ${c.fingerprint}`);
       tlsNotes(ctx, result, c);
     });
@@ -109,6 +116,16 @@ function readPem(file: string, flag: string): string {
 function describe(c: CertificateInfo): string {
   const source = c.source === 'local-ca' ? "issued by berth's local CA" : 'uploaded';
   return `Certificate ${source}, for ${c.names.join(', ')}, valid until ${c.notAfter}.`;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** "ok", "expires in 5d" inside two weeks, or "EXPIRED"; local-CA ones renew themselves. */
+function validity(c: CertificateInfo, now: number): string {
+  const left = Date.parse(c.notAfter) - now;
+  if (left <= 0) return c.source === 'local-ca' ? 'expired (renewed on next use)' : 'EXPIRED';
+  if (left < 14 * DAY_MS && c.source === 'uploaded') return `expires in ${Math.ceil(left / DAY_MS)}d`;
+  return 'ok';
 }
 
 function shortIssuer(issuer: string): string {
