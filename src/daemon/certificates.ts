@@ -133,6 +133,15 @@ export class CertificateManager {
     return record;
   }
 
+  /**
+   * A local-CA certificate for a TLS address of the app: its `<app>.<domain>` name and the IP
+   * (unless a wildcard like 0.0.0.0), for clients that connect by IP and send no SNI.
+   */
+  addressCertificate(app: string, address: string): Promise<{ certPem: string; keyPem: string }> {
+    const wildcard = address === '0.0.0.0' || address === '::';
+    return this.ca.issue([`${app}.${this.routes.getDomain()}`], new Date(), wildcard ? [] : [address]);
+  }
+
   /** Deletes every hostname of an app being destroyed, keys included. */
   forgetApp(app: string): void {
     for (const record of this.store.certificates.list(app)) this.remove(app, record.hostname);

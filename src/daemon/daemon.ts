@@ -75,7 +75,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     : undefined;
   const tlsAddress =
     tls && options.proxyTls ? await tls.listen(options.proxyTls.host, options.proxyTls.port) : undefined;
-  const netListeners = new NetListeners(store, routes, proxy, proxyAddress.host, options.log);
+  const netListeners = new NetListeners(store, routes, proxy, proxyAddress.host, options.log, certificates);
 
   const maxUnpackedBytes = options.maxArtifactBytes * 4;
   const deployer = new Deployer({

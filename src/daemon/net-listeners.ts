@@ -2,6 +2,7 @@
 // addresses dedicated to one app (`berth ips allocate`). Both follow the database and the
 // apps' current releases, so they change without a release, a restart, or touching machines.
 import http from 'node:http';
+import https from 'node:https';
 import { isIP } from 'node:net';
 import { servesGroup } from '../core/config/routing.js';
 import { DEFAULT_PROCESS_GROUP } from '../core/config/types.js';
@@ -16,6 +17,7 @@ import {
   type TcpPassthrough,
 } from '../core/net/tcp-passthrough.js';
 import type { EdgeProxy } from '../proxy/edge-proxy.js';
+import type { CertificateManager } from './certificates.js';
 import type { RouteTable } from '../proxy/route-table.js';
 import { TcpPassthroughListener } from '../proxy/tcp-passthrough.js';
 import type { IpAllocation } from '../store/ip-allocations.js';
@@ -31,7 +33,7 @@ interface OpenPassthrough {
 
 export class NetListeners {
   private readonly passthrough = new Map<string, OpenPassthrough>();
-  private readonly dedicated = new Map<string, http.Server>();
+  private readonly dedicated = new Map<string, http.Server | https.Server>();
   /** Problems already reported, so a port that stays taken is logged once, not every round. */
   private readonly reported = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -48,6 +50,8 @@ export class NetListeners {
     /** Passthrough ports open on the proxy's host. */
     private readonly passthroughHost: string,
     private readonly log: (line: string) => void,
+    /** Certificates for TLS addresses (`ips allocate --tls`). */
+    private readonly certificates: CertificateManager,
   ) {}
 
   async start(): Promise<void> {
@@ -80,6 +84,7 @@ export class NetListeners {
     address: string | undefined,
     port: number | undefined,
     user: string,
+    tls = false,
   ): Promise<IpAllocation> {
     const addr = address ?? '127.0.0.1';
     if (isIP(addr) === 0) {
@@ -102,7 +107,7 @@ export class NetListeners {
         );
       }
     }
-    const server = this.dedicatedServer(app);
+    const server = await this.dedicatedServer(app, addr, tls);
     let bound: number;
     try {
       bound = await listen(server, addr, port ?? 0);
@@ -115,7 +120,13 @@ export class NetListeners {
         },
       );
     }
-    const allocation = this.store.ipAllocations.create({ address: addr, port: bound, app, createdBy: user });
+    const allocation = this.store.ipAllocations.create({
+      address: addr,
+      port: bound,
+      app,
+      createdBy: user,
+      tls,
+    });
     this.dedicated.set(formatAddress(addr, bound), server);
     this.store.events.append({
       app,
@@ -250,8 +261,9 @@ export class NetListeners {
     for (const row of rows) {
       const key = formatAddress(row.address, row.port);
       if (this.dedicated.has(key)) continue;
-      const server = this.dedicatedServer(row.app);
+      let server: http.Server | https.Server;
       try {
+        server = await this.dedicatedServer(row.app, row.address, row.tls);
         await listen(server, row.address, row.port);
       } catch (err) {
         this.report(
@@ -272,14 +284,33 @@ export class NetListeners {
     }
   }
 
-  private dedicatedServer(app: string): http.Server {
-    const server = http.createServer({
-      keepAliveTimeout: 60_000,
-      headersTimeout: 30_000,
-      requestTimeout: 0,
-      noDelay: true,
+  // With TLS: a client naming a hostname by SNI gets that name's certificate (as on the TLS
+  // listener); one connecting by IP, without SNI, gets a local-CA certificate for the address.
+  private async dedicatedServer(
+    app: string,
+    address: string,
+    tls: boolean,
+  ): Promise<http.Server | https.Server> {
+    const limits = { keepAliveTimeout: 60_000, headersTimeout: 30_000, requestTimeout: 0, noDelay: true };
+    if (!tls) {
+      const server = http.createServer(limits);
+      this.proxy.attach(server, { scheme: 'http', app });
+      return server;
+    }
+    const { certPem, keyPem } = await this.certificates.addressCertificate(app, address);
+    const server = https.createServer({
+      ...limits,
+      cert: certPem,
+      key: keyPem,
+      SNICallback: (servername, done) => {
+        this.certificates.secureContext(servername).then(
+          (context) => done(null, context),
+          () => done(null, undefined),
+        );
+      },
     });
-    this.proxy.attach(server, { scheme: 'http', app });
+    server.on('tlsClientError', () => undefined);
+    this.proxy.attach(server, { scheme: 'https', app });
     return server;
   }
 
@@ -328,7 +359,7 @@ function sameTarget(a: TcpPassthrough, b: TcpPassthrough): boolean {
   );
 }
 
-function listen(server: http.Server, host: string, port: number): Promise<number> {
+function listen(server: http.Server | https.Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
@@ -340,7 +371,7 @@ function listen(server: http.Server, host: string, port: number): Promise<number
   });
 }
 
-function closeServer(server: http.Server): Promise<void> {
+function closeServer(server: http.Server | https.Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();

@@ -131,7 +131,7 @@ export class BerthClient {
     return this.json('GET', `/v1/apps/${enc(app)}/ips`);
   }
 
-  allocateIp(app: string, body: { address?: string; port?: number }): Promise<IpInfo> {
+  allocateIp(app: string, body: { address?: string; port?: number; tls?: boolean }): Promise<IpInfo> {
     return this.json('POST', `/v1/apps/${enc(app)}/ips`, { body });
   }
 

@@ -26,6 +26,8 @@ export interface IpInfo {
   port: number;
   url: string;
   app: string;
+  /** HTTPS (certificate by SNI, else a local-CA one for the address) instead of HTTP. */
+  tls: boolean;
   listening: boolean;
   createdAt: string;
   createdBy: string;

@@ -7,6 +7,8 @@ export interface IpAllocation {
   app: string;
   createdAt: string;
   createdBy: string;
+  /** Serves HTTPS (local-CA certificate for the address, or the SNI name's) instead of HTTP. */
+  tls: boolean;
 }
 
 interface IpAllocationRow {
@@ -15,6 +17,7 @@ interface IpAllocationRow {
   app: string;
   created_at: string;
   created_by: string;
+  tls: number;
 }
 
 const toAllocation = (r: IpAllocationRow): IpAllocation => ({
@@ -23,6 +26,7 @@ const toAllocation = (r: IpAllocationRow): IpAllocation => ({
   app: r.app,
   createdAt: r.created_at,
   createdBy: r.created_by,
+  tls: r.tls === 1,
 });
 
 export class IpAllocationStore {
@@ -44,12 +48,25 @@ export class IpAllocationStore {
     return rows.map(toAllocation);
   }
 
-  create(input: { address: string; port: number; app: string; createdBy: string }): IpAllocation {
+  create(input: {
+    address: string;
+    port: number;
+    app: string;
+    createdBy: string;
+    tls: boolean;
+  }): IpAllocation {
     this.db
       .prepare(
-        'INSERT INTO ip_allocations (address, port, app, created_at, created_by) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO ip_allocations (address, port, app, created_at, created_by, tls) VALUES (?, ?, ?, ?, ?, ?)',
       )
-      .run(input.address, input.port, input.app, new Date().toISOString(), input.createdBy);
+      .run(
+        input.address,
+        input.port,
+        input.app,
+        new Date().toISOString(),
+        input.createdBy,
+        input.tls ? 1 : 0,
+      );
     return this.get(input.address, input.port)!;
   }
 

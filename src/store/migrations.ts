@@ -128,6 +128,7 @@ export const MIGRATIONS: Migration[] = [
         app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
         created_at TEXT NOT NULL,
         created_by TEXT NOT NULL,
+        tls INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (address, port)
       );
     `,

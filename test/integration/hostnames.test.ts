@@ -97,6 +97,20 @@ function httpsRequest(
   });
 }
 
+/** HTTPS to 127.0.0.1:port by IP, so no SNI is sent; trusts only `ca`. */
+function httpsByIp(port: number, ca: Buffer): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, ca, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 function plain(host: string, path = '/', method = 'GET', port = proxyPort()): Promise<HttpResult> {
   return httpRequest({ host: '127.0.0.1', port, path, method, headers: { host } });
 }
@@ -397,6 +411,15 @@ test('ips allocate/list/release: a dedicated listener serving one app whatever t
   assert.equal(released.code, 0, released.stderr);
   await assert.rejects(plain('x', '/', 'GET', extra.port));
   assert.deepEqual(await daemon.cliJson<IpInfo[]>(['ips', 'list', '-a', 'secure']), []);
+
+  // With --tls: HTTPS by IP (no SNI) with a local-CA certificate for the address, no redirect.
+  const tls = await daemon.cliJson<IpInfo>(['ips', 'allocate', '--tls', '-a', 'secure']);
+  assert.equal(tls.tls, true);
+  assert.equal(tls.url, `https://127.0.0.1:${tls.port}`);
+  const overTls = await httpsByIp(tls.port, caCert());
+  assert.equal(overTls.status, 200);
+  const seen = JSON.parse(overTls.body) as { app: string; proto: string };
+  assert.deepEqual([seen.app, seen.proto], ['secure', 'https']);
 });
 
 test('none of it made a release or touched a machine', async () => {
@@ -435,6 +458,13 @@ test('after a daemon restart: hostnames, certificates, force_https, passthrough 
     'dedicated listener after restart',
   );
   assert.equal(JSON.parse(dedicated.body).app, 'web');
+  const [tlsIp] = await daemon.cliJson<IpInfo[]>(['ips', 'list', '-a', 'secure']);
+  const overTls = await eventually(
+    () => httpsByIp(tlsIp!.port, caCert()),
+    10_000,
+    'TLS address after restart',
+  );
+  assert.equal(JSON.parse(overTls.body).app, 'secure');
 
   assert.equal(await machineSnapshot('web'), before_.web);
   assert.equal(await machineSnapshot('echo'), before_.echo);

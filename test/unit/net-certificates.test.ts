@@ -33,6 +33,14 @@ test('local CA: made on first need with a private key; leaves chain to it for se
   const lifetime = Date.parse(cert.validTo) - Date.now();
   assert.ok(lifetime > 20 * DAY && lifetime < 40 * DAY, cert.validTo);
 
+  // IP addresses go in as IP subjectAltNames, for clients that connect by address.
+  const byIp = new X509Certificate(
+    (await ca.issue(['web.localhost'], new Date(), ['127.0.0.1', '::1'])).certPem,
+  );
+  assert.equal(byIp.checkIP('127.0.0.1'), '127.0.0.1');
+  assert.equal(byIp.checkIP('::1'), '::1');
+  assert.equal(byIp.checkIP('127.0.0.2'), undefined);
+
   // A second LocalCa over the same directory signs with the same root.
   const again = await new LocalCa(join(dir, 'ca')).issue(['b.example.test']);
   assert.ok(new X509Certificate(again.certPem).checkIssued(root));

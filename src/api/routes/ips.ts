@@ -13,6 +13,7 @@ const IpSchema = Type.Object({
   port: Type.Integer(),
   url: Type.String(),
   app: Type.String(),
+  tls: Type.Boolean(),
   listening: Type.Boolean(),
   createdAt: Type.String(),
   createdBy: Type.String(),
@@ -22,6 +23,7 @@ const AllocateBody = Type.Object(
   {
     address: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    tls: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -30,8 +32,9 @@ export function ipRoutes(s: ApiServices): Route[] {
   const view = (a: IpAllocation) => ({
     address: a.address,
     port: a.port,
-    url: `http://${formatAddress(a.address, a.port)}`,
+    url: `${a.tls ? 'https' : 'http'}://${formatAddress(a.address, a.port)}`,
     app: a.app,
+    tls: a.tls,
     listening: s.netListeners.isListening(a.address, a.port),
     createdAt: a.createdAt,
     createdBy: a.createdBy,
@@ -51,14 +54,15 @@ export function ipRoutes(s: ApiServices): Route[] {
     route({
       method: 'POST',
       path: '/v1/apps/{app}/ips',
-      summary: 'Allocate an address (default 127.0.0.1, a free port) that serves only this app',
+      summary:
+        'Allocate an address (default 127.0.0.1, a free port) that serves only this app, over HTTP or TLS',
       tag: 'hostnames',
       body: AllocateBody,
       status: 201,
       response: IpSchema,
       handler: async ({ params, body, user }) => {
         const app = requireApp(s.store, params.app!).name;
-        return view(await s.netListeners.allocate(app, body.address, body.port, user));
+        return view(await s.netListeners.allocate(app, body.address, body.port, user, body.tls === true));
       },
     }),
     route({

@@ -23,14 +23,22 @@ export function registerIps(program: Command, ctx: CliContext): void {
     .command('allocate [address]')
     .description('Give the app its own listener at [ADDR][:PORT] (default 127.0.0.1 and a free port)')
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
+    .option('--tls', "serve HTTPS: the SNI name's certificate, else a local-CA one for the address")
     .option('--json', 'print JSON')
-    .action(async (address: string | undefined, opts: { app?: string; json?: boolean }) => {
+    .action(async (address: string | undefined, opts: { app?: string; tls?: boolean; json?: boolean }) => {
       const app = resolveAppName(ctx.cwd, opts.app);
-      const ip = await (await ctx.client()).allocateIp(app, addressArg(address));
+      const ip = await (
+        await ctx.client()
+      ).allocateIp(app, { ...addressArg(address), ...(opts.tls && { tls: true }) });
       if (opts.json) return ctx.out.json(ip);
       ctx.out.line(
         `Allocated ${formatAddress(ip.address, ip.port)} to ${app}: every request to ${ip.url} goes to ${app}, whatever its Host.`,
       );
+      if (ip.tls) {
+        ctx.out.line(
+          "Clients naming an added hostname by SNI get its certificate; others get one from berth's local CA (caCertPath in server.json).",
+        );
+      }
     });
 
   ips

@@ -38,8 +38,15 @@ export class LocalCa {
     return existsSync(this.certPath) && existsSync(this.keyPath);
   }
 
-  /** Issues a leaf for `hosts` (the first is its common name): serverAuth, SANs, sha256. */
-  async issue(hosts: readonly string[], now = new Date()): Promise<IssuedCertificate> {
+  /**
+   * Issues a leaf for `hosts` (the first is its common name) and IP addresses: serverAuth,
+   * subjectAltNames, sha256.
+   */
+  async issue(
+    hosts: readonly string[],
+    now = new Date(),
+    ips: readonly string[] = [],
+  ): Promise<IssuedCertificate> {
     const ca = this.ensure();
     const { publicKey, privateKey } = await generateKeyPairAsync('rsa', {
       modulusLength: 2048,
@@ -57,7 +64,10 @@ export class LocalCa {
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: hosts.map((value) => ({ type: 2, value })) },
+      {
+        name: 'subjectAltName',
+        altNames: [...hosts.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))],
+      },
       { name: 'subjectKeyIdentifier' },
       { name: 'authorityKeyIdentifier', keyIdentifier: ca.cert.generateSubjectKeyIdentifier().getBytes() },
     ]);
