@@ -524,6 +524,15 @@ test('passthrough follows releases: a new port opens, the old one closes, a take
     10_000,
     'the port conflict in the daemon log',
   );
+  // ...and in the release's deploy log.
+  await eventually(
+    async () =>
+      /could not be opened.*already in use/.test(
+        (await daemon.cli(['releases', 'show', 'v1', '-a', 'clash'])).stdout,
+      ),
+    10_000,
+    'the port conflict in the release log',
+  );
   assert.equal((await plain(`web.${daemon.info.domain}`)).status, 200);
   assert.equal(await echoOnce(newPort, 'still'), 'echo:still');
 });

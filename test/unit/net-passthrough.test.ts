@@ -41,7 +41,7 @@ test('passthrough listeners: TCP ports without http/tls handlers, with their pro
       toml: '[http_service]\ninternal_port = 8080\n' + TCP_ONLY,
       groups: ['app'],
       ports: [7000],
-      problems: [/internal_port 5000\) reaches no machine/],
+      problems: [/services\[0\]: internal_port 5000 reaches no machine/],
     },
     {
       name: 'a service in its own group does',

@@ -33,6 +33,44 @@ function isPassthroughPort(handlers: readonly string[]): boolean {
   return !handlers.includes('http') && !handlers.includes('tls');
 }
 
+/** A config problem with passthrough, located like the config reader's diagnostics. */
+export interface PassthroughProblem {
+  path: (string | number)[];
+  message: string;
+  hint: string;
+}
+
+/**
+ * What in the config's [[services]] cannot be passed through: UDP, and TCP services whose
+ * internal_port no machine's PORT stands for in the app's process `groups` (the groups it
+ * really runs: a Procfile's are not in the config, so this is the daemon's to say).
+ */
+export function passthroughProblems(config: AppConfig, groups: readonly string[]): PassthroughProblem[] {
+  const problems: PassthroughProblem[] = [];
+  config.services.forEach((service, i) => {
+    if (!service.ports.some((p) => isPassthroughPort(p.handlers))) return;
+    if (service.protocol !== 'tcp') {
+      problems.push({
+        path: ['services', i, 'protocol'],
+        message: `berth passes through TCP only; the ports of this ${service.protocol} service are not opened`,
+        hint: 'Use protocol = "tcp", or remove the service.',
+      });
+      return;
+    }
+    const covered = groups.filter((g) => servesGroup(service.processes, g));
+    if (!covered.some((g) => machinePortForGroup(config, g) === service.internalPort)) {
+      problems.push({
+        path: ['services', i, 'internal_port'],
+        message:
+          `internal_port ${service.internalPort} reaches no machine: each machine has one $PORT, and in ` +
+          `${covered.length > 0 ? `group(s) ${covered.join(', ')}` : 'no group'} it stands for another port`,
+        hint: 'Run this service in a process group of its own (processes = ["NAME"]), whose $PORT is then its port.',
+      });
+    }
+  });
+  return problems;
+}
+
 /** The passthrough listeners one app's config asks for, and problems worth telling the user. */
 export function passthroughFor(
   app: string,
@@ -40,24 +78,10 @@ export function passthroughFor(
   groups: readonly string[],
 ): { listeners: TcpPassthrough[]; problems: string[] } {
   const listeners: TcpPassthrough[] = [];
-  const problems: string[] = [];
-  config.services.forEach((service, i) => {
-    const ports = service.ports.filter((p) => isPassthroughPort(p.handlers));
-    if (ports.length === 0) return;
-    if (service.protocol !== 'tcp') {
-      problems.push(
-        `services[${i}] is ${service.protocol}; berth passes through TCP only, so its ports are not opened`,
-      );
-      return;
-    }
-    const covered = groups.filter((g) => servesGroup(service.processes, g));
-    if (!covered.some((g) => machinePortForGroup(config, g) === service.internalPort)) {
-      problems.push(
-        `services[${i}] (internal_port ${service.internalPort}) reaches no machine: each machine has one PORT, ` +
-          `and no group it covers (${covered.join(', ') || 'none'}) uses it for ${service.internalPort}`,
-      );
-    }
-    for (const p of ports) {
+  for (const service of config.services) {
+    if (service.protocol !== 'tcp') continue;
+    for (const p of service.ports) {
+      if (!isPassthroughPort(p.handlers)) continue;
       listeners.push({
         app,
         port: p.port,
@@ -65,7 +89,8 @@ export function passthroughFor(
         processes: [...service.processes],
       });
     }
-  });
+  }
+  const problems = passthroughProblems(config, groups).map((p) => `services[${p.path[1]}]: ${p.message}`);
   return { listeners, problems };
 }
 
