@@ -536,3 +536,28 @@ test('passthrough follows releases: a new port opens, the old one closes, a take
   assert.equal((await plain(`web.${daemon.info.domain}`)).status, 200);
   assert.equal(await echoOnce(newPort, 'still'), 'echo:still');
 });
+
+test('destroying an app removes its hostnames, keys and addresses', async () => {
+  const added = await daemon.cli(['certs', 'add', 'gone.example.test', '-a', 'clash']);
+  assert.equal(added.code, 0, added.stderr);
+  const ip = await daemon.cliJson<IpInfo>(['ips', 'allocate', '-a', 'clash']);
+  const keyFile = join(daemon.home, 'certs', 'gone.example.test.key');
+  const { existsSync } = await import('node:fs');
+  assert.ok(existsSync(keyFile));
+  const destroyed = await daemon.cli(['apps', 'destroy', 'clash', '--yes']);
+  assert.equal(destroyed.code, 0, destroyed.stderr);
+  assert.equal(existsSync(keyFile), false);
+  assert.equal((await plain('gone.example.test')).status, 404);
+  await eventually(
+    () =>
+      plain('x', '/', 'GET', ip.port).then(
+        () => false,
+        () => true,
+      ),
+    10_000,
+    'the address to close',
+  );
+  // The hostname is free for another app now.
+  const again = await daemon.cli(['certs', 'add', 'gone.example.test', '-a', 'web']);
+  assert.equal(again.code, 0, again.stderr);
+});
