@@ -70,11 +70,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const urlFor = (app: string) => `http://${app}.${options.domain}${proxyPortSuffix}`;
   const certificates = new CertificateManager(store, routes, layout.root, options.log);
   certificates.load();
-  const tls = options.proxyTls
-    ? new TlsListener(proxy, (name) => certificates.secureContext(name))
-    : undefined;
-  const tlsAddress =
-    tls && options.proxyTls ? await tls.listen(options.proxyTls.host, options.proxyTls.port) : undefined;
+  let tls: TlsListener | undefined;
+  let tlsUrl: string | undefined;
+  if (options.proxyTls) {
+    tls = new TlsListener(proxy, (name) => certificates.secureContext(name));
+    const address = await tls.listen(options.proxyTls.host, options.proxyTls.port);
+    tlsUrl = formatUrl(address.host, address.port).replace(/^http:/, 'https:');
+  }
   const netListeners = new NetListeners(store, routes, proxy, proxyAddress.host, options.log, certificates);
 
   const maxUnpackedBytes = options.maxArtifactBytes * 4;
@@ -111,7 +113,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       scratchDir: layout.artifacts,
       certificates,
       netListeners,
-      ...(tlsAddress && { tlsUrl: formatUrl(tlsAddress.host, tlsAddress.port).replace('http:', 'https:') }),
+      ...(tlsUrl !== undefined && { tlsUrl }),
     },
     layout.releases,
   );
@@ -126,9 +128,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     pid: process.pid,
     apiUrl: formatUrl(options.api.host, apiPort),
     proxyUrl: formatUrl(proxyAddress.host, proxyAddress.port),
-    ...(tlsAddress && {
-      proxyTlsUrl: formatUrl(tlsAddress.host, tlsAddress.port).replace('http:', 'https:'),
-    }),
+    ...(tlsUrl !== undefined && { proxyTlsUrl: tlsUrl }),
     caCertPath: certificates.ca.certPath,
     domain: options.domain,
     driver: driver.name,

@@ -8,8 +8,8 @@
 import http from 'node:http';
 import type https from 'node:https';
 import net from 'node:net';
-import { httpsRedirect } from '../core/net/https-redirect.js';
 import type { Duplex } from 'node:stream';
+import { httpsRedirect } from '../core/net/https-redirect.js';
 import { leastInFlight } from './balancer.js';
 import type { ResponseHead } from './response-parser.js';
 import type { BackendState, ResolvedRoute, RouteTable } from './route-table.js';
