@@ -1,7 +1,9 @@
 // Every API route, in one list.
 import { appRoutes } from './routes/apps.js';
 import { artifactRoutes } from './routes/artifacts.js';
+import { certificateRoutes } from './routes/certs.js';
 import { deployRoutes } from './routes/deploys.js';
+import { ipRoutes } from './routes/ips.js';
 import { lockRoutes } from './routes/locks.js';
 import { machineControlRoutes } from './routes/machine-control.js';
 import { machineRoutes } from './routes/machines.js';
@@ -29,6 +31,8 @@ export function buildRouter(services: ApiServices, releasesDir: string): Router 
     ...volumeRoutes(services),
     ...machineControlRoutes(services),
     ...scaleRoutes(services),
+    ...certificateRoutes(services),
+    ...ipRoutes(services),
   );
   return new Router(routes);
 }

@@ -1,9 +1,11 @@
 // What API handlers may use: the daemon's parts, passed in so tests can build a daemon on
 // port 0 in a temp home and handlers never reach for globals.
 import type { ArtifactStore } from '../artifacts/store.js';
+import type { CertificateManager } from '../daemon/certificates.js';
 import type { Deployer } from '../daemon/deployer.js';
 import type { MachineControl } from '../daemon/machine-control.js';
 import type { Scaler } from '../daemon/scaler.js';
+import type { NetListeners } from '../daemon/net-listeners.js';
 import type { MachineSupervisor } from '../daemon/supervisor.js';
 import type { VolumeManager } from '../daemon/volumes.js';
 import type { RouteTable } from '../proxy/route-table.js';
@@ -27,4 +29,10 @@ export interface ApiServices {
   maxUnpackedBytes: number;
   /** Where uploads are trial-unpacked. */
   scratchDir: string;
+  /** Hostnames and their certificates. */
+  certificates: CertificateManager;
+  /** TCP passthrough and addresses dedicated to one app. */
+  netListeners: NetListeners;
+  /** The proxy's TLS listener, when the daemon has one. */
+  tlsUrl?: string;
 }

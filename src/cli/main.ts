@@ -4,8 +4,10 @@
 import { Command, CommanderError } from 'commander';
 import { BERTH_VERSION } from '../version.js';
 import { registerApps } from './commands/apps.js';
+import { registerCerts } from './commands/certs.js';
 import { registerConfig } from './commands/config.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerIps } from './commands/ips.js';
 import { registerLock } from './commands/lock.js';
 import { registerLogs } from './commands/logs.js';
 import { registerMachine } from './commands/machine.js';
@@ -43,6 +45,8 @@ for (const register of [
   registerVolumes,
   registerScale,
   registerConfig,
+  registerCerts,
+  registerIps,
 ]) {
   register(program, ctx);
 }

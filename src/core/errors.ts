@@ -183,6 +183,36 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: 'Run the daemon as root on Linux with unshare(1), or remove [mounts] from the config.',
   },
+  invalid_hostname: {
+    status: 400,
+    fault: 'user',
+    hint: 'Give a fully qualified hostname such as www.example.com.',
+  },
+  hostname_taken: {
+    status: 409,
+    fault: 'user',
+    hint: 'Remove it from the other app first with `berth certs remove HOST -a OTHER`.',
+  },
+  certificate_invalid: {
+    status: 400,
+    fault: 'user',
+    hint: 'Pass a PEM certificate that covers the hostname and the private key that belongs to it.',
+  },
+  certificate_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: '`berth certs list` shows the hostnames of the app.',
+  },
+  address_unavailable: {
+    status: 409,
+    fault: 'user',
+    hint: 'Pick another address or port; `berth ips list` shows what is allocated.',
+  },
+  ip_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: '`berth ips list` shows the addresses allocated to the app.',
+  },
   daemon_unreachable: {
     status: 503,
     fault: 'platform',

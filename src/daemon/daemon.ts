@@ -9,11 +9,13 @@ import { BerthError } from '../core/errors.js';
 import type { Driver } from '../drivers/driver.js';
 import { ProcessDriver } from '../drivers/process/process-driver.js';
 import { EdgeProxy } from '../proxy/edge-proxy.js';
+import { TlsListener } from '../proxy/tls-listener.js';
 import { RouteTable } from '../proxy/route-table.js';
 import { MasterKey, masterKeyFile } from '../secrets/master-key.js';
 import { SecretVault } from '../secrets/vault.js';
 import { Store } from '../store/store.js';
 import { BERTH_VERSION } from '../version.js';
+import { CertificateManager } from './certificates.js';
 import { ensureAdminToken } from './credentials.js';
 import { pruneArtifacts } from './artifact-pruner.js';
 import { DeployLocks } from './deploy-lock.js';
@@ -23,6 +25,7 @@ import { Scaler } from './scaler.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { homeLayout, type HomeLayout } from './home.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
+import { NetListeners } from './net-listeners.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
 import { MachineSupervisor } from './supervisor.js';
 import { VolumeManager } from './volumes.js';
@@ -31,6 +34,8 @@ export interface DaemonOptions {
   home: string;
   api: ListenAddress;
   proxy: ListenAddress;
+  /** The proxy's TLS listener (`--proxy-tls`); absent: no TLS. */
+  proxyTls?: ListenAddress;
   domain: string;
   driver: string;
   /** Largest artifact accepted, compressed and unpacked. */
@@ -74,6 +79,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const proxyAddress = await proxy.listen(options.proxy.host, options.proxy.port);
   const proxyPortSuffix = `:${proxyAddress.port}`;
   const urlFor = (app: string) => `http://${app}.${options.domain}${proxyPortSuffix}`;
+  const certificates = new CertificateManager(store, routes, layout.root, options.log);
+  certificates.load();
+  let tls: TlsListener | undefined;
+  let tlsUrl: string | undefined;
+  if (options.proxyTls) {
+    tls = new TlsListener(proxy, (name) => certificates.secureContext(name));
+    const address = await tls.listen(options.proxyTls.host, options.proxyTls.port);
+    tlsUrl = formatUrl(address.host, address.port).replace(/^http:/, 'https:');
+  }
+  const netListeners = new NetListeners(store, routes, proxy, proxyAddress.host, options.log, certificates);
 
   const maxUnpackedBytes = options.maxArtifactBytes * 4;
   // Locks and health waits keep no state of their own: these share the deployer's tables.
@@ -111,6 +126,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
   await supervisor.start();
   await deployer.recover();
+  await netListeners.start();
 
   const router = buildRouter(
     {
@@ -127,6 +143,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       version: BERTH_VERSION,
       maxUnpackedBytes,
       scratchDir: layout.artifacts,
+      certificates,
+      netListeners,
+      ...(tlsUrl !== undefined && { tlsUrl }),
     },
     layout.releases,
   );
@@ -141,6 +160,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     pid: process.pid,
     apiUrl: formatUrl(options.api.host, apiPort),
     proxyUrl: formatUrl(proxyAddress.host, proxyAddress.port),
+    ...(tlsUrl !== undefined && { proxyTlsUrl: tlsUrl }),
+    caCertPath: certificates.ca.certPath,
     domain: options.domain,
     driver: driver.name,
     startedAt: new Date().toISOString(),
@@ -150,6 +171,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   options.log(
     `berth ${BERTH_VERSION} serving the API on ${info.apiUrl} and apps on ${info.proxyUrl} (*.${options.domain})`,
   );
+  if (info.proxyTlsUrl) {
+    options.log(`TLS on ${info.proxyTlsUrl}; certificates from the local CA chain to ${info.caCertPath}`);
+  }
 
   return {
     info,
@@ -160,6 +184,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         api.close(() => resolve());
         api.closeAllConnections();
       });
+      await netListeners.close();
+      await tls?.close();
       await proxy.close();
       store.close();
       rmSync(layout.serverInfo, { force: true });

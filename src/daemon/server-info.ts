@@ -5,6 +5,10 @@ export interface ServerInfo {
   pid: number;
   apiUrl: string;
   proxyUrl: string;
+  /** The proxy's TLS listener (`https://host:port`), when started with --proxy-tls. */
+  proxyTlsUrl?: string;
+  /** berth's local CA certificate: trust it to trust the certificates it issues. */
+  caCertPath: string;
   domain: string;
   driver: string;
   startedAt: string;

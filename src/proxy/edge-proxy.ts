@@ -6,8 +6,10 @@
 // Exchange, the request head string and the response header array; event handlers are
 // module-level functions that find their Exchange through a symbol, not per-request closures.
 import http from 'node:http';
+import type https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { httpsRedirect } from '../core/net/https-redirect.js';
 import { leastInFlight } from './balancer.js';
 import type { ResponseHead } from './response-parser.js';
 import type { BackendState, ResolvedRoute, RouteTable } from './route-table.js';
@@ -28,6 +30,16 @@ export interface EdgeProxyOptions {
   /** How long close() lets in-flight requests finish before cutting connections. */
   closeGraceMs?: number;
 }
+
+/** What a listener is, for the requests it accepts: one object per listener, not per request. */
+export interface ListenerContext {
+  /** "https" on the TLS listener: x-forwarded-proto says so and force_https does not apply. */
+  readonly scheme: 'http' | 'https';
+  /** A listener dedicated to one app (`berth ips allocate`): every request goes there. */
+  readonly app?: string;
+}
+
+const PLAIN: ListenerContext = { scheme: 'http' };
 
 const kExchange = Symbol('berth.exchange');
 type Tagged<T> = T & { [kExchange]?: Exchange };
@@ -171,6 +183,8 @@ export class EdgeProxy {
   private readonly closeGraceMs: number;
   /** Rotating start for the balancer, so ties between idle machines take turns. */
   private cursor = 0;
+  /** The TLS listener's port, once it listens: force_https redirects there. */
+  tlsPort: number | undefined;
 
   constructor(options: EdgeProxyOptions) {
     this.routes = options.routes;
@@ -188,9 +202,19 @@ export class EdgeProxy {
       requestTimeout: 0,
       noDelay: true,
     });
-    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res));
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
-      this.upgrade(req, socket, head),
+    this.attach(this.server, PLAIN);
+  }
+
+  /**
+   * Serves a listener's requests and upgrades exactly as this proxy's own: the TLS listener
+   * and listeners dedicated to one app use it. The listener's owner listens and closes it.
+   */
+  attach(server: http.Server | https.Server, context: ListenerContext): void {
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) =>
+      this.handle(req, res, context),
+    );
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(req, socket, head, context),
     );
   }
 
@@ -246,23 +270,44 @@ export class EdgeProxy {
     return c;
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, context: ListenerContext): void {
     const host = findHeader(req.rawHeaders, 'host');
-    const route = this.routes.resolve(host);
-    if (route === undefined) return this.notFound(res, host);
+    const route = context.app === undefined ? this.routes.resolve(host) : this.routes.resolveApp(context.app);
+    if (route === undefined) return this.notFound(res, host, context);
+    if (
+      route.forceHttps &&
+      context.scheme === 'http' &&
+      context.app === undefined &&
+      this.tlsPort !== undefined
+    ) {
+      return this.redirectToHttps(req, res, host!);
+    }
     const backend = leastInFlight(route.backends, this.nextCursor());
     if (backend === undefined) return this.unavailable(res, route.app);
 
     backend.inFlight++;
     const ex = new Exchange(this, req, res, route, backend);
-    ex.head = requestHead(req, host, false, ex);
+    ex.head = requestHead(req, host, false, ex, context.scheme);
     (req as Tagged<http.IncomingMessage>)[kExchange] = ex;
     (res as Tagged<http.ServerResponse>)[kExchange] = ex;
     res.on('close', onClientClose);
     ex.start(false);
   }
 
-  private notFound(res: http.ServerResponse, host: string | undefined): void {
+  private redirectToHttps(req: http.IncomingMessage, res: http.ServerResponse, host: string): void {
+    const { status, location } = httpsRedirect(req.method ?? 'GET', host, req.url ?? '/', this.tlsPort!);
+    res.writeHead(status, { location, 'content-type': 'text/plain; charset=utf-8', 'content-length': 0 });
+    res.end();
+  }
+
+  private notFound(res: http.ServerResponse, host: string | undefined, context: ListenerContext): void {
+    if (context.app !== undefined) {
+      return sendText(
+        res,
+        404,
+        `berth: app "${context.app}", which this address is allocated to, no longer exists.\n`,
+      );
+    }
     const asked = host === undefined ? 'no Host header was sent' : `no app is served at "${host}"`;
     sendText(
       res,
@@ -285,10 +330,10 @@ export class EdgeProxy {
 
   // WebSocket and other upgrades: replay the request head on a raw connection to the machine,
   // then splice the two sockets. The machine's own 101 (or refusal) goes back untouched.
-  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, context: ListenerContext): void {
     socket.on('error', ignoreError);
     const host = findHeader(req.rawHeaders, 'host');
-    const route = this.routes.resolve(host);
+    const route = context.app === undefined ? this.routes.resolve(host) : this.routes.resolveApp(context.app);
     if (route === undefined) {
       socket.end(rawTextResponse(404, `berth: no app is served at "${host ?? ''}".\n`));
       return;
@@ -298,7 +343,7 @@ export class EdgeProxy {
       socket.end(rawTextResponse(503, `berth: app "${route.app}" has no running machine right now.\n`, true));
       return;
     }
-    const requestText = requestHead(req, host, true, { body: BODY_NONE });
+    const requestText = requestHead(req, host, true, { body: BODY_NONE }, context.scheme);
     const upstream = net.connect({ host: backend.host, port: backend.port, noDelay: true });
     const tunnel = new Tunnel(this.tunnels, backend, socket, upstream);
     upstream.on('connect', () => {
@@ -411,6 +456,7 @@ function requestHead(
   host: string | undefined,
   upgrade: boolean,
   framing: { body: number },
+  scheme: 'http' | 'https',
 ): string {
   const raw = req.rawHeaders;
   let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
@@ -475,7 +521,7 @@ function requestHead(
   let peer = req.socket.remoteAddress ?? '';
   if (peer.startsWith('::ffff:')) peer = peer.slice(7);
   text += 'x-forwarded-for: ' + (forwardedFor === undefined ? peer : `${forwardedFor}, ${peer}`) + '\r\n';
-  text += 'x-forwarded-proto: http\r\n';
+  text += scheme === 'https' ? 'x-forwarded-proto: https\r\n' : 'x-forwarded-proto: http\r\n';
   if (host !== undefined) text += 'x-forwarded-host: ' + host + '\r\n';
   // HTTP/1.1 is keep-alive unless a side says close: no Connection header needed.
   text += 'via: 1.1 berth\r\n\r\n';

@@ -29,11 +29,14 @@ export interface BackendState {
 export interface ResolvedRoute {
   readonly app: string;
   readonly backends: readonly BackendState[];
+  /** Plain-HTTP requests are redirected to the TLS listener ([http_service] force_https). */
+  readonly forceHttps: boolean;
 }
 
 interface AppRoute {
   readonly app: string;
   backends: BackendState[];
+  forceHttps: boolean;
 }
 
 // Resolved hosts are cached by the raw header value (case and port as the client sent them).
@@ -75,7 +78,7 @@ export class RouteTable {
     const name = app.toLowerCase();
     let route = this.apps.get(name);
     if (!route) {
-      route = { app: name, backends: [] };
+      route = { app: name, backends: [], forceHttps: false };
       this.apps.set(name, route);
       this.hostCache.clear();
     }
@@ -119,6 +122,17 @@ export class RouteTable {
   removeHostname(host: string): void {
     this.hostnames.delete(normalizeHost(host));
     this.hostCache.clear();
+  }
+
+  /** Whether plain-HTTP requests for the app are redirected to HTTPS. Unknown apps: no-op. */
+  setForceHttps(app: string, on: boolean): void {
+    const route = this.apps.get(app.toLowerCase());
+    if (route) route.forceHttps = on;
+  }
+
+  /** The app's route by name, for listeners dedicated to one app (Host does not matter). */
+  resolveApp(app: string): ResolvedRoute | undefined {
+    return this.apps.get(app.toLowerCase());
   }
 
   knownApp(app: string): boolean {

@@ -1,6 +1,7 @@
 // The TypeScript SDK: every call the CLI makes goes through here, over the REST API.
 import { createReadStream } from 'node:fs';
 import { ApiError } from './api-error.js';
+import type { CertificateInfo, IpInfo, TlsInfo } from './net-types.js';
 import type {
   AppInfo,
   DeployResult,
@@ -217,6 +218,38 @@ export class BerthClient {
   /** Breaks the app's deploy lock; `released` is the lock that was removed, if there was one. */
   releaseLock(app: string): Promise<{ released: LockInfo | null }> {
     return this.json('DELETE', `/v1/apps/${enc(app)}/lock`);
+  }
+
+  listCerts(app: string): Promise<TlsInfo & { certificates: CertificateInfo[] }> {
+    return this.json('GET', `/v1/apps/${enc(app)}/certs`);
+  }
+
+  /** Routes `hostname` to the app; without cert and key the local CA issues the certificate. */
+  addCert(
+    app: string,
+    body: { hostname: string; cert?: string; key?: string },
+  ): Promise<TlsInfo & { certificate: CertificateInfo }> {
+    return this.json('POST', `/v1/apps/${enc(app)}/certs`, { body });
+  }
+
+  getCert(app: string, hostname: string): Promise<TlsInfo & { certificate: CertificateInfo }> {
+    return this.json('GET', `/v1/apps/${enc(app)}/certs/${enc(hostname)}`);
+  }
+
+  removeCert(app: string, hostname: string): Promise<{ removed: CertificateInfo }> {
+    return this.json('DELETE', `/v1/apps/${enc(app)}/certs/${enc(hostname)}`);
+  }
+
+  listIps(app: string): Promise<IpInfo[]> {
+    return this.json('GET', `/v1/apps/${enc(app)}/ips`);
+  }
+
+  allocateIp(app: string, body: { address?: string; port?: number; tls?: boolean }): Promise<IpInfo> {
+    return this.json('POST', `/v1/apps/${enc(app)}/ips`, { body });
+  }
+
+  releaseIp(app: string, address: string, port?: number): Promise<{ released: IpInfo }> {
+    return this.json('DELETE', `/v1/apps/${enc(app)}/ips/${enc(address)}${queryString({ port })}`);
   }
 
   /** Streams a release's progress events; with follow, until the release is final. */

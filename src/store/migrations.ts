@@ -172,4 +172,34 @@ export const MIGRATIONS: Migration[] = [
         WHERE name IS NOT NULL AND state != 'destroyed';
     `,
   },
+  {
+    version: 7,
+    name: 'hostnames, certificates and dedicated addresses',
+    // Private keys are files under <home>/certs (see certificates.ts), never in this table.
+    sql: `
+      CREATE TABLE certificates (
+        hostname TEXT PRIMARY KEY,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        cert_pem TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        names_json TEXT NOT NULL,
+        not_before TEXT NOT NULL,
+        not_after TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX certificates_by_app ON certificates(app);
+      CREATE TABLE ip_allocations (
+        address TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        tls INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (address, port)
+      );
+    `,
+  },
 ];

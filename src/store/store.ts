@@ -1,9 +1,11 @@
 // The daemon's state: one SQLite file, one store per table.
 import { AppStore } from './apps.js';
+import { CertificateStore } from './certificates.js';
 import { openDatabase, type Db } from './database.js';
 import { DeploymentStore } from './deployments.js';
 import { EventStore } from './events.js';
 import { GroupScaleStore } from './group-scales.js';
+import { IpAllocationStore } from './ip-allocations.js';
 import { LockStore } from './locks.js';
 import { MachineStore } from './machines.js';
 import { ReleaseStore } from './releases.js';
@@ -23,6 +25,8 @@ export class Store {
   readonly secrets: SecretStore;
   readonly volumes: VolumeStore;
   readonly groupScales: GroupScaleStore;
+  readonly certificates: CertificateStore;
+  readonly ipAllocations: IpAllocationStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -36,6 +40,8 @@ export class Store {
     this.secrets = new SecretStore(this.db);
     this.volumes = new VolumeStore(this.db);
     this.groupScales = new GroupScaleStore(this.db);
+    this.certificates = new CertificateStore(this.db);
+    this.ipAllocations = new IpAllocationStore(this.db);
   }
 
   close(): void {

@@ -30,9 +30,9 @@ export class TestDaemon {
 
   private constructor(readonly home: string) {}
 
-  static async start(): Promise<TestDaemon> {
+  static async start(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestDaemon> {
     const daemon = new TestDaemon(mkdtempSync(join(tmpdir(), 'berth-it-')));
-    await daemon.boot();
+    await daemon.boot(extraEnv);
     return daemon;
   }
 

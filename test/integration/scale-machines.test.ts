@@ -333,6 +333,11 @@ test('an unmanaged machine keeps its id, start time and release across a deploy,
   await same('a rollback');
   assert.ok((await managed('um')).every((m) => m.releaseVersion === 4));
 
+  const secrets = await daemon.cli(['secrets', 'set', 'SIDE_TOKEN=s3cr3t-side', '-a', 'um']);
+  assert.equal(secrets.code, 0, secrets.stdout + secrets.stderr);
+  await same('a secrets deploy');
+  assert.ok((await managed('um')).every((m) => m.releaseVersion === 5));
+
   const up = await daemon.cliJson<ScaleResultInfo>(['scale', 'count', '2', '-a', 'um']);
   assert.deepEqual([up.from, up.to], [1, 2], 'the unmanaged machine is not counted in the group');
   await same('a scale up');
@@ -511,10 +516,20 @@ test('a managed machine stopped by hand stays stopped across a deploy; clone gro
   assert.equal(running.length, 1);
   assert.equal((await daemon.proxied('mg')).body.split(' ')[0], 'two');
 
+  // A secrets change deploys a new release the same way: the stopped machine stays stopped.
+  const secrets = await daemon.cli(['secrets', 'set', 'MG_TOKEN=s3cr3t-mg', '-a', 'mg']);
+  assert.equal(secrets.code, 0, secrets.stdout + secrets.stderr);
+  const afterSecrets = await managed('mg');
+  const stillStopped = afterSecrets.find((m) => m.id === clone.id);
+  assert.equal(stillStopped?.state, 'stopped', 'a secrets deploy does not start a stopped machine');
+  assert.equal(stillStopped?.releaseVersion, 3, 'moved to the secrets release without starting');
+  const serving = afterSecrets.filter((m) => m.state === 'started');
+  assert.equal(serving.length, 1);
+
   const started = await daemon.cliJson<MachineInfo>(['machine', 'start', clone.id, '-a', 'mg']);
   assert.equal(started.state, 'started');
-  assert.equal(started.releaseVersion, 2);
-  assert.deepEqual(await servedIds('mg', 2), new Set([running[0]!.id, clone.id]));
+  assert.equal(started.releaseVersion, 3);
+  assert.deepEqual(await servedIds('mg', 2), new Set([serving[0]!.id, clone.id]));
 });
 
 test('an unmanaged machine is restarted with its own config when it crashes, and adopted by a new daemon', async () => {

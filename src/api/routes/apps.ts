@@ -96,6 +96,7 @@ export function appRoutes(s: ApiServices, releasesDir: string): Route[] {
         await Promise.all(s.store.machines.listByApp(app.name).map((m) => s.supervisor.retire(m.id)));
         s.routes.removeApp(app.name);
         await s.volumes.destroyAll(app.name);
+        s.certificates.forgetApp(app.name);
         s.store.apps.delete(app.name);
         s.store.locks.release(app.name);
         await rm(join(releasesDir, app.name), { recursive: true, force: true });

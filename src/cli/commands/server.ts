@@ -21,6 +21,11 @@ export function registerServer(program: Command, ctx: CliContext): void {
       'proxy listen address; port 0 picks one',
       ctx.env.BERTH_PROXY_LISTEN ?? '127.0.0.1:8080',
     )
+    .option(
+      '--proxy-tls <host:port>',
+      'TLS listener of the proxy (certificates by SNI); port 0 picks one',
+      ctx.env.BERTH_PROXY_TLS_LISTEN,
+    )
     .option('--domain <name>', 'apps answer on <app>.<domain>', ctx.env.BERTH_DOMAIN ?? 'localhost')
     .option('--driver <name>', 'runtime driver', ctx.env.BERTH_DRIVER ?? 'process')
     .option('--max-artifact-size <MiB>', 'largest upload accepted, in MiB', '512')
@@ -29,6 +34,7 @@ export function registerServer(program: Command, ctx: CliContext): void {
         home?: string;
         api: string;
         proxy: string;
+        proxyTls?: string;
         domain: string;
         driver: string;
         maxArtifactSize: string;
@@ -43,6 +49,7 @@ export function registerServer(program: Command, ctx: CliContext): void {
           home: opts.home ?? defaultHome(ctx.env),
           api: parseListenAddress(opts.api, '--api'),
           proxy: parseListenAddress(opts.proxy, '--proxy'),
+          ...(opts.proxyTls && { proxyTls: parseListenAddress(opts.proxyTls, '--proxy-tls') }),
           domain: opts.domain,
           driver: opts.driver,
           maxArtifactBytes: maxMiB * MiB,

@@ -1,0 +1,119 @@
+// Hostnames of an app and their certificates: `berth certs add|list|show|remove`. None of it
+// makes a release or touches a machine. Private keys go in, never out.
+import { Type } from '@sinclair/typebox';
+import type { CertificateRecord } from '../../store/certificates.js';
+import { requireApp } from '../lookups.js';
+import { route, type Route } from '../router.js';
+import type { ApiServices } from '../services.js';
+
+const CertificateSchema = Type.Object({
+  hostname: Type.String(),
+  app: Type.String(),
+  source: Type.Union([Type.Literal('local-ca'), Type.Literal('uploaded')]),
+  issuer: Type.String(),
+  names: Type.Array(Type.String()),
+  notBefore: Type.String(),
+  notAfter: Type.String(),
+  fingerprint: Type.String(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+/** Where the TLS listener and the local CA are, so users know what to trust and where to go. */
+const TlsSchema = Type.Object({
+  tlsUrl: Type.Union([Type.String(), Type.Null()]),
+  caCertPath: Type.String(),
+});
+
+const AddCertificateBody = Type.Object(
+  {
+    hostname: Type.String({ minLength: 1, maxLength: 300 }),
+    cert: Type.Optional(Type.String({ minLength: 1, maxLength: 256 * 1024 })),
+    key: Type.Optional(Type.String({ minLength: 1, maxLength: 64 * 1024 })),
+  },
+  { additionalProperties: false },
+);
+
+export function certificateView(r: CertificateRecord) {
+  return {
+    hostname: r.hostname,
+    app: r.app,
+    source: r.source,
+    issuer: r.issuer,
+    names: r.names,
+    notBefore: r.notBefore,
+    notAfter: r.notAfter,
+    fingerprint: r.fingerprint,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}
+
+export function certificateRoutes(s: ApiServices): Route[] {
+  const tls = () => ({ tlsUrl: s.tlsUrl ?? null, caCertPath: s.certificates.ca.certPath });
+  return [
+    route({
+      method: 'GET',
+      path: '/v1/apps/{app}/certs',
+      summary: "The app's hostnames and their certificates (never the keys)",
+      tag: 'hostnames',
+      response: Type.Composite([TlsSchema, Type.Object({ certificates: Type.Array(CertificateSchema) })]),
+      handler: ({ params }) => {
+        const app = requireApp(s.store, params.app!).name;
+        return { ...tls(), certificates: s.certificates.list(app).map(certificateView) };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/apps/{app}/certs',
+      summary: 'Route a hostname to the app, with a certificate given or issued by the local CA',
+      tag: 'hostnames',
+      body: AddCertificateBody,
+      status: 201,
+      response: Type.Composite([TlsSchema, Type.Object({ certificate: CertificateSchema })]),
+      handler: async ({ params, body, user }) => {
+        const app = requireApp(s.store, params.app!).name;
+        const record = await s.certificates.add({
+          app,
+          hostname: body.hostname,
+          ...(body.cert !== undefined && { certPem: body.cert }),
+          ...(body.key !== undefined && { keyPem: body.key }),
+        });
+        s.store.events.append({
+          app,
+          kind: 'hostname.added',
+          message: `${record.hostname} routed to ${app} by ${user} (certificate: ${record.source}, until ${record.notAfter})`,
+        });
+        return { ...tls(), certificate: certificateView(record) };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/apps/{app}/certs/{hostname}',
+      summary: "One hostname's certificate: issuer, names, validity, source",
+      tag: 'hostnames',
+      response: Type.Composite([TlsSchema, Type.Object({ certificate: CertificateSchema })]),
+      handler: ({ params }) => {
+        const app = requireApp(s.store, params.app!).name;
+        return { ...tls(), certificate: certificateView(s.certificates.get(app, params.hostname!)) };
+      },
+    }),
+    route({
+      method: 'DELETE',
+      path: '/v1/apps/{app}/certs/{hostname}',
+      summary: 'Stop routing a hostname to the app and delete its certificate and key',
+      tag: 'hostnames',
+      response: Type.Object({ removed: CertificateSchema }),
+      handler: ({ params, user }) => {
+        const app = requireApp(s.store, params.app!).name;
+        const record = s.certificates.remove(app, params.hostname!);
+        s.store.events.append({
+          app,
+          kind: 'hostname.removed',
+          message: `${record.hostname} removed from ${app} by ${user}`,
+        });
+        return { removed: certificateView(record) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,86 @@
+// Addresses dedicated to an app: `berth ips allocate|list|release`. Each is its own listener
+// that sends every request to the app, whatever the Host header. No release, no restart.
+import { Type } from '@sinclair/typebox';
+import { BerthError } from '../../core/errors.js';
+import { formatAddress } from '../../core/net/ip-address.js';
+import type { IpAllocation } from '../../store/ip-allocations.js';
+import { requireApp } from '../lookups.js';
+import { route, type Route } from '../router.js';
+import type { ApiServices } from '../services.js';
+
+const IpSchema = Type.Object({
+  address: Type.String(),
+  port: Type.Integer(),
+  url: Type.String(),
+  app: Type.String(),
+  tls: Type.Boolean(),
+  listening: Type.Boolean(),
+  createdAt: Type.String(),
+  createdBy: Type.String(),
+});
+
+const AllocateBody = Type.Object(
+  {
+    address: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    tls: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export function ipRoutes(s: ApiServices): Route[] {
+  const view = (a: IpAllocation) => ({
+    address: a.address,
+    port: a.port,
+    url: `${a.tls ? 'https' : 'http'}://${formatAddress(a.address, a.port)}`,
+    app: a.app,
+    tls: a.tls,
+    listening: s.netListeners.isListening(a.address, a.port),
+    createdAt: a.createdAt,
+    createdBy: a.createdBy,
+  });
+  return [
+    route({
+      method: 'GET',
+      path: '/v1/apps/{app}/ips',
+      summary: 'Addresses allocated to the app',
+      tag: 'hostnames',
+      response: Type.Array(IpSchema),
+      handler: ({ params }) => {
+        const app = requireApp(s.store, params.app!).name;
+        return s.store.ipAllocations.list(app).map(view);
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/apps/{app}/ips',
+      summary:
+        'Allocate an address (default 127.0.0.1, a free port) that serves only this app, over HTTP or TLS',
+      tag: 'hostnames',
+      body: AllocateBody,
+      status: 201,
+      response: IpSchema,
+      handler: async ({ params, body, user }) => {
+        const app = requireApp(s.store, params.app!).name;
+        return view(await s.netListeners.allocate(app, body.address, body.port, user, body.tls === true));
+      },
+    }),
+    route({
+      method: 'DELETE',
+      path: '/v1/apps/{app}/ips/{address}',
+      summary: "Release one of the app's addresses (?port= when it has several on that IP)",
+      tag: 'hostnames',
+      response: Type.Object({ released: IpSchema }),
+      handler: async ({ params, query }) => {
+        const app = requireApp(s.store, params.app!).name;
+        const portText = query.get('port');
+        const port = portText === null ? undefined : Number(portText);
+        if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
+          throw new BerthError('invalid_request', `port "${portText}" is not 1-65535`);
+        }
+        const released = await s.netListeners.release(app, params.address!, port);
+        return { released: { ...view(released), listening: false } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,67 @@
+// The proxy's TLS listener (`berth server --proxy-tls HOST:PORT`): terminates TLS with the
+// certificate the client's SNI names, then serves requests exactly as the plain listener does
+// (the edge proxy's own handler, attached with scheme "https").
+import https from 'node:https';
+import type net from 'node:net';
+import type tls from 'node:tls';
+import type { EdgeProxy } from './edge-proxy.js';
+
+/** The certificate to present for a server name, or undefined to refuse the handshake. */
+export type SecureContextLookup = (servername: string) => Promise<tls.SecureContext | undefined>;
+
+export class TlsListener {
+  private readonly server: https.Server;
+
+  constructor(
+    private readonly proxy: EdgeProxy,
+    lookup: SecureContextLookup,
+    private readonly closeGraceMs = 5_000,
+  ) {
+    this.server = https.createServer({
+      SNICallback: (servername, done) => {
+        lookup(servername.toLowerCase()).then(
+          (context) =>
+            context
+              ? done(null, context)
+              : done(new Error(`berth serves no hostname "${servername}" over TLS`)),
+          (err: Error) => done(err),
+        );
+      },
+      // Same limits as the plain listener.
+      keepAliveTimeout: 60_000,
+      headersTimeout: 30_000,
+      requestTimeout: 0,
+      noDelay: true,
+    });
+    // A client without SNI, or naming a host berth does not serve, fails its handshake; that
+    // is the client's problem, not an error of the listener.
+    this.server.on('tlsClientError', () => undefined);
+    proxy.attach(this.server, { scheme: 'https' });
+  }
+
+  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        const addr = this.server.address() as net.AddressInfo;
+        this.proxy.tlsPort = addr.port;
+        resolve({ host: addr.address, port: addr.port });
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.proxy.tlsPort = undefined;
+      const grace = setTimeout(() => this.server.closeAllConnections(), this.closeGraceMs);
+      grace.unref();
+      this.server.close(() => {
+        clearTimeout(grace);
+        resolve();
+      });
+      this.server.closeIdleConnections();
+    });
+  }
+}
