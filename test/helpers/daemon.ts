@@ -1,6 +1,6 @@
 // A real berth daemon in a temp home on port 0, driven by the real CLI, for integration tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,7 +185,11 @@ export class TestDaemon {
 }
 
 /** Pids of every live process whose environment names the app (machines and their children). */
-export function processesOfApp(app: string): number[] {
+/**
+ * Live processes of an app's machines under one daemon home (its machines run in
+ * <home>/machines/ID/app), so tests of other homes running at the same time never count.
+ */
+export function processesOfApp(app: string, home: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -193,7 +197,9 @@ export function processesOfApp(app: string): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
       const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (environ.includes(`BERTH_APP=${app}`)) pids.push(Number(entry));
+      if (!environ.includes(`BERTH_APP=${app}`)) continue;
+      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(join(home, 'machines') + '/'))
+        pids.push(Number(entry));
     } catch {
       // gone, or not ours to read
     }

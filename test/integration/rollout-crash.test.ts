@@ -124,7 +124,7 @@ for (const c of cases.filter((c) => !c.volume || canMount)) {
     assert.ok(recorded.every(isAlive));
     await eventually(
       () => {
-        const live = processesOfApp(app);
+        const live = processesOfApp(app, daemon.home);
         return live.every((pid) => recorded.some((leader) => isInGroup(pid, leader)));
       },
       10_000,

@@ -584,7 +584,7 @@ test('a deploy that adds a process group starts it at one and keeps the scaled s
   const result = await daemon.cli(['deploy', dir]);
   assert.equal(result.code, 0, result.stdout + result.stderr);
   const groups = (await managed('mg')).map((m) => `${m.processGroup}:v${m.releaseVersion}:${m.state}`).sort();
-  assert.deepEqual(groups, ['app:v3:started', 'app:v3:started', 'worker:v3:started']);
+  assert.deepEqual(groups, ['app:v4:started', 'app:v4:started', 'worker:v4:started']);
   const show = await daemon.cliJson<ScaleShowInfo>(['scale', 'show', '-a', 'mg']);
   assert.deepEqual(
     show.groups.map((g) => [g.group, g.desired, g.scaled]),
