@@ -9,11 +9,13 @@ import { BerthError } from '../core/errors.js';
 import type { Driver } from '../drivers/driver.js';
 import { ProcessDriver } from '../drivers/process/process-driver.js';
 import { EdgeProxy } from '../proxy/edge-proxy.js';
+import { WakeGate } from '../proxy/wake-gate.js';
 import { RouteTable } from '../proxy/route-table.js';
 import { Store } from '../store/store.js';
 import { BERTH_VERSION } from '../version.js';
 import { ensureAdminToken } from './credentials.js';
 import { pruneArtifacts } from './artifact-pruner.js';
+import { AutoStopper } from './auto-stopper.js';
 import { DeployLocks } from './deploy-lock.js';
 import { Deployer } from './deployer.js';
 import { HealthMonitor } from './health/health-monitor.js';
@@ -21,6 +23,7 @@ import { homeLayout, type HomeLayout } from './home.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
 import { MachineSupervisor } from './supervisor.js';
+import { Waker } from './waker.js';
 
 export interface DaemonOptions {
   home: string;
@@ -83,6 +86,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
   await supervisor.start();
   await deployer.recover();
+  // Scale to zero: idle machines stop; a request to an app with none started wakes one.
+  const waker = new Waker({
+    store,
+    supervisor,
+    routes,
+    hostFor: (app) => `${app}.${options.domain}`,
+    log: options.log,
+  });
+  proxy.wakeGate = new WakeGate((app) => waker.wake(app));
+  const autoStopper = new AutoStopper({ store, supervisor, routes, waker, log: options.log });
+  autoStopper.start();
 
   const router = buildRouter(
     {
@@ -123,6 +137,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     info,
     layout,
     close: async () => {
+      autoStopper.stop();
       supervisor.stop();
       await new Promise<void>((resolve) => {
         api.close(() => resolve());

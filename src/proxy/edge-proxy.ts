@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { leastInFlight } from './balancer.js';
 import type { ResponseHead } from './response-parser.js';
 import type { BackendState, ResolvedRoute, RouteTable } from './route-table.js';
+import type { WakeGate } from './wake-gate.js';
 import {
   UpstreamPool,
   type PoolStats,
@@ -169,6 +170,8 @@ export class EdgeProxy {
   private readonly server: http.Server;
   private readonly tunnels = new Set<Tunnel>();
   private readonly closeGraceMs: number;
+  /** Set by the daemon: holds requests for an app with no started machine while one wakes. */
+  wakeGate: WakeGate | undefined;
   /** Rotating start for the balancer, so ties between idle machines take turns. */
   private cursor = 0;
 
@@ -246,14 +249,20 @@ export class EdgeProxy {
     return c;
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, woken = false): void {
     const host = findHeader(req.rawHeaders, 'host');
     const route = this.routes.resolve(host);
     if (route === undefined) return this.notFound(res, host);
     const backend = leastInFlight(route.backends, this.nextCursor());
-    if (backend === undefined) return this.unavailable(res, route.app);
+    if (backend === undefined) {
+      if (this.wakeGate === undefined || woken) return this.unavailable(res, route.app);
+      return this.wakeGate.hold(route.app, res, (outcome) =>
+        outcome.woken ? this.handle(req, res, true) : this.unavailable(res, route.app, outcome.reason),
+      );
+    }
 
     backend.inFlight++;
+    backend.requests++;
     const ex = new Exchange(this, req, res, route, backend);
     ex.head = requestHead(req, host, false, ex);
     (req as Tagged<http.IncomingMessage>)[kExchange] = ex;
@@ -273,19 +282,20 @@ export class EdgeProxy {
     );
   }
 
-  private unavailable(res: http.ServerResponse, app: string): void {
+  private unavailable(res: http.ServerResponse, app: string, reason?: string): void {
     res.setHeader('retry-after', '1');
     sendText(
       res,
       503,
-      `berth: app "${app}" has no running machine right now (it may be deploying or scaled to zero).\n` +
-        `Try again in a moment; \`berth status -a ${app}\` shows its machines.\n`,
+      reason ??
+        `berth: app "${app}" has no running machine right now (it may be deploying or scaled to zero).\n` +
+          `Try again in a moment; \`berth status -a ${app}\` shows its machines.\n`,
     );
   }
 
   // WebSocket and other upgrades: replay the request head on a raw connection to the machine,
   // then splice the two sockets. The machine's own 101 (or refusal) goes back untouched.
-  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, woken = false): void {
     socket.on('error', ignoreError);
     const host = findHeader(req.rawHeaders, 'host');
     const route = this.routes.resolve(host);
@@ -295,8 +305,19 @@ export class EdgeProxy {
     }
     const backend = leastInFlight(route.backends, this.nextCursor());
     if (backend === undefined) {
-      socket.end(rawTextResponse(503, `berth: app "${route.app}" has no running machine right now.\n`, true));
-      return;
+      const refuse = (reason?: string): void => {
+        socket.end(
+          rawTextResponse(
+            503,
+            reason ?? `berth: app "${route.app}" has no running machine right now.\n`,
+            true,
+          ),
+        );
+      };
+      if (this.wakeGate === undefined || woken) return refuse();
+      return this.wakeGate.hold(route.app, socket, (outcome) =>
+        outcome.woken ? this.upgrade(req, socket, head, true) : refuse(outcome.reason),
+      );
     }
     const requestText = requestHead(req, host, true, { body: BODY_NONE });
     const upstream = net.connect({ host: backend.host, port: backend.port, noDelay: true });
@@ -334,6 +355,7 @@ class Tunnel {
     private readonly upstream: net.Socket,
   ) {
     backend.inFlight++;
+    backend.requests++;
     registry.add(this);
     const close = () => this.close();
     client.on('close', close);
