@@ -33,23 +33,30 @@ const MAX_PROBE_MS = 2_000;
 export async function waitReadyToServe(o: WakeReadinessOptions): Promise<WakeReadiness> {
   const pollMs = o.pollMs ?? DEFAULT_POLL_MS;
   let lastFailure = 'no probe finished yet';
+  // Until the app listens, a bare connect is the cheapest question: the booting app, not the
+  // polling, should get the CPU. Its checks run from the first accepted connection on.
+  let listening = false;
   for (;;) {
     if (!(await o.isAlive())) return { ready: false, reason: 'exited' };
     const left = o.deadline - Date.now();
     if (left <= 0) return { ready: false, reason: 'timeout', lastFailure };
-    const failed = await firstFailure(o, Math.min(left, MAX_PROBE_MS));
-    if (failed === undefined) return { ready: true };
-    lastFailure = failed;
+    const bound = Math.min(left, MAX_PROBE_MS);
+    if (!listening) {
+      const connected = await probeTcp({ address: o.address, timeoutMs: bound });
+      listening = connected.ok;
+      if (!listening) lastFailure = `not accepting connections (${connected.detail})`;
+    }
+    if (listening) {
+      const failed = o.checks.length === 0 ? undefined : await failingCheck(o, bound);
+      if (failed === undefined) return { ready: true };
+      lastFailure = failed;
+    }
     await sleep(pollMs);
   }
 }
 
-/** Runs every check once (or a TCP connect without checks); the first failure, if any. */
-async function firstFailure(o: WakeReadinessOptions, boundMs: number): Promise<string | undefined> {
-  if (o.checks.length === 0) {
-    const outcome = await probeTcp({ address: o.address, timeoutMs: boundMs });
-    return outcome.ok ? undefined : `not accepting connections (${outcome.detail})`;
-  }
+/** Runs every check once; the first failure, if any. */
+async function failingCheck(o: WakeReadinessOptions, boundMs: number): Promise<string | undefined> {
   const outcomes = await Promise.all(o.checks.map((check) => probe(o, check, boundMs)));
   const i = outcomes.findIndex((outcome) => !outcome.ok);
   if (i === -1) return undefined;

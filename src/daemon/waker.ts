@@ -134,6 +134,7 @@ export class Waker {
       await supervisor.stopMachine(machineId, { drain: false });
       return this.failed(app, machineId, 'has no address to serve on');
     }
+    const launchedMs = Date.now() - begun;
     const outcome = await waitReadyToServe({
       address: machine.address,
       checks: checksForGroup(release.config, machine.processGroup),
@@ -143,13 +144,14 @@ export class Waker {
     });
     if (outcome.ready) {
       supervisor.serve(app, [machineId], []);
+      const readyMs = Date.now() - begun;
       store.events.append({
         app,
         releaseVersion: machine.releaseVersion,
         machineId,
         kind: 'machine.woken',
-        message: `machine ${machineId} (${machine.processGroup}) woken by ${cause}: ready in ${Date.now() - begun} ms`,
-        data: { readyMs: Date.now() - begun, cause },
+        message: `machine ${machineId} (${machine.processGroup}) woken by ${cause}: launched in ${launchedMs} ms, ready in ${readyMs} ms`,
+        data: { launchedMs, readyMs, cause },
       });
       return { woken: true };
     }
