@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventInfo, MachineInfo } from '../../src/sdk/types.js';
+import { connect } from 'node:net';
 import { TestDaemon, eventually } from '../helpers/daemon.js';
 
 let daemon: TestDaemon;
@@ -36,7 +37,10 @@ const server = http.createServer((req, res) => {
   setTimeout(() => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(label + ' ' + process.env.BERTH_MACHINE_ID + '\\n');
-  }, 20);
+  }, req.url === '/slow' ? 4000 : 20);
+});
+server.on('upgrade', (req, socket) => {
+  socket.end('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: echo\\r\\nConnection: Upgrade\\r\\n\\r\\n' + label);
 });
 server.listen(Number(process.env.PORT));
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => server.close(() => process.exit(0)));
@@ -51,6 +55,7 @@ interface SleepyApp {
   /** Process groups, each one machine, all serving HTTP. */
   groups?: string[];
   crashFlag?: string;
+  hardLimit?: number;
 }
 
 function writeApp(o: SleepyApp): string {
@@ -81,6 +86,9 @@ function writeApp(o: SleepyApp): string {
     `idle_timeout = "${o.idleTimeout ?? '2s'}"`,
     `processes = [${groups.map((g) => `"${g}"`).join(', ')}]`,
     '',
+    ...(o.hardLimit
+      ? ['[http_service.concurrency]', 'type = "requests"', `hard_limit = ${o.hardLimit}`, '']
+      : []),
     '[[http_service.checks]]',
     'path = "/healthz"',
     'interval = "1s"',
@@ -145,7 +153,7 @@ test('an idle app stops its machine; 20 concurrent requests share one wake and a
   assert.ok(responses.every((r) => r.body.startsWith('one ')));
   const woken = (await events('sleepy')).filter((e) => e.kind === 'machine.woken');
   assert.equal(woken.length, 1, 'one wake for all twenty requests');
-  assert.match(woken[0]!.message, /woken by a request: ready in \d+ ms/);
+  assert.match(woken[0]!.message, /woken by a request: launched in \d+ ms, ready in \d+ ms/);
   assert.equal((await machines('sleepy'))[0]?.state, 'started');
 });
 
@@ -220,4 +228,67 @@ test('a machine that crashes while waking: 503 saying so, stopped again, and the
   assert.ok(!existsSync(flag));
   const ok = await daemon.proxied('fragile');
   assert.equal(ok.status, 200, ok.body);
+});
+
+/** A raw upgrade request through the proxy; resolves with everything the proxy sent back. */
+function upgrade(app: string): Promise<string> {
+  const url = new URL(daemon.info.proxyUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    let text = '';
+    socket.on('connect', () =>
+      socket.write(
+        `GET /ws HTTP/1.1\r\nHost: ${app}.${daemon.info.domain}\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`,
+      ),
+    );
+    socket.on('data', (d: Buffer) => (text += d.toString()));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
+
+test('an upgrade (WebSocket) to a stopped app wakes it too', async () => {
+  await statesBecome('sleepy', ['stopped']);
+  const answer = await upgrade('sleepy');
+  assert.match(answer, /^HTTP\/1\.1 101 /);
+  assert.match(answer, /two$/);
+});
+
+test('a client that goes away while held is dropped; the wake still completes', async () => {
+  await statesBecome('sleepy', ['stopped']);
+  const url = new URL(daemon.info.proxyUrl);
+  await new Promise<void>((resolve) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) }, () => {
+      socket.write(`GET / HTTP/1.1\r\nHost: sleepy.${daemon.info.domain}\r\n\r\n`);
+      // Gone before the machine can possibly be ready.
+      setImmediate(() => socket.destroy());
+      resolve();
+    });
+  });
+  await statesBecome('sleepy', ['started']);
+  const res = await daemon.proxied('sleepy');
+  assert.equal(res.status, 200, res.body);
+  assert.doesNotMatch(daemon.daemonLog(), /Error|ERR_/);
+});
+
+test('with a concurrency hard_limit, a machine at its limit gets a stopped one started beside it', async () => {
+  await deploy({ app: 'busy', label: 'one', groups: ['web', 'api'], hardLimit: 1 });
+  await statesBecome('busy', ['stopped', 'stopped']);
+  // The slow request wakes one machine and keeps it at its limit for 4 s.
+  const slow = daemon.proxied('busy', '/slow');
+  const woken = await eventually<EventInfo[] | undefined>(
+    async () => {
+      const found = (await events('busy')).filter((e) => e.kind === 'machine.woken');
+      return found.length === 2 ? found : undefined;
+    },
+    20_000,
+    'a second machine woken for capacity',
+  );
+  assert.ok(woken);
+  assert.match(woken[0]!.message, /woken by a request/);
+  assert.match(woken[1]!.message, /woken by more capacity/);
+  assert.notEqual(woken[0]!.machineId, woken[1]!.machineId);
+  const res = await slow;
+  assert.equal(res.status, 200);
+  assert.equal(res.headers['berth-machine'], woken[0]!.machineId);
 });
