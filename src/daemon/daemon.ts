@@ -94,7 +94,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     hostFor: (app) => `${app}.${options.domain}`,
     log: options.log,
   });
-  proxy.wakeGate = new WakeGate((app) => waker.wake(app));
+  proxy.wakeGate = new WakeGate((app) => waker.wake(app), { log: options.log });
   const autoStopper = new AutoStopper({ store, supervisor, routes, waker, log: options.log });
   autoStopper.start();
 

@@ -16,23 +16,21 @@ export type WakeFn = (app: string) => Promise<WakeOutcome>;
 export interface WakeGateOptions {
   /** Longest a request is held, whatever the wake does (its own deadline is usually shorter). */
   maxHoldMs?: number;
+  /** Where a wake that threw is reported (the 503 only says that it failed). */
+  log?: (line: string) => void;
 }
 
 export class WakeGate {
   private readonly wakes = new Map<string, Promise<WakeOutcome>>();
   private readonly maxHoldMs: number;
-  private held = 0;
+  private readonly log: (line: string) => void;
 
   constructor(
     private readonly wake: WakeFn,
     options: WakeGateOptions = {},
   ) {
     this.maxHoldMs = options.maxHoldMs ?? 65_000;
-  }
-
-  /** Requests held right now, over every app. */
-  get holding(): number {
-    return this.held;
+    this.log = options.log ?? (() => {});
   }
 
   /**
@@ -41,12 +39,10 @@ export class WakeGate {
    */
   hold(app: string, client: EventEmitter, then: (outcome: WakeOutcome) => void): void {
     const wake = this.wakeFor(app);
-    this.held++;
     let done = false;
     const settle = (outcome: WakeOutcome | undefined) => {
       if (done) return;
       done = true;
-      this.held--;
       clearTimeout(timer);
       client.off('close', onClose);
       if (outcome !== undefined) then(outcome);
@@ -70,10 +66,13 @@ export class WakeGate {
     const running = this.wakes.get(app);
     if (running) return running;
     const wake = this.wake(app)
-      .catch((err: unknown): WakeOutcome => ({
-        woken: false,
-        reason: `berth: app "${app}" could not start a machine for this request (${err instanceof Error ? err.name : 'error'}); the daemon's log says why.\n`,
-      }))
+      .catch((err: unknown): WakeOutcome => {
+        this.log(`app ${app}: waking a machine failed: ${String(err)}`);
+        return {
+          woken: false,
+          reason: `berth: app "${app}" could not start a machine for this request; the daemon's log says why.\n`,
+        };
+      })
       .finally(() => {
         if (this.wakes.get(app) === wake) this.wakes.delete(app);
       });
