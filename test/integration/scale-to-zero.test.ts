@@ -292,3 +292,16 @@ test('with a concurrency hard_limit, a machine at its limit gets a stopped one s
   assert.equal(res.status, 200);
   assert.equal(res.headers['berth-machine'], woken[0]!.machineId);
 });
+
+test('after a daemon restart, stopped machines stay stopped and the first request wakes one', async () => {
+  const [stopped] = await statesBecome('sleepy', ['stopped']);
+  await daemon.terminate();
+  await daemon.boot();
+  assert.deepEqual(
+    (await machines('sleepy')).map((m) => [m.id, m.state]),
+    [[stopped?.id, 'stopped']],
+  );
+  const res = await daemon.proxied('sleepy');
+  assert.equal(res.status, 200, res.body);
+  assert.equal(res.headers['berth-machine'], stopped?.id);
+});
