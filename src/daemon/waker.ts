@@ -127,7 +127,9 @@ export class Waker {
     try {
       machine = await supervisor.startMachine(machineId);
     } catch (err) {
-      return this.failed(app, machineId, `could not be started (${String(err)})`);
+      // Back to stopped, so the next request tries again instead of waiting on a "starting" one.
+      await supervisor.stopMachine(machineId, { drain: false }).catch(() => {});
+      return this.failed(app, machineId, 'could not be started', { detail: String(err) });
     }
     const release = store.releases.get(app, machine.releaseVersion);
     if (!release || !machine.address) {
@@ -155,24 +157,37 @@ export class Waker {
       });
       return { woken: true };
     }
-    const why =
-      outcome.reason === 'exited'
-        ? 'exited before it was ready'
-        : `was not ready within ${Math.round((deadline - begun) / 1000)}s (${outcome.lastFailure})`;
     const lines = await supervisor.recentLogLines(machineId);
     await supervisor.stopMachine(machineId, { drain: false });
-    return this.failed(app, machineId, why, lines);
+    if (outcome.reason === 'exited') {
+      return this.failed(app, machineId, 'exited before it was ready', { logLines: lines });
+    }
+    return this.failed(app, machineId, `was not ready within ${Math.round((deadline - begun) / 1000)}s`, {
+      detail: outcome.lastFailure,
+      logLines: lines,
+    });
   }
 
-  private failed(app: string, machineId: string, why: string, logLines: string[] = []): WakeOutcome {
-    const tail = logLines.length > 0 ? `\n  last log lines:\n    ${logLines.join('\n    ')}` : '';
+  /**
+   * Records why a wake failed and answers the held requests. `detail` and the log lines go to
+   * the event (and the detail to the daemon's log), never into the answer to the client.
+   */
+  private failed(
+    app: string,
+    machineId: string,
+    why: string,
+    extra: { detail?: string; logLines?: string[] } = {},
+  ): WakeOutcome {
+    const detail = extra.detail ? ` (${extra.detail})` : '';
+    const lines = extra.logLines ?? [];
+    const tail = lines.length > 0 ? `\n  last log lines:\n    ${lines.join('\n    ')}` : '';
     this.deps.store.events.append({
       app,
       machineId,
       kind: 'machine.wake_failed',
-      message: `machine ${machineId} could not be woken: it ${why}; it is stopped again, and the next request tries again${tail}`,
+      message: `machine ${machineId} could not be woken: it ${why}${detail}; it is stopped again, and the next request tries again${tail}`,
     });
-    this.deps.log(`app ${app}: machine ${machineId} could not be woken: it ${why}`);
+    this.deps.log(`app ${app}: machine ${machineId} could not be woken: it ${why}${detail}`);
     return {
       woken: false,
       reason:
