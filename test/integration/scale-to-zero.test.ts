@@ -33,7 +33,11 @@ if (process.env.CRASH_FLAG && existsSync(process.env.CRASH_FLAG)) {
   process.exit(3);
 }
 const server = http.createServer((req, res) => {
-  if (req.url === '/healthz') return res.end('ok');
+  if (req.url === '/healthz') {
+    const sick = process.env.SICK_FLAG && existsSync(process.env.SICK_FLAG);
+    res.writeHead(sick ? 500 : 200);
+    return res.end(sick ? 'sick' : 'ok');
+  }
   setTimeout(() => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(label + ' ' + process.env.BERTH_MACHINE_ID + '\\n');
@@ -55,6 +59,9 @@ interface SleepyApp {
   /** Process groups, each one machine, all serving HTTP. */
   groups?: string[];
   crashFlag?: string;
+  /** /healthz answers 500 while this file exists. */
+  sickFlag?: string;
+  waitTimeout?: string;
   hardLimit?: number;
 }
 
@@ -71,12 +78,13 @@ function writeApp(o: SleepyApp): string {
     '',
     '[env]',
     `CRASH_FLAG = "${o.crashFlag ?? join(work, 'never-there')}"`,
+    `SICK_FLAG = "${o.sickFlag ?? join(work, 'never-there')}"`,
     '',
     '[processes]',
     ...groups.map((g) => `${g} = "node server.js"`),
     '',
     '[deploy]',
-    'wait_timeout = "10s"',
+    `wait_timeout = "${o.waitTimeout ?? '10s'}"`,
     '',
     '[http_service]',
     'internal_port = 8080',
@@ -247,6 +255,20 @@ function upgrade(app: string): Promise<string> {
   });
 }
 
+test('a machine whose check never passes: 503 after wait_timeout, the check failure in the event', async () => {
+  const flag = join(work, 'sick-now');
+  await deploy({ app: 'sick', label: 'one', sickFlag: flag, waitTimeout: '2s' });
+  const [machine] = await statesBecome('sick', ['stopped']);
+  writeFileSync(flag, 'x');
+  const failed = await daemon.proxied('sick');
+  assert.equal(failed.status, 503);
+  assert.match(failed.body, new RegExp(`machine ${machine?.id} was not ready within 2s`));
+  assert.doesNotMatch(failed.body, /healthz/, 'check details stay out of the public answer');
+  const event = (await events('sick')).find((e) => e.kind === 'machine.wake_failed');
+  assert.match(event?.message ?? '', /GET \/healthz\) failing: 500/);
+  assert.equal((await machines('sick'))[0]?.state, 'stopped');
+});
+
 test('an upgrade (WebSocket) to a stopped app wakes it too', async () => {
   await statesBecome('sleepy', ['stopped']);
   const answer = await upgrade('sleepy');
@@ -268,7 +290,7 @@ test('a client that goes away while held is dropped; the wake still completes', 
   await statesBecome('sleepy', ['started']);
   const res = await daemon.proxied('sleepy');
   assert.equal(res.status, 200, res.body);
-  assert.doesNotMatch(daemon.daemonLog(), /Error|ERR_/);
+  assert.doesNotMatch(daemon.daemonLog(), /app sleepy|TypeError|ERR_/);
 });
 
 test('with a concurrency hard_limit, a machine at its limit gets a stopped one started beside it', async () => {
