@@ -10,6 +10,7 @@ import type { Driver } from '../drivers/driver.js';
 import { ProcessDriver } from '../drivers/process/process-driver.js';
 import { EdgeProxy } from '../proxy/edge-proxy.js';
 import { TlsListener } from '../proxy/tls-listener.js';
+import { WakeGate } from '../proxy/wake-gate.js';
 import { RouteTable } from '../proxy/route-table.js';
 import { MasterKey, masterKeyFile } from '../secrets/master-key.js';
 import { SecretVault } from '../secrets/vault.js';
@@ -18,6 +19,7 @@ import { BERTH_VERSION } from '../version.js';
 import { CertificateManager } from './certificates.js';
 import { ensureAdminToken } from './credentials.js';
 import { pruneArtifacts } from './artifact-pruner.js';
+import { AutoStopper } from './auto-stopper.js';
 import { DeployLocks } from './deploy-lock.js';
 import { Deployer } from './deployer.js';
 import { MachineControl } from './machine-control.js';
@@ -29,6 +31,7 @@ import { NetListeners } from './net-listeners.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
 import { MachineSupervisor } from './supervisor.js';
 import { VolumeManager } from './volumes.js';
+import { Waker } from './waker.js';
 
 export interface DaemonOptions {
   home: string;
@@ -127,6 +130,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   await supervisor.start();
   await deployer.recover();
   await netListeners.start();
+  // Scale to zero: idle machines stop; a request to an app with none started wakes one.
+  const waker = new Waker({
+    store,
+    supervisor,
+    routes,
+    hostFor: (app) => `${app}.${options.domain}`,
+    log: options.log,
+  });
+  proxy.wakeGate = new WakeGate((app) => waker.wake(app), { log: options.log });
+  const autoStopper = new AutoStopper({ store, supervisor, routes, waker, log: options.log });
+  autoStopper.start();
 
   const router = buildRouter(
     {
@@ -179,6 +193,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     info,
     layout,
     close: async () => {
+      autoStopper.stop();
       supervisor.stop();
       await new Promise<void>((resolve) => {
         api.close(() => resolve());

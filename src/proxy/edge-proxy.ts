@@ -13,6 +13,7 @@ import { httpsRedirect } from '../core/net/https-redirect.js';
 import { leastInFlight } from './balancer.js';
 import type { ResponseHead } from './response-parser.js';
 import type { BackendState, ResolvedRoute, RouteTable } from './route-table.js';
+import type { WakeGate } from './wake-gate.js';
 import {
   UpstreamPool,
   type PoolStats,
@@ -181,6 +182,8 @@ export class EdgeProxy {
   private readonly server: http.Server;
   private readonly tunnels = new Set<Tunnel>();
   private readonly closeGraceMs: number;
+  /** Set by the daemon: holds requests for an app with no started machine while one wakes. */
+  wakeGate: WakeGate | undefined;
   /** Rotating start for the balancer, so ties between idle machines take turns. */
   private cursor = 0;
   /** The TLS listener's port, once it listens: force_https redirects there. */
@@ -270,7 +273,12 @@ export class EdgeProxy {
     return c;
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse, context: ListenerContext): void {
+  private handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    context: ListenerContext,
+    woken = false,
+  ): void {
     const host = findHeader(req.rawHeaders, 'host');
     const route = context.app === undefined ? this.routes.resolve(host) : this.routes.resolveApp(context.app);
     if (route === undefined) return this.notFound(res, host, context);
@@ -283,9 +291,17 @@ export class EdgeProxy {
       return this.redirectToHttps(req, res, host!);
     }
     const backend = leastInFlight(route.backends, this.nextCursor());
-    if (backend === undefined) return this.unavailable(res, route.app);
+    if (backend === undefined) {
+      if (this.wakeGate === undefined || woken) return this.unavailable(res, route.app);
+      return this.wakeGate.hold(route.app, res, (outcome) =>
+        outcome.woken
+          ? this.handle(req, res, context, true)
+          : this.unavailable(res, route.app, outcome.reason),
+      );
+    }
 
     backend.inFlight++;
+    backend.requests++;
     const ex = new Exchange(this, req, res, route, backend);
     ex.head = requestHead(req, host, false, ex, context.scheme);
     (req as Tagged<http.IncomingMessage>)[kExchange] = ex;
@@ -318,19 +334,26 @@ export class EdgeProxy {
     );
   }
 
-  private unavailable(res: http.ServerResponse, app: string): void {
+  private unavailable(res: http.ServerResponse, app: string, reason?: string): void {
     res.setHeader('retry-after', '1');
     sendText(
       res,
       503,
-      `berth: app "${app}" has no running machine right now (it may be deploying or scaled to zero).\n` +
-        `Try again in a moment; \`berth status -a ${app}\` shows its machines.\n`,
+      reason ??
+        `berth: app "${app}" has no running machine right now (it may be deploying or scaled to zero).\n` +
+          `Try again in a moment; \`berth status -a ${app}\` shows its machines.\n`,
     );
   }
 
   // WebSocket and other upgrades: replay the request head on a raw connection to the machine,
   // then splice the two sockets. The machine's own 101 (or refusal) goes back untouched.
-  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, context: ListenerContext): void {
+  private upgrade(
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    context: ListenerContext,
+    woken = false,
+  ): void {
     socket.on('error', ignoreError);
     const host = findHeader(req.rawHeaders, 'host');
     const route = context.app === undefined ? this.routes.resolve(host) : this.routes.resolveApp(context.app);
@@ -340,8 +363,19 @@ export class EdgeProxy {
     }
     const backend = leastInFlight(route.backends, this.nextCursor());
     if (backend === undefined) {
-      socket.end(rawTextResponse(503, `berth: app "${route.app}" has no running machine right now.\n`, true));
-      return;
+      const refuse = (reason?: string): void => {
+        socket.end(
+          rawTextResponse(
+            503,
+            reason ?? `berth: app "${route.app}" has no running machine right now.\n`,
+            true,
+          ),
+        );
+      };
+      if (this.wakeGate === undefined || woken) return refuse();
+      return this.wakeGate.hold(route.app, socket, (outcome) =>
+        outcome.woken ? this.upgrade(req, socket, head, context, true) : refuse(outcome.reason),
+      );
     }
     const requestText = requestHead(req, host, true, { body: BODY_NONE }, context.scheme);
     const upstream = net.connect({ host: backend.host, port: backend.port, noDelay: true });
@@ -379,6 +413,7 @@ class Tunnel {
     private readonly upstream: net.Socket,
   ) {
     backend.inFlight++;
+    backend.requests++;
     registry.add(this);
     const close = () => this.close();
     client.on('close', close);

@@ -23,6 +23,8 @@ export interface BackendState {
   releaseVersion: number;
   /** Requests (and open WebSockets) currently being served by this machine. */
   inFlight: number;
+  /** Requests (and WebSockets) ever sent to it: the auto-stopper compares two readings. */
+  requests: number;
 }
 
 /** What a Host header resolves to. `backends` is empty for a known app with nothing running. */
@@ -149,6 +151,16 @@ export class RouteTable {
     return Math.max(0, draining.inFlight);
   }
 
+  /** A routed machine's counters (in flight, requests so far); undefined when not routed. */
+  activity(machineId: string): Readonly<BackendState> | undefined {
+    return this.routed.get(machineId);
+  }
+
+  /** Machines the proxy can send `app`'s requests to right now. */
+  backendCount(app: string): number {
+    return this.apps.get(app.toLowerCase())?.backends.length ?? 0;
+  }
+
   /** The app a Host header names (`<app>.<domain>[:port]` or an extra hostname), if known. */
   resolve(hostHeader: string | undefined): ResolvedRoute | undefined {
     if (hostHeader === undefined) return undefined;
@@ -172,7 +184,15 @@ export class RouteTable {
   private stateFor(b: Backend): BackendState {
     let state = this.routed.get(b.machineId) ?? this.draining.get(b.machineId);
     if (!state) {
-      state = { machineId: b.machineId, address: '', host: '', port: 0, releaseVersion: 0, inFlight: 0 };
+      state = {
+        machineId: b.machineId,
+        address: '',
+        host: '',
+        port: 0,
+        releaseVersion: 0,
+        inFlight: 0,
+        requests: 0,
+      };
     }
     this.draining.delete(b.machineId);
     this.routed.set(b.machineId, state);

@@ -95,6 +95,32 @@ const shapes: Case[] = [
     get: (c) => c.httpService?.idleTimeoutMs,
     want: 90_000,
   },
+  ...(
+    [
+      ['"2s"', 2_000],
+      ['"500ms"', 500],
+      ['3', 3_000],
+      ['"1m"', 60_000],
+    ] as const
+  ).map(([value, want]) => ({
+    name: `idle_timeout = ${value} (short windows too; bare numbers are seconds)`,
+    toml: `[http_service]\nidle_timeout = ${value}`,
+    get: (c: AppConfig) => c.httpService?.idleTimeoutMs,
+    want,
+    quiet: true,
+  })),
+  {
+    name: 'idle_timeout that is not a duration',
+    toml: '[http_service]\nidle_timeout = "soon"',
+    errors: [{ path: 'http_service.idle_timeout', message: /must be a duration/ }],
+  },
+  {
+    name: 'auto_stop_machines = "suspend" warns that it is treated as stop',
+    toml: '[http_service]\nauto_stop_machines = "suspend"',
+    get: (c) => c.httpService?.autoStopMachines,
+    want: 'suspend',
+    warnings: [{ path: 'http_service.auto_stop_machines', message: /treated as "stop"/ }],
+  },
   {
     name: 'concurrency',
     toml: '[http_service.concurrency]\ntype = "requests"\nsoft_limit = 20\nhard_limit = 25',

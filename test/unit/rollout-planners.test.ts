@@ -192,6 +192,38 @@ test('stopped machines are updated in place and stay stopped', () => {
   assert.equal(sim.machines.filter((m) => m.state === 'running').length, 2);
 });
 
+for (const strategy of ['rolling', 'canary', 'bluegreen', 'immediate'] as const) {
+  test(`${strategy}: an app whose machines are all stopped is moved to the release; nothing starts`, () => {
+    const initial = [
+      ...fleet(2, 1, 'web').map((m) => ({ ...m, state: 'stopped' as const, serving: false })),
+      ...fleet(1, 1, 'worker').map((m) => ({ ...m, state: 'stopped' as const, serving: false })),
+    ];
+    const sim = simulate(target(strategy, { web: 2, worker: 1 }), initial);
+    assert.deepEqual(
+      sim.steps.map((s) => s.kind),
+      ['update-stopped', 'done'],
+    );
+    assert.deepEqual(
+      sim.machines.map((m) => [m.id, m.release, m.state]),
+      initial.map((m) => [m.id, 2, 'stopped']),
+    );
+  });
+}
+
+test('rolling: warm machines are replaced, stopped ones moved; the group keeps its size', () => {
+  const initial = [
+    ...fleet(1, 1, 'web'),
+    { ...fleet(1, 1, 'web')[0]!, id: 'cold', state: 'stopped' as const, serving: false },
+  ];
+  const sim = simulate(target('rolling', { web: 2 }), initial);
+  assert.equal(sim.steps.at(-1)?.kind, 'done');
+  assert.deepEqual(sim.machines.map((m) => [m.id === 'cold' ? 'cold' : 'other', m.release, m.state]).sort(), [
+    ['cold', 2, 'stopped'],
+    ['other', 2, 'running'],
+  ]);
+  assert.ok(sim.minServing >= 1, 'the warm machine was replaced without downtime');
+});
+
 const failureCases: Array<{
   strategy: DeployStrategy;
   size: number;

@@ -152,7 +152,16 @@ function readAutoStop(r: Reader, t: Table, base: Path): AutoStop {
   if (value === true) return 'stop';
   if (value === false) return 'off';
   const text = typeof value === 'string' ? value.toLowerCase() : undefined;
-  if (text === 'stop' || text === 'suspend' || text === 'off') return text;
+  if (text === 'suspend') {
+    // A process cannot be snapshotted and resumed; stopping it is the closest berth can do.
+    r.warn(
+      [...base, 'auto_stop_machines'],
+      '"suspend" is treated as "stop": idle machines are stopped, and a request starts them from scratch',
+      'Write auto_stop_machines = "stop" to say what berth does.',
+    );
+    return text;
+  }
+  if (text === 'stop' || text === 'off') return text;
   r.error(
     [...base, 'auto_stop_machines'],
     `must be "stop", "suspend", "off", true or false (got ${describe(value)})`,
