@@ -3,13 +3,11 @@
 // deployment, so a daemon killed at any point fails (before anything live changed) or resumes
 // (during the rollout) on restart. Progress goes out as events the CLI streams.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../artifacts/store.js';
 import { unpackArchive } from '../artifacts/unpack.js';
 import { runBuild } from '../build/run-build.js';
-import { resolveCommands } from '../core/config/commands.js';
 import type { AppConfig, DeployStrategy } from '../core/config/types.js';
 import { BerthError } from '../core/errors.js';
 import { hasHealthCheck } from '../core/health/checks-for-group.js';
@@ -21,6 +19,7 @@ import type { Store } from '../store/store.js';
 import type { DeployLocks } from './deploy-lock.js';
 import type { HealthMonitor } from './health/health-monitor.js';
 import { releaseDir, type HomeLayout } from './home.js';
+import { commandsInTree } from './release-commands.js';
 import { RolloutController } from './rollout/controller.js';
 import { readMemory, type DeploymentMemory } from './rollout/memory.js';
 import { pauseIfAsked } from './rollout/pause-hook.js';
@@ -345,20 +344,14 @@ export class Deployer {
 
   /** The new release's process groups and commands, and the sizes to keep. */
   private groupsFor(release: Release, dir: string, from: number | null): Partial<DeploymentMemory> {
-    const read = (name: string) =>
-      existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined;
-    const resolved = resolveCommands(release.config, {
-      procfile: read('Procfile'),
-      packageJson: read('package.json'),
-    });
-    if ('error' in resolved) throw resolved.error;
+    const commands = commandsInTree(release.config, dir);
     const managed = this.store.machines
       .listByApp(release.app)
       .filter((m) => m.managed && m.state !== 'destroyed' && m.state !== 'stopping');
     // A group someone scaled keeps that size; otherwise the machines it has (a new group: 1).
     const scaled = this.store.groupScales.get(release.app);
     const counts: Record<string, number> = {};
-    for (const group of Object.keys(resolved.commands)) {
+    for (const group of Object.keys(commands)) {
       counts[group] = scaled[group] ?? Math.max(1, managed.filter((m) => m.processGroup === group).length);
     }
     const previousCounts: Record<string, number> = {};
@@ -367,7 +360,7 @@ export class Deployer {
       previousCounts[m.processGroup] = (previousCounts[m.processGroup] ?? 0) + 1;
       previousCommands[m.processGroup] = m.command;
     }
-    return { counts, commands: resolved.commands, previousCounts, previousCommands };
+    return { counts, commands, previousCounts, previousCommands };
   }
 
   private async releaseCommand(

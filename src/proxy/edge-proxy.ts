@@ -22,6 +22,7 @@ import {
   type UpstreamHandler,
   type UpstreamPoolOptions,
 } from './upstream-pool.js';
+import { listenOn } from './listen.js';
 
 export interface EdgeProxyOptions {
   routes: RouteTable;
@@ -222,15 +223,7 @@ export class EdgeProxy {
   }
 
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        const addr = this.server.address() as net.AddressInfo;
-        resolve({ host: addr.address, port: addr.port });
-      });
-    });
+    return listenOn(this.server, host, port);
   }
 
   /** Stop accepting, let in-flight requests finish (up to closeGraceMs), close everything. */

@@ -2,6 +2,7 @@
 // machines. Which machines is asked at each connection, so a rollout's changes need no signal.
 import net from 'node:net';
 import { splitAddress } from './route-table.js';
+import { listenOn } from './listen.js';
 
 /** `host:port` of the machines that may take a new connection now. */
 export type BackendLookup = () => string[];
@@ -23,15 +24,7 @@ export class TcpPassthroughListener {
   }
 
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        const addr = this.server.address() as net.AddressInfo;
-        resolve({ host: addr.address, port: addr.port });
-      });
-    });
+    return listenOn(this.server, host, port);
   }
 
   /** Stops accepting and cuts open connections (a passthrough has no request to finish). */

@@ -2,9 +2,9 @@
 // certificate the client's SNI names, then serves requests exactly as the plain listener does
 // (the edge proxy's own handler, attached with scheme "https").
 import https from 'node:https';
-import type net from 'node:net';
 import type tls from 'node:tls';
 import type { EdgeProxy } from './edge-proxy.js';
+import { listenOn } from './listen.js';
 
 /** The certificate to present for a server name, or undefined to refuse the handshake. */
 export type SecureContextLookup = (servername: string) => Promise<tls.SecureContext | undefined>;
@@ -39,17 +39,10 @@ export class TlsListener {
     proxy.attach(this.server, { scheme: 'https' });
   }
 
-  listen(host: string, port: number): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        const addr = this.server.address() as net.AddressInfo;
-        this.proxy.tlsPort = addr.port;
-        resolve({ host: addr.address, port: addr.port });
-      });
-    });
+  async listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    const address = await listenOn(this.server, host, port);
+    this.proxy.tlsPort = address.port;
+    return address;
   }
 
   close(): Promise<void> {
