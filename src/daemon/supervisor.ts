@@ -294,11 +294,34 @@ export class MachineSupervisor {
         ? [this.store.machines.get(onlyMachineId)].filter((m): m is Machine => !!m)
         : this.store.machines.listLive();
       for (const machine of machines) {
-        if (machine.state === 'started' || machine.state === 'restarting') await this.supervise(machine);
+        if (machine.state !== 'started' && machine.state !== 'restarting') continue;
+        try {
+          await this.supervise(machine);
+        } catch (err) {
+          // One machine that cannot be restarted (its tree cannot be copied, its secrets cannot
+          // be opened) must not stop the daemon or the supervision of the others.
+          this.supervisionFailed(machine, err);
+        }
       }
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Backs off like a crash and says why, once per attempt. */
+  private supervisionFailed(machine: Machine, err: unknown): void {
+    const attempt = (this.restarts.get(machine.id)?.attempt ?? 0) + 1;
+    const delay = restartDelayMs(attempt);
+    this.restarts.set(machine.id, { attempt, nextAt: Date.now() + delay });
+    const why = err instanceof Error ? err.message : String(err);
+    this.store.events.append({
+      app: machine.app,
+      releaseVersion: machine.releaseVersion,
+      machineId: machine.id,
+      kind: 'machine.restart_failed',
+      message: `machine ${machine.id} (${machine.processGroup}) could not be restarted: ${why}; trying again in ${delay} ms (attempt ${attempt})`,
+      data: { attempt, delayMs: delay },
+    });
   }
 
   private async supervise(machine: Machine): Promise<void> {
