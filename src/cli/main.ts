@@ -22,6 +22,12 @@ import { createContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './output.js';
 
+// `berth logs -f | head` closes our stdout early: that is the reader being done, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT.ok);
+  throw err;
+});
+
 const ctx = createContext();
 const program = new Command('berth')
   .description(
