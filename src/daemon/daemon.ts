@@ -24,6 +24,7 @@ import { DeployLocks } from './deploy-lock.js';
 import { Deployer } from './deployer.js';
 import { MachineControl } from './machine-control.js';
 import { Scaler } from './scaler.js';
+import { finishUnfinishedStarts } from './unfinished-starts.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { homeLayout, type HomeLayout } from './home.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
@@ -129,6 +130,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
   await supervisor.start();
   await deployer.recover();
+  // In the background: the API must answer while those machines get healthy.
+  void finishUnfinishedStarts({ store, supervisor, health, hostFor }, options.log);
   await netListeners.start();
   // Scale to zero: idle machines stop; a request to an app with none started wakes one.
   const waker = new Waker({

@@ -1,5 +1,6 @@
-// A machine the supervisor cannot restart (here: its release's tree is gone) is reported and
-// retried with backoff; the daemon and the app's other machines carry on.
+// Machines the daemon could not finish: one the supervisor cannot restart (its release's tree
+// is gone) is reported and retried with backoff while the daemon and the app's other machines
+// carry on; one a scale-up started just before the daemon died is finished on restart.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, renameSync, rmSync } from 'node:fs';
@@ -67,4 +68,49 @@ test('a machine that cannot be restarted is reported and retried; the daemon kee
     30_000,
     'the machine started again',
   );
+});
+
+test('a machine a scale-up started before the daemon died is served once healthy after a restart', async () => {
+  const app = 'interrupted';
+  const deployed = await daemon.cli([
+    'deploy',
+    writeRolloutApp(join(work, 'b'), { app, label: 'one', healthCheck: true }),
+  ]);
+  assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+  const [first] = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
+
+  // The scale-up waits for its new machine's health (with a settle time); kill the daemon then.
+  const scaling = daemon.cli(['scale', 'count', '2', '-a', app]);
+  const starting = (await eventually(
+    async () =>
+      (await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app])).find(
+        (m) => m.id !== first!.id && m.state === 'starting',
+      ),
+    20_000,
+    'the scale-up to start a machine',
+  ))!;
+  daemon.kill9();
+  await daemon.waitExit();
+  await scaling;
+
+  await daemon.boot();
+  await eventually(
+    async () => {
+      const machine = (await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app])).find(
+        (m) => m.id === starting.id,
+      );
+      return machine?.state === 'started';
+    },
+    30_000,
+    'the interrupted machine to be served',
+  );
+  const seen = new Set<string>();
+  for (let i = 0; i < 40 && seen.size < 2; i++) {
+    const res = await daemon.proxied(app);
+    assert.equal(res.status, 200, res.body);
+    seen.add(res.body.trim().split(' ')[1]!);
+  }
+  assert.deepEqual(seen, new Set([first!.id, starting.id]));
+  const status = await daemon.cliJson<MachineStatusInfo>(['machine', 'status', starting.id, '-a', app]);
+  assert.ok(status.events.some((e) => e.kind === 'machine.recovered'));
 });
