@@ -561,3 +561,15 @@ test('destroying an app removes its hostnames, keys and addresses', async () => 
   const again = await daemon.cli(['certs', 'add', 'gone.example.test', '-a', 'web']);
   assert.equal(again.code, 0, again.stderr);
 });
+
+test('a malformed certs body is refused without quoting it: it may hold a private key', async () => {
+  const secretish = 'MIIEvQIB';
+  const res = await daemon.api('POST', '/v1/apps/web/certs', {
+    // An unquoted value: the parser's own message would quote the text around it.
+    body: `{"key":${secretish}}`,
+    contentType: 'application/json',
+  });
+  assert.equal(res.status, 400, res.body);
+  assert.match(res.body, /not valid JSON/);
+  assert.ok(!res.body.includes(secretish), res.body);
+});

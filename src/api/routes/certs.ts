@@ -69,6 +69,8 @@ export function certificateRoutes(s: ApiServices): Route[] {
       summary: 'Route a hostname to the app, with a certificate given or issued by the local CA',
       tag: 'hostnames',
       body: AddCertificateBody,
+      // It may carry a private key: a parse error must not quote it back.
+      sensitiveBody: true,
       status: 201,
       response: Type.Composite([TlsSchema, Type.Object({ certificate: CertificateSchema })]),
       handler: async ({ params, body, user }) => {
