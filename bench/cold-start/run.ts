@@ -33,6 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineEnv } from '../../src/core/machine-env.js';
+import { allocatePort } from '../../src/drivers/process/free-port.js';
 
 interface Options {
   wakes: number;
@@ -218,24 +219,13 @@ async function waitStopped(info: ServerInfo): Promise<void> {
   throw new Error(`the app's machine did not stop within 30 s (idle_timeout is 1s): ${daemonLog()}`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * The app's own boot: its command spawned as the process driver spawns it (same shell, same
  * environment berth gives a machine), until it prints that it listens. No polling, so nothing
  * here slows the boot or rounds it up.
  */
 async function bootToListen(treeCopy: string): Promise<number> {
-  const port = await freePort();
+  const port = await allocatePort();
   const env = machineEnv({
     hostEnv: process.env,
     configEnv: {},

@@ -16,6 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allocatePort } from '../../src/drivers/process/free-port.js';
 
 interface Load {
   requests: number;
@@ -56,17 +57,6 @@ function parseArgs(argv: string[]): Options {
     connections: Number(get('connections') ?? 50),
     tool,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {
@@ -191,13 +181,13 @@ async function load(opts: Options, url: string, host: string, seconds: number): 
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  const helloPort = await freePort();
+  const helloPort = await allocatePort();
   const hello = start('hello', process.execPath, [path.join(root, 'examples/hello/server.js')], {
     PORT: String(helloPort),
   });
   await waitForPort(helloPort, hello, 'examples/hello');
 
-  const proxyPort = await freePort();
+  const proxyPort = await allocatePort();
   const proxy = start('berth proxy', process.execPath, [
     path.join(here, 'proxy-process.js'),
     String(proxyPort),
@@ -218,7 +208,7 @@ async function main(): Promise<void> {
   let nginxDir: string | undefined;
   if (onPath('nginx')) {
     nginxDir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-nginx-'));
-    const nginxPort = await freePort();
+    const nginxPort = await allocatePort();
     const conf = path.join(nginxDir, 'nginx.conf');
     writeFileSync(conf, nginxConfig(nginxDir, nginxPort, helloPort));
     const nginx = start('nginx', 'nginx', [

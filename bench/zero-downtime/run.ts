@@ -38,12 +38,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { LoadResult, LoadSettings } from './load.js';
+import { allocatePort } from '../../src/drivers/process/free-port.js';
 
 type Strategy = 'rolling' | 'immediate' | 'canary' | 'bluegreen';
 
@@ -459,17 +459,6 @@ function findPm2(): string[] | undefined {
   return npx.status === 0 ? ['npx', '--no-install', 'pm2'] : undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function pm2Row(spec: RowSpec, opts: Options, cmd: string[]): Promise<RowResult> {
   const pm2Home = path.join(workDir!, 'pm2-home');
   mkdirSync(pm2Home, { recursive: true });
@@ -477,7 +466,7 @@ async function pm2Row(spec: RowSpec, opts: Options, cmd: string[]): Promise<RowR
   const dir = prepareAppDir('zd-pm2');
   const stampFile = path.join(dir, 'stamp.txt');
   writeFileSync(stampFile, '0\n');
-  const port = await freePort();
+  const port = await allocatePort();
   const env = { ...process.env, PM2_HOME: pm2Home, PORT: String(port) };
   const pm2Run = (args: string[]) => run(cmd[0]!, [...cmd.slice(1), ...args], { cwd: dir, env });
   // Cluster mode with one instance: pm2's zero-downtime reload needs it. Same kill timeout as berth.

@@ -287,18 +287,8 @@ export class BerthClient {
   ): Promise<void> {
     const res = await this.fetch('GET', path + queryString(query), { signal });
     if (!res.ok) await throwFor(res);
-    const decoder = new TextDecoder();
-    let buffered = '';
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffered += decoder.decode(chunk, { stream: true });
-        let newline: number;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, newline);
-          buffered = buffered.slice(newline + 1);
-          if (line.trim()) onValue(JSON.parse(line) as T);
-        }
-      }
+      await readNdjson(res, onValue);
     } catch (err) {
       if (signal?.aborted) return;
       throw err;

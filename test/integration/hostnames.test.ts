@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { MachineInfo, ReleaseInfo } from '../../src/sdk/types.js';
 import type { CertificateInfo, IpInfo } from '../../src/sdk/net-types.js';
 import { TestDaemon, eventually, httpRequest, type HttpResult } from '../helpers/daemon.js';
+import { allocatePort } from '../../src/drivers/process/free-port.js';
 
 const TLS_ENV = { BERTH_PROXY_TLS_LISTEN: '127.0.0.1:0' };
 
@@ -49,17 +50,6 @@ function writeApp(name: string, file: string, source: string, service: string[])
     ].join('\n') + '\n',
   );
   return dir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const tlsPort = () => Number(new URL(daemon.info.proxyTlsUrl!).port);
@@ -146,7 +136,7 @@ let before_: { web: string; secure: string; echo: string; releases: number[] };
 before(async () => {
   daemon = await TestDaemon.start(TLS_ENV);
   work = join(daemon.home, 'work');
-  echoPort = await freePort();
+  echoPort = await allocatePort();
   const apps = [
     writeApp('web', 'server.js', WEB, ['[http_service]', 'internal_port = 8080']),
     writeApp('secure', 'server.js', WEB, ['[http_service]', 'internal_port = 8080', 'force_https = true']),
@@ -485,7 +475,7 @@ test('certs remove and ips release take effect at once, still without touching m
 
 test('passthrough follows releases: a new port opens, the old one closes, a taken port is reported', async () => {
   const oldPort = echoPort;
-  const newPort = await freePort();
+  const newPort = await allocatePort();
   const dir = writeApp('echo', 'echo.js', ECHO, [
     '[[services]]',
     'internal_port = 5000',
