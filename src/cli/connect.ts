@@ -6,6 +6,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readCredentials } from '../daemon/credentials.js';
 import { defaultHome, homeLayout } from '../daemon/home.js';
+import { lockHolderPid } from '../daemon/home-holder.js';
 import { readServerInfo } from '../daemon/server-info.js';
 import { ApiError } from '../sdk/api-error.js';
 import { BerthClient } from '../sdk/client.js';
@@ -52,9 +53,12 @@ async function autostart(home: string, env: NodeJS.ProcessEnv, out: Output): Pro
   const deadline = Date.now() + AUTOSTART_TIMEOUT_MS;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
+    // Two commands may race to start a daemon: the one that loses the home's lock exits, and
+    // its command uses the winner, which holds the lock and writes server.json once it serves.
+    const holder = lockHolderPid(layout);
     const info = readServerInfo(layout.serverInfo);
-    if (!info || info.pid !== child.pid) {
-      if (child.exitCode !== null) break;
+    if (!info || (info.pid !== child.pid && info.pid !== holder)) {
+      if (child.exitCode !== null && (holder === undefined || holder === child.pid)) break;
       continue;
     }
     const client = new BerthClient({
@@ -63,7 +67,9 @@ async function autostart(home: string, env: NodeJS.ProcessEnv, out: Output): Pro
     });
     if (await answers(client)) {
       out.note(
-        `berth: started a local daemon (pid ${info.pid}) on ${info.apiUrl}, apps on ${info.proxyUrl}; log: ${layout.daemonLog}`,
+        info.pid === child.pid
+          ? `berth: started a local daemon (pid ${info.pid}) on ${info.apiUrl}, apps on ${info.proxyUrl}; log: ${layout.daemonLog}`
+          : `berth: using the local daemon (pid ${info.pid}) another command started meanwhile on ${info.apiUrl}`,
       );
       return client;
     }

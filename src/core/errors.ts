@@ -213,6 +213,11 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: '`berth ips list` shows the addresses allocated to the app.',
   },
+  home_in_use: {
+    status: 409,
+    fault: 'user',
+    hint: 'Use the daemon that holds this home, stop it, or start this one with another --home.',
+  },
   daemon_unreachable: {
     status: 503,
     fault: 'platform',

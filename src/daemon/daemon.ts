@@ -27,6 +27,7 @@ import { Scaler } from './scaler.js';
 import { finishUnfinishedStarts } from './unfinished-starts.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { homeLayout, type HomeLayout } from './home.js';
+import { HomeLock } from './home-lock.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
 import { NetListeners } from './net-listeners.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
@@ -61,7 +62,26 @@ function createDriver(name: string, layout: HomeLayout): Driver {
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const layout = homeLayout(options.home);
-  for (const dir of [layout.root, layout.artifacts, layout.releases, layout.machines, layout.volumes]) {
+  mkdirSync(layout.root, { recursive: true });
+  // Before anything else touches the home: a second daemon must change nothing.
+  const lock = HomeLock.acquire(layout);
+  try {
+    const daemon = await startHolding(options, layout);
+    return {
+      ...daemon,
+      close: async () => {
+        await daemon.close();
+        lock.release();
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise<RunningDaemon> {
+  for (const dir of [layout.artifacts, layout.releases, layout.machines, layout.volumes]) {
     mkdirSync(dir, { recursive: true });
   }
   const driver = createDriver(options.driver, layout);

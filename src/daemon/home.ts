@@ -12,6 +12,9 @@ export interface HomeLayout {
   serverInfo: string;
   credentials: string;
   daemonLog: string;
+  /** Held by the running daemon (see home-lock.ts); daemon.pid names it. */
+  daemonLock: string;
+  daemonPid: string;
   artifacts: string;
   releases: string;
   machines: string;
@@ -27,6 +30,8 @@ export function homeLayout(root: string): HomeLayout {
     serverInfo: join(dir, 'server.json'),
     credentials: join(dir, 'credentials'),
     daemonLog: join(dir, 'daemon.log'),
+    daemonLock: join(dir, 'daemon.lock'),
+    daemonPid: join(dir, 'daemon.pid'),
     artifacts: join(dir, 'artifacts'),
     releases: join(dir, 'releases'),
     machines: join(dir, 'machines'),

@@ -51,3 +51,15 @@ test('the first command starts a daemon in the background; the next one uses it'
   process.kill(info.pid, 'SIGTERM');
   await eventually(() => !isAlive(info.pid), 10_000, 'daemon to stop');
 });
+
+test('two commands racing to start a daemon end up using the one that won the home', async () => {
+  const [a, b] = await Promise.all([run(['apps', 'list']), run(['apps', 'list'])]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  const info = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8')) as { pid: number };
+  assert.ok(isAlive(info.pid));
+  const named = [...`${a.stderr}${b.stderr}`.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+  assert.ok(named.length >= 1, a.stderr + b.stderr);
+  assert.deepEqual(new Set(named), new Set([info.pid]), 'both name the one daemon');
+  assert.equal(`${a.stderr}${b.stderr}`.match(/started a local daemon/g)?.length, 1);
+});
