@@ -16,11 +16,11 @@ import { scaleRoutes } from './routes/scale.js';
 import { Router, type Route } from './router.js';
 import type { ApiServices } from './services.js';
 
-export function buildRouter(services: ApiServices, releasesDir: string): Router {
+export function buildRouter(services: ApiServices): Router {
   const routes: Route[] = [];
   routes.push(
     ...metaRoutes(services.version, () => routes),
-    ...appRoutes(services, releasesDir),
+    ...appRoutes(services),
     ...artifactRoutes(services),
     ...deployRoutes(services),
     ...rollbackRoutes(services),

@@ -1,11 +1,13 @@
 // What API handlers may use: the daemon's parts, passed in so tests can build a daemon on
 // port 0 in a temp home and handlers never reach for globals.
 import type { ArtifactStore } from '../artifacts/store.js';
+import type { AppDestroyer } from '../daemon/app-destroyer.js';
 import type { CertificateManager } from '../daemon/certificates.js';
 import type { Deployer } from '../daemon/deployer.js';
 import type { MachineControl } from '../daemon/machine-control.js';
 import type { Scaler } from '../daemon/scaler.js';
 import type { NetListeners } from '../daemon/net-listeners.js';
+import type { SecretChanges } from '../daemon/secret-changes.js';
 import type { MachineSupervisor } from '../daemon/supervisor.js';
 import type { VolumeManager } from '../daemon/volumes.js';
 import type { RouteTable } from '../proxy/route-table.js';
@@ -16,6 +18,10 @@ export interface ApiServices {
   store: Store;
   artifacts: ArtifactStore;
   deployer: Deployer;
+  /** `apps destroy`, under the app's deploy lock. */
+  appDestroyer: AppDestroyer;
+  /** `secrets set|unset|deploy`: staging and the release that applies it. */
+  secretChanges: SecretChanges;
   scaler: Scaler;
   machineControl: MachineControl;
   supervisor: MachineSupervisor;

@@ -16,6 +16,7 @@ import { MasterKey, masterKeyFile } from '../secrets/master-key.js';
 import { SecretVault } from '../secrets/vault.js';
 import { Store } from '../store/store.js';
 import { BERTH_VERSION } from '../version.js';
+import { AppDestroyer } from './app-destroyer.js';
 import { CertificateManager } from './certificates.js';
 import { ensureAdminToken } from './credentials.js';
 import { pruneArtifacts } from './artifact-pruner.js';
@@ -24,6 +25,7 @@ import { DeployLocks } from './deploy-lock.js';
 import { Deployer } from './deployer.js';
 import { MachineControl } from './machine-control.js';
 import { Scaler } from './scaler.js';
+import { SecretChanges } from './secret-changes.js';
 import { finishUnfinishedStarts } from './unfinished-starts.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { homeLayout, type HomeLayout } from './home.js';
@@ -34,6 +36,7 @@ import { writeServerInfo, type ServerInfo } from './server-info.js';
 import { MachineSupervisor } from './supervisor.js';
 import { VolumeManager } from './volumes.js';
 import { Waker } from './waker.js';
+import type { BeforeStep } from './rollout/step-hook.js';
 
 export interface DaemonOptions {
   home: string;
@@ -46,6 +49,8 @@ export interface DaemonOptions {
   /** Largest artifact accepted, compressed and unpacked. */
   maxArtifactBytes: number;
   log: (line: string) => void;
+  /** Tests only: a hook run before each named deployment step (see rollout/step-hook.ts). */
+  beforeStep?: BeforeStep;
 }
 
 export interface RunningDaemon {
@@ -98,6 +103,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   supervisor.secretEnv = (app) => secrets.envFor(app);
   const proxy = new EdgeProxy({ routes, domain: options.domain });
   supervisor.onDrainDeadline = (machineId) => proxy.closeTunnelsTo(machineId);
+  if (options.beforeStep) supervisor.beforeStep = options.beforeStep;
   const volumes = new VolumeManager(store, layout, driver, supervisor);
   supervisor.volumeMounts = (machine, release) => volumes.mountsFor(machine, release);
   const proxyAddress = await proxy.listen(options.proxy.host, options.proxy.port);
@@ -142,6 +148,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     hostFor: (app) => `${app}.${options.domain}`,
     secrets,
     checkVolumes: (app, config, strategy) => volumes.checkDeploy(app, config, strategy),
+    ...(options.beforeStep && { beforeStep: options.beforeStep }),
     afterSuccess: () => {
       const { removed } = pruneArtifacts(store, artifacts);
       if (removed.length > 0) options.log(`pruned ${removed.length} artifact(s) no recent release uses`);
@@ -165,27 +172,26 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   const autoStopper = new AutoStopper({ store, supervisor, routes, waker, log: options.log });
   autoStopper.start();
 
-  const router = buildRouter(
-    {
-      store,
-      artifacts,
-      deployer,
-      scaler,
-      machineControl,
-      supervisor,
-      volumes,
-      routes,
-      secrets,
-      urlFor,
-      version: BERTH_VERSION,
-      maxUnpackedBytes,
-      scratchDir: layout.artifacts,
-      certificates,
-      netListeners,
-      ...(tlsUrl !== undefined && { tlsUrl }),
-    },
-    layout.releases,
-  );
+  const router = buildRouter({
+    store,
+    artifacts,
+    deployer,
+    appDestroyer: new AppDestroyer({ store, supervisor, routes, volumes, certificates, locks, layout }),
+    secretChanges: new SecretChanges({ store, secrets, deployer }),
+    scaler,
+    machineControl,
+    supervisor,
+    volumes,
+    routes,
+    secrets,
+    urlFor,
+    version: BERTH_VERSION,
+    maxUnpackedBytes,
+    scratchDir: layout.artifacts,
+    certificates,
+    netListeners,
+    ...(tlsUrl !== undefined && { tlsUrl }),
+  });
   const api = createApiServer(router, store.tokens, options.log);
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);

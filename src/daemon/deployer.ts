@@ -22,7 +22,7 @@ import { releaseDir, type HomeLayout } from './home.js';
 import { commandsInTree } from './release-commands.js';
 import { RolloutController } from './rollout/controller.js';
 import { readMemory, type DeploymentMemory } from './rollout/memory.js';
-import { pauseIfAsked } from './rollout/pause-hook.js';
+import { noHook, type BeforeStep } from './rollout/step-hook.js';
 import { runReleaseCommand } from './rollout/release-command.js';
 import type { MachineSupervisor } from './supervisor.js';
 
@@ -72,10 +72,16 @@ export interface DeployerDeps {
   /** Called after each deployment that went live, e.g. to prune old artifacts. */
   afterSuccess?: () => void;
   secrets?: DeploySecrets;
+  /** Tests only: runs before each named step (see rollout/step-hook.ts). */
+  beforeStep?: BeforeStep;
 }
 
 export class Deployer {
   constructor(private readonly deps: DeployerDeps) {}
+
+  private get beforeStep(): BeforeStep {
+    return this.deps.beforeStep ?? noHook;
+  }
 
   private get store(): Store {
     return this.deps.store;
@@ -214,7 +220,7 @@ export class Deployer {
   ): Promise<DeployResult> {
     try {
       this.store.releases.setStatus(release.app, release.version, 'building');
-      await pauseIfAsked(this.deps.layout.root, 'build');
+      await this.beforeStep('build');
       const dir = await this.prepareTree(release);
       memory = { ...memory, ...this.groupsFor(release, dir, memory.from) };
       this.remember(deployment, memory);
@@ -223,7 +229,7 @@ export class Deployer {
       if (command && !skipReleaseCommand) {
         memory = { ...memory, phase: 'release-command' };
         this.remember(deployment, memory);
-        await pauseIfAsked(this.deps.layout.root, 'release-command');
+        await this.beforeStep('release-command');
         await this.releaseCommand(release, deployment, memory, command);
       } else if (command) {
         this.progress(release, 'deploy.step', `release command skipped (--skip-release-command): ${command}`);
@@ -252,7 +258,7 @@ export class Deployer {
         store: this.store,
         supervisor: this.deps.supervisor,
         health: this.deps.health,
-        home: this.deps.layout.root,
+        beforeStep: this.beforeStep,
         hostFor: this.deps.hostFor,
         progress: (r, kind, message, data) => this.progress(r, kind, message, data),
       },

@@ -14,7 +14,7 @@ import type { RouteTable } from '../proxy/route-table.js';
 import type { Store } from '../store/store.js';
 import { releaseDir, type HomeLayout } from './home.js';
 import { lastLines } from './log-tail.js';
-import { pauseIfAsked } from './rollout/pause-hook.js';
+import { noHook, type BeforeStep } from './rollout/step-hook.js';
 import { machineTreeDir } from './machine-tree.js';
 import { canConnect, sleep } from './readiness.js';
 
@@ -45,6 +45,8 @@ export class MachineSupervisor {
   volumeMounts: (machine: Machine, release: Release) => VolumeMount[] = () => [];
   /** Set by the daemon: closes what the proxy still holds open to a machine at its drain deadline. */
   onDrainDeadline: ((machineId: string) => void) | undefined;
+  /** Tests only: runs before each named step (see rollout/step-hook.ts). */
+  beforeStep: BeforeStep = noHook;
   private ticking = false;
 
   constructor(
@@ -211,7 +213,7 @@ export class MachineSupervisor {
     // The recorded handle, and the one on disk if a start was cut short before it was recorded.
     const handles = [machine.handle as MachineHandle | null, await this.driver.recover(machineId)];
     for (const handle of handles) if (handle) await this.driver.stop(handle, this.stopOptions(machine));
-    await pauseIfAsked(this.layout.root, 'replace-in-place:stopped');
+    await this.beforeStep('replace-in-place:stopped');
     this.store.machines.moveToRelease(machineId, release.version, command);
     this.store.events.append({
       app: machine.app,

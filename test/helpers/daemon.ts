@@ -11,6 +11,8 @@ import type { ServerInfo } from '../../src/daemon/server-info.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 export const EXAMPLES = join(REPO_ROOT, 'examples');
+/** `berth server` with a hook that holds deployments at named steps (crash tests). */
+const PAUSED_SERVER = join(REPO_ROOT, 'dist/test/helpers/paused-server.js');
 
 export interface CliResult {
   code: number;
@@ -51,14 +53,21 @@ export class TestDaemon {
     return this.child!.pid!;
   }
 
-  /** Starts `berth server` as a real child process and waits until it answers. */
-  async boot(extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+  /**
+   * Starts `berth server` as a real child process and waits until it answers. With `pauseAt`
+   * (steps such as "build" or "serve", see src/daemon/rollout/step-hook.ts), deployments stop
+   * before those steps and write <home>/paused-at, so a test can kill the daemon there.
+   */
+  async boot(extraEnv: NodeJS.ProcessEnv = {}, options: { pauseAt?: string[] } = {}): Promise<void> {
     const log = openSync(join(this.home, 'daemon.log'), 'a');
-    const child = spawn(
-      process.execPath,
-      [CLI, 'server', '--home', this.home, '--api', '127.0.0.1:0', '--proxy', '127.0.0.1:0'],
-      { stdio: ['ignore', log, log], env: { ...this.env, ...extraEnv } },
-    );
+    const args = ['server', '--home', this.home, '--api', '127.0.0.1:0', '--proxy', '127.0.0.1:0'];
+    const command = options.pauseAt
+      ? [PAUSED_SERVER, ...args, '--pause-at', options.pauseAt.join(',')]
+      : [CLI, ...args];
+    const child = spawn(process.execPath, command, {
+      stdio: ['ignore', log, log],
+      env: { ...this.env, ...extraEnv },
+    });
     this.child = child;
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {

@@ -85,7 +85,7 @@ for (const c of cases.filter((c) => !c.volume || canMount)) {
       : undefined;
 
     await daemon.terminate();
-    await daemon.boot({ BERTH_TEST_PAUSE_AT: c.step });
+    await daemon.boot({}, { pauseAt: [c.step] });
     const paused = join(daemon.home, 'paused-at');
     const second = await deploy('new', c.behaviour, ['--detach']);
     assert.equal(second.code, 0, second.stdout + second.stderr);

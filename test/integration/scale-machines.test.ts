@@ -277,6 +277,46 @@ test('scale: refused while a deploy holds the lock, naming the holder', async ()
   assert.equal((await managed('sc')).length, 1);
 });
 
+test('apps destroy during a scale is refused naming the scale, and the scale finishes untouched', async () => {
+  // While the hold file names another machine, a machine reports unhealthy: the scale (and its
+  // lock) stays open until the test removes it.
+  const hold = join(work, 'destroy-hold');
+  const dir = writeRolloutApp(join(work, `r${n++}`), { app: 'dscale', label: 'one', waitTimeout: '60s' });
+  writeFileSync(
+    join(dir, 'server.js'),
+    SLOW_SERVER.replace(
+      "url.pathname === '/healthz' ? 'ok'",
+      `url.pathname === '/healthz' ? (existsSync(${JSON.stringify(hold)}) && readFileSync(${JSON.stringify(hold)}, 'utf8') !== process.env.BERTH_MACHINE_ID ? (res.statusCode = 500, 'held') : 'ok')`,
+    ),
+  );
+  const deployed = await daemon.cli(['deploy', dir]);
+  assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+  const [first] = await managed('dscale');
+  writeFileSync(hold, first!.id);
+
+  const scaling = daemon.cli(['scale', 'count', '3', '-a', 'dscale']);
+  await waitFor('the scale to start its machines', async () => (await managed('dscale')).length === 3);
+  const refused = await daemon.cli(['apps', 'destroy', 'dscale', '--yes']);
+  assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /app "dscale" is locked: held by admin \(scale app to 3 by admin/);
+  assert.match(refused.stderr, /destroy the app once it ends/);
+  assert.match(refused.stderr, /code: deploy_locked/);
+
+  rmSync(hold);
+  const scaled = await scaling;
+  assert.equal(scaled.code, 0, scaled.stdout + scaled.stderr);
+  assert.match(scaled.stderr, /scaled app from 1 to 3/);
+  const ids = await servedIds('dscale', 3);
+  assert.equal(ids.size, 3, 'all three machines serve');
+
+  const destroyed = await daemon.cli(['apps', 'destroy', 'dscale', '--yes']);
+  assert.equal(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
+  assert.equal((await daemon.proxied('dscale')).status, 404);
+  assert.ok(!existsSync(join(daemon.home, 'releases', 'dscale')));
+  const lock = JSON.parse((await daemon.api('GET', '/v1/apps/dscale/lock')).body) as { error?: unknown };
+  assert.ok(lock.error, 'no lock is left behind for the destroyed app');
+});
+
 test('machine run --release: an unmanaged machine with its own port, not routed by the proxy', async () => {
   await deploy({ app: 'um', label: 'one' });
   await deploy({ app: 'um', label: 'two' });

@@ -395,7 +395,7 @@ test('BERTH_MASTER_KEY replaces master.key; a busy lock leaves the change staged
 
     // From now on every deploy stops before its build, holding the app's deploy lock.
     await other.terminate();
-    await other.boot({ BERTH_MASTER_KEY: key, BERTH_TEST_PAUSE_AT: 'build' });
+    await other.boot({ BERTH_MASTER_KEY: key }, { pauseAt: ['build'] });
     assert.equal((await other.cli(['deploy', work, '--detach'])).code, 0);
     await eventually(() => existsSync(paused), 20_000, 'the deploy to pause before its build');
 

@@ -1,7 +1,5 @@
 // Apps: create, list, show, status, destroy.
 import { Type } from '@sinclair/typebox';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { assertAppName } from '../../core/app-name.js';
 import { BerthError } from '../../core/errors.js';
 import { requireApp } from '../lookups.js';
@@ -10,7 +8,7 @@ import { AppSchema, CreateAppBody, StatusSchema } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 import { appView, machineView, releaseView } from '../views.js';
 
-export function appRoutes(s: ApiServices, releasesDir: string): Route[] {
+export function appRoutes(s: ApiServices): Route[] {
   return [
     route({
       method: 'GET',
@@ -81,32 +79,7 @@ export function appRoutes(s: ApiServices, releasesDir: string): Route[] {
       path: '/v1/apps/{app}',
       summary: 'Destroy an app: stop its machines, remove its routes, releases and files',
       tag: 'apps',
-      handler: async ({ params, user }) => {
-        const app = requireApp(s.store, params.app!);
-        const running = s.store.deployments.running(app.name);
-        if (running) {
-          throw new BerthError(
-            'deploy_in_progress',
-            `app "${app.name}" is deploying v${running.releaseVersion}`,
-            {
-              hint: 'Wait for the deployment to finish, then destroy the app.',
-            },
-          );
-        }
-        await Promise.all(s.store.machines.listByApp(app.name).map((m) => s.supervisor.retire(m.id)));
-        s.routes.removeApp(app.name);
-        await s.volumes.destroyAll(app.name);
-        s.certificates.forgetApp(app.name);
-        s.store.apps.delete(app.name);
-        s.store.locks.release(app.name);
-        await rm(join(releasesDir, app.name), { recursive: true, force: true });
-        s.store.events.append({
-          app: app.name,
-          kind: 'app.destroyed',
-          message: `app ${app.name} destroyed by ${user}`,
-        });
-        return { destroyed: app.name };
-      },
+      handler: ({ params, user }) => s.appDestroyer.destroy(requireApp(s.store, params.app!).name, user),
     }),
   ];
 }

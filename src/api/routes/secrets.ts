@@ -2,9 +2,8 @@
 // current artifact and config), and deploy what is staged. Values arrive only in request
 // bodies and never leave the daemon in a response.
 import { Type } from '@sinclair/typebox';
-import { BerthError, isBerthError } from '../../core/errors.js';
 import { MAX_SECRET_VALUE_BYTES } from '../../core/secret-name.js';
-import { isEmptyChange, secretsReleaseDescription, summarizeChange } from '../../core/secret-change.js';
+import type { SecretsOutcome } from '../../daemon/secret-changes.js';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
 import { ReleaseSchema } from '../schemas.js';
@@ -67,55 +66,15 @@ const SecretsChangeResponse = Type.Object({
 });
 
 export function secretRoutes(s: ApiServices): Route[] {
-  /** Applies everything staged: by a new release when the app has one, else just stores it. */
-  const deployStaged = async (app: string, user: string, lockWaitMs: number | undefined) => {
-    const pending = s.secrets.pending(app);
-    const description = secretsReleaseDescription(pending);
-    let started;
-    try {
-      started = await s.deployer.redeployCurrent(app, {
-        description,
-        user,
-        lockWaitMs,
-        applyStagedSecrets: true,
-      });
-    } catch (err) {
-      if (!isBerthError(err)) throw err;
-      throw new BerthError(err.code, err.message, {
-        hint: `${err.hint} The secret changes stay staged: \`berth secrets deploy -a ${app}\` applies them.`,
-        details: err.details,
-      });
-    }
-    const base = { app, url: s.urlFor(app), pending: { set: [], unset: [] } };
-    if (!started) {
-      const running = s.store.deployments.running(app);
-      if (running) {
-        // Its machines would start some with the old set and some with the new.
-        throw new BerthError(
-          'deploy_in_progress',
-          `app "${app}" is deploying its first release, v${running.releaseVersion}`,
-          {
-            hint: `The secret changes stay staged: \`berth secrets deploy -a ${app}\` applies them once it is done.`,
-          },
-        );
-      }
-      const applied = s.secrets.applyStaged(app) ?? pending;
-      s.store.events.append({
-        app,
-        kind: 'secrets.stored',
-        message: `secrets ${summarizeChange(applied)} by ${user}; no release yet: the first deploy uses them`,
-        data: { ...applied },
-      });
-      return { ...base, outcome: 'stored' as const, change: applied, release: null, deploymentId: null };
-    }
-    return {
-      ...base,
-      outcome: 'deploying' as const,
-      change: pending,
-      release: releaseView(started.release),
-      deploymentId: started.deployment.id,
-    };
-  };
+  const view = (app: string, result: SecretsOutcome) => ({
+    app,
+    outcome: result.outcome,
+    change: result.change,
+    pending: result.outcome === 'staged' ? result.pending : { set: [], unset: [] },
+    release: result.outcome === 'deploying' ? releaseView(result.release) : null,
+    deploymentId: result.outcome === 'deploying' ? result.deployment.id : null,
+    url: s.urlFor(app),
+  });
 
   return [
     route({
@@ -145,26 +104,10 @@ export function secretRoutes(s: ApiServices): Route[] {
       response: SecretsChangeResponse,
       status: 202,
       handler: async ({ params, body, user }) => {
-        const app = requireApp(s.store, params.app!);
-        const change = s.secrets.stage(app.name, { set: body.set ?? {}, unset: body.unset ?? [] }, user);
-        if (body.stage) {
-          s.store.events.append({
-            app: app.name,
-            kind: 'secrets.staged',
-            message: `secrets staged by ${user}: ${summarizeChange(change)}`,
-            data: { ...change },
-          });
-          return {
-            app: app.name,
-            outcome: 'staged' as const,
-            change,
-            pending: s.secrets.pending(app.name),
-            release: null,
-            deploymentId: null,
-            url: s.urlFor(app.name),
-          };
-        }
-        return deployStaged(app.name, user, body.lockWaitMs);
+        const app = requireApp(s.store, params.app!).name;
+        const edit = { set: body.set ?? {}, unset: body.unset ?? [] };
+        const options = { user, stage: body.stage ?? false, lockWaitMs: body.lockWaitMs };
+        return view(app, await s.secretChanges.change(app, edit, options));
       },
     }),
     route({
@@ -176,11 +119,8 @@ export function secretRoutes(s: ApiServices): Route[] {
       response: SecretsChangeResponse,
       status: 202,
       handler: async ({ params, body, user }) => {
-        const app = requireApp(s.store, params.app!);
-        if (isEmptyChange(s.secrets.pending(app.name))) {
-          throw new BerthError('nothing_staged', `app "${app.name}" has no staged secret changes`);
-        }
-        return deployStaged(app.name, user, body.lockWaitMs);
+        const app = requireApp(s.store, params.app!).name;
+        return view(app, await s.secretChanges.deployStaged(app, user, body.lockWaitMs));
       },
     }),
   ];

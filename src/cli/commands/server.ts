@@ -2,11 +2,15 @@
 import type { Command } from 'commander';
 import { defaultHome } from '../../daemon/home.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
+import type { DaemonOptions } from '../../daemon/daemon.js';
 import type { CliContext } from '../context.js';
 
 const MiB = 1024 * 1024;
 
-export function registerServer(program: Command, ctx: CliContext): void {
+/** Options `berth server` has no flag for: only tests pass them (test/helpers/paused-server.ts). */
+export type ServerExtras = Pick<DaemonOptions, 'beforeStep'>;
+
+export function registerServer(program: Command, ctx: CliContext, extras: ServerExtras = {}): void {
   program
     .command('server')
     .description('Run the berth daemon: state, API, proxy and machines')
@@ -54,6 +58,7 @@ export function registerServer(program: Command, ctx: CliContext): void {
           driver: opts.driver,
           maxArtifactBytes: maxMiB * MiB,
           log,
+          ...extras,
         });
         let stopping = false;
         const shutdown = (signal: string) => {

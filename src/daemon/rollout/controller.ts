@@ -18,7 +18,7 @@ import type { Store } from '../../store/store.js';
 import type { HealthMonitor } from '../health/health-monitor.js';
 import type { MachineSupervisor } from '../supervisor.js';
 import type { DeploymentMemory } from './memory.js';
-import { pauseIfAsked } from './pause-hook.js';
+import type { BeforeStep } from './step-hook.js';
 
 export type RolloutOutcome = { status: 'succeeded' } | { status: 'reverted' | 'failed'; reason: string };
 
@@ -26,7 +26,7 @@ export interface ControllerDeps {
   store: Store;
   supervisor: MachineSupervisor;
   health: HealthMonitor;
-  home: string;
+  beforeStep: BeforeStep;
   /** The app's hostname, sent as Host by HTTP checks. */
   hostFor(app: string): string;
   progress(release: Release, kind: string, message: string, data?: Record<string, unknown>): void;
@@ -54,7 +54,7 @@ export class RolloutController {
       const target = reverting ? this.revertingTo() : this.forwardTarget();
       const action = planNext(await this.observe(), target);
       this.record(action, false);
-      await pauseIfAsked(this.deps.home, reverting ? `revert-${action.kind}` : action.kind);
+      await this.deps.beforeStep(reverting ? `revert-${action.kind}` : action.kind);
       if (action.kind === 'done') {
         this.record(action, true);
         return reverting
