@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import coreIsPure from './eslint-rules/core-is-pure.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'examples/', 'scripts/'] },
@@ -12,21 +13,9 @@ export default tseslint.config(
     },
   },
   {
-    // The core decides; it never touches the machine. Keep node: and edge modules out of it.
+    // The core decides; it never touches the machine (test/unit/core-layering.test.ts proves it).
     files: ['src/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['node:*'], message: 'src/core is pure: do I/O in an edge module.' },
-            {
-              group: ['../store/*', '../drivers/*', '../proxy/*', '../api/*', '../cli/*', '../daemon/*'],
-              message: 'src/core must not depend on edges.',
-            },
-          ],
-        },
-      ],
-    },
+    plugins: { berth: { rules: { 'core-is-pure': coreIsPure } } },
+    rules: { 'berth/core-is-pure': 'error' },
   },
 );
