@@ -13,6 +13,8 @@ export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 export const EXAMPLES = join(REPO_ROOT, 'examples');
 /** `berth server` with a hook that holds deployments at named steps (crash tests). */
 const PAUSED_SERVER = join(REPO_ROOT, 'dist/test/helpers/paused-server.js');
+/** No CLI command of the tests takes more than a minute or two, even on a loaded machine. */
+const CLI_TIMEOUT_MS = 300_000;
 
 export interface CliResult {
   code: number;
@@ -93,10 +95,14 @@ export class TestDaemon {
     }
   }
 
-  /** Runs the real CLI against this daemon. */
+  /**
+   * Runs the real CLI against this daemon. A command still running after `timeoutMs` (far
+   * beyond any legitimate one) is killed and fails the test naming the command, so a hung
+   * daemon shows which step it hung in.
+   */
   cli(
     args: string[],
-    options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+    options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
   ): Promise<CliResult> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [CLI, ...args], {
@@ -106,11 +112,21 @@ export class TestDaemon {
       });
       let stdout = '';
       let stderr = '';
+      const limit = options.timeoutMs ?? CLI_TIMEOUT_MS;
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(
+          new Error(`berth ${args.join(' ')} did not finish within ${limit / 1000}s:\n${stderr}${stdout}`),
+        );
+      }, limit);
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.stdin.end(options.input ?? '');
       child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
     });
   }
 

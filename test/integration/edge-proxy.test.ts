@@ -105,6 +105,33 @@ function request(
 const text = (r: Reply) => r.body.toString();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls a condition until it holds; the generous limit only turns a hang into a failure. */
+async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** A handler that holds each request until `release()`, so a test decides when they end. */
+function heldHandler(): { handler: Handler; held: () => number; release: () => void } {
+  let waiting: Array<() => void> = [];
+  let released = false;
+  return {
+    handler: (req, res, machine) => {
+      if (released) return hello(req, res, machine);
+      waiting.push(() => hello(req, res, machine));
+    },
+    held: () => waiting.length,
+    release: () => {
+      released = true;
+      for (const answer of waiting) answer();
+      waiting = [];
+    },
+  };
+}
+
 before(async () => {
   routes = new RouteTable();
   proxy = new EdgeProxy({ routes, domain: 'localhost', closeGraceMs: 200 });
@@ -193,31 +220,41 @@ test('a refused connection is retried on another machine', async () => {
 });
 
 test('least-in-flight spreads concurrent slow requests across machines', async () => {
-  const slow: Handler = (req, res, machine) => setTimeout(() => hello(req, res, machine), 300);
-  const m1 = await startMachine('slow1', slow);
-  const m2 = await startMachine('slow2', slow);
-  const m3 = await startMachine('slow3', slow);
+  // Every request is held at its machine until all 12 have arrived: none ends early, so the
+  // split depends only on the balancer, never on how fast this machine runs.
+  const slow = heldHandler();
+  const m1 = await startMachine('slow1', slow.handler);
+  const m2 = await startMachine('slow2', slow.handler);
+  const m3 = await startMachine('slow3', slow.handler);
   routes.setBackends('slow', [m1.backend(), m2.backend(), m3.backend()]);
-  const replies = await Promise.all(Array.from({ length: 12 }, () => request('slow.localhost')));
+  const pending = Promise.all(Array.from({ length: 12 }, () => request('slow.localhost')));
+  await until('all 12 requests to reach the machines', () => slow.held() === 12);
+  assert.deepEqual(
+    [m1, m2, m3].map((m) => routes.inFlight(m.id)),
+    [4, 4, 4],
+  );
+  slow.release();
+  const replies = await pending;
   const counts = new Map<string, number>();
   for (const r of replies)
     counts.set(String(r.headers['berth-machine']), (counts.get(String(r.headers['berth-machine'])) ?? 0) + 1);
   assert.deepEqual(Object.fromEntries(counts), { slow1: 4, slow2: 4, slow3: 4 });
 
   // A machine busy with long requests gets none of the next ones.
-  const stuck: Handler = (req, res, machine) => setTimeout(() => hello(req, res, machine), 600);
-  const busy = await startMachine('busy1', stuck);
+  const stuck = heldHandler();
+  const busy = await startMachine('busy1', stuck.handler);
   const free = await startMachine('free1');
   routes.setBackends('lopsided', [busy.backend()]);
   const long = Promise.all([1, 2, 3].map(() => request('lopsided.localhost')));
-  await sleep(50);
+  await until('the 3 long requests to reach busy1', () => stuck.held() === 3);
   routes.setBackends('lopsided', [busy.backend(), free.backend()]);
   assert.equal(routes.inFlight('busy1'), 3);
   for (let i = 0; i < 5; i++) {
     assert.equal((await request('lopsided.localhost')).headers['berth-machine'], 'free1');
   }
+  stuck.release();
   await long;
-  assert.equal(routes.inFlight('busy1'), 0);
+  await until('busy1 to have nothing in flight', () => routes.inFlight('busy1') === 0);
 });
 
 test('request and response bodies stream both ways (5 MB)', async () => {
@@ -479,8 +516,7 @@ test('WebSocket upgrade round-trip, counted in flight while open', async () => {
 
   socket.end();
   await once(socket, 'close');
-  for (let i = 0; i < 50 && routes.inFlight('ws1') !== 0; i++) await sleep(10);
-  assert.equal(routes.inFlight('ws1'), 0);
+  await until('the closed tunnel to leave ws1', () => routes.inFlight('ws1') === 0);
 });
 
 test('at a drain deadline the WebSocket tunnels to that machine are closed, others stay', async () => {
@@ -510,7 +546,7 @@ test('at a drain deadline the WebSocket tunnels to that machine are closed, othe
 
   assert.equal(proxy.closeTunnelsTo('wsdrain-a'), 1);
   await once(onA, 'close');
-  assert.equal(routes.inFlight('wsdrain-a'), 0);
+  await until('the closed tunnel to leave wsdrain-a', () => routes.inFlight('wsdrain-a') === 0);
   assert.equal(routes.inFlight('wsdrain-b'), 1);
   assert.ok(!onB.destroyed);
   onB.destroy();
@@ -530,8 +566,11 @@ test('WebSocket upgrade to an unknown host is refused with 404', async () => {
 test('client aborts do not crash the proxy and release the machine', async () => {
   let responding!: () => void;
   const started = new Promise<void>((r) => (responding = r));
+  let uploading!: () => void;
+  const uploadArrived = new Promise<void>((r) => (uploading = r));
   const m = await startMachine('abort1', (req, res) => {
     if (req.url === '/upload') {
+      req.once('data', () => uploading());
       req.on('data', () => {});
       req.on('error', () => {});
       return;
@@ -569,10 +608,10 @@ test('client aborts do not crash the proxy and release the machine', async () =>
     req.on('error', () => {});
     req.on('close', resolve);
     req.write('z'.repeat(1000));
-    setTimeout(() => req.destroy(), 50);
+    // Aborted once the machine has part of the body: the upload is really under way.
+    void uploadArrived.then(() => req.destroy());
   });
-  for (let i = 0; i < 50 && routes.inFlight('abort1') !== 0; i++) await sleep(10);
-  assert.equal(routes.inFlight('abort1'), 0);
+  await until('abort1 to have nothing in flight', () => routes.inFlight('abort1') === 0);
 
   const after = await startMachine('abort2');
   routes.setBackends('abort', [after.backend()]);
@@ -582,12 +621,11 @@ test('client aborts do not crash the proxy and release the machine', async () =>
 test('a machine failing mid-response cuts the client off (no complete-looking response)', async () => {
   const m = await startMachine('crash1', (req, res) => {
     res.writeHead(200, { 'content-length': 1000 });
-    res.write('partial');
-    setTimeout(() => res.socket?.destroy(), 20);
+    res.write('partial', () => res.socket?.destroy());
   });
   routes.setBackends('crash', [m.backend()]);
   await assert.rejects(request('crash.localhost', { agent: new http.Agent() }));
-  assert.equal(routes.inFlight('crash1'), 0);
+  await until('crash1 to have nothing in flight', () => routes.inFlight('crash1') === 0);
   // Before any byte of response: 502.
   const m2 = await startMachine('crash2', (req) => req.socket.destroy());
   routes.setBackends('crash', [m2.backend()]);
@@ -642,22 +680,25 @@ test('setBackends swapping releases moves traffic without errors and drains the 
       seen.push({ phase: phaseSeen, machine: String(r.headers['berth-machine']) });
     }
   });
-  await sleep(150);
+  // Each phase lasts until enough requests were seen in it, however slow the machine is.
+  const servedIn = (p: string) => seen.filter((s) => s.phase === p);
+  await until('10 requests under v1', () => servedIn('v1').length >= 10);
   routes.setBackends('deploy', [v1.backend(1), v2.backend(2)]);
   phase = 'both';
-  await sleep(100);
+  await until('both machines to serve while both are routed', () => {
+    const both = new Set(servedIn('both').map((s) => s.machine));
+    return both.has('v1') && both.has('v2');
+  });
   routes.setBackends('deploy', [v2.backend(2)]);
   phase = 'v2';
   // Requests already on v1 finish there, and its count drains to zero.
-  for (let i = 0; i < 100 && routes.inFlight('v1') !== 0; i++) await sleep(5);
-  assert.equal(routes.inFlight('v1'), 0);
-  await sleep(150);
+  await until('v1 to drain', () => routes.inFlight('v1') === 0);
+  await until('20 requests once v1 is out of the routes', () => servedIn('v2').length > 20);
   running = false;
   await Promise.all(workers);
   const machinesIn = (p: string) => new Set(seen.filter((s) => s.phase === p).map((s) => s.machine));
   assert.deepEqual([...machinesIn('v1')], ['v1']);
   assert.deepEqual([...machinesIn('both')].sort(), ['v1', 'v2']);
   assert.deepEqual([...machinesIn('v2')], ['v2'], 'only v2 once v1 is out of the routes');
-  assert.ok(seen.filter((s) => s.phase === 'v2').length > 10);
-  assert.equal(routes.inFlight('v2'), 0);
+  await until('v2 to have nothing in flight', () => routes.inFlight('v2') === 0);
 });

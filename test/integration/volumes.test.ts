@@ -14,6 +14,9 @@ import { writeVolumeApp, type VolumeAppOptions } from '../helpers/volume-app.js'
 
 const APP = 'vols';
 const canMount = process.platform === 'linux' && process.getuid?.() === 0;
+// Each case runs on one kind of host and shows as skipped, with the reason, on the other.
+const needsRoot = canMount ? false : 'needs root on Linux to mount volumes';
+const needsNoRoot = canMount ? 'checks the refusal without root; this host can mount' : false;
 
 let daemon: TestDaemon;
 let work: string;
@@ -51,18 +54,23 @@ async function read(): Promise<{ label: string; sha: string; path: string }> {
   return { label: label!, sha: sha!, path: path! };
 }
 
-if (!canMount) {
-  test('without root, a deploy with [mounts] fails naming the cause and the fix', async () => {
+test(
+  'without root, a deploy with [mounts] fails naming the cause and the fix',
+  { skip: needsNoRoot },
+  async () => {
     const result = await deploy({ label: 'one' });
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /cannot give machines their volumes/);
     assert.match(result.stderr, /root/);
-  });
-} else {
-  let checksum: string;
-  let machineId: string;
+  },
+);
+let checksum: string;
+let machineId: string;
 
-  test('first deploy attaches a new volume; data written through the proxy is on it', async () => {
+test(
+  'first deploy attaches a new volume; data written through the proxy is on it',
+  { skip: needsRoot },
+  async () => {
     const result = await deploy({ label: 'one', initialSize: '2gb' });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /volume vol_[0-9a-f]{16} \(data\) attached to machine/);
@@ -92,9 +100,13 @@ if (!canMount) {
     // The data is in the volume's directory, not at the destination on the host.
     assert.ok(existsSync(join(volume!.path, 'blob.txt')));
     assert.ok(!existsSync(join(destA(), 'blob.txt')), 'the bind mount stays inside the machine');
-  });
+  },
+);
 
-  test('a new release replaces the machine in place and reads the same checksum', async () => {
+test(
+  'a new release replaces the machine in place and reads the same checksum',
+  { skip: needsRoot },
+  async () => {
     const result = await deploy({ label: 'two' });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /machines with volumes are replaced in place: stop, then start/);
@@ -105,20 +117,24 @@ if (!canMount) {
     );
     assert.deepEqual(await read(), { label: 'two', sha: checksum, path: join(destA(), 'blob.txt') });
     assert.equal((await volumes()).length, 1);
-  });
+  },
+);
 
-  test('rollback replaces it in place again and reads the same checksum', async () => {
-    const result = await daemon.cli(['rollback', '-a', APP]);
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /replaced in place: stop, then start/);
-    assert.deepEqual(
-      (await machines()).map((m) => m.id),
-      [machineId],
-    );
-    assert.deepEqual(await read(), { label: 'one', sha: checksum, path: join(destA(), 'blob.txt') });
-  });
+test('rollback replaces it in place again and reads the same checksum', { skip: needsRoot }, async () => {
+  const result = await daemon.cli(['rollback', '-a', APP]);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /replaced in place: stop, then start/);
+  assert.deepEqual(
+    (await machines()).map((m) => m.id),
+    [machineId],
+  );
+  assert.deepEqual(await read(), { label: 'one', sha: checksum, path: join(destA(), 'blob.txt') });
+});
 
-  test('the daemon killed with SIGKILL and restarted adopts the machine with its volume mounted', async () => {
+test(
+  'the daemon killed with SIGKILL and restarted adopts the machine with its volume mounted',
+  { skip: needsRoot },
+  async () => {
     const pidBefore = daemon.machinePids().get(machineId);
     daemon.kill9();
     await daemon.waitExit();
@@ -133,39 +149,47 @@ if (!canMount) {
       'the adopted machine to answer',
     );
     assert.equal(adopted!.label, 'one');
-  });
+  },
+);
 
-  test('changing destination mounts the same data at the new path', async () => {
-    const result = await deploy({ label: 'three', destination: destB() });
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.deepEqual(await read(), { label: 'three', sha: checksum, path: join(destB(), 'blob.txt') });
-    assert.deepEqual(
-      (await machines()).map((m) => m.id),
-      [machineId],
-    );
-    assert.equal((await volumes()).length, 1);
-  });
+test('changing destination mounts the same data at the new path', { skip: needsRoot }, async () => {
+  const result = await deploy({ label: 'three', destination: destB() });
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.deepEqual(await read(), { label: 'three', sha: checksum, path: join(destB(), 'blob.txt') });
+  assert.deepEqual(
+    (await machines()).map((m) => m.id),
+    [machineId],
+  );
+  assert.equal((await volumes()).length, 1);
+});
 
-  test('changing source is refused before anything changes, naming both sources', async () => {
+test(
+  'changing source is refused before anything changes, naming both sources',
+  { skip: needsRoot },
+  async () => {
     const releases = await daemon.cliJson<unknown[]>(['releases', '-a', APP]);
     const result = await deploy({ label: 'four', source: 'other', destination: destB() });
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /holds volume "data", but this release mounts source "other"/);
     assert.equal((await daemon.cliJson<unknown[]>(['releases', '-a', APP])).length, releases.length);
     assert.equal((await read()).label, 'three');
+  },
+);
+
+for (const strategy of ['canary', 'bluegreen']) {
+  test(`the ${strategy} strategy is refused with volumes, pointing at rolling`, async () => {
+    const result = await deploy({ label: 'five', destination: destB(), strategy });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, new RegExp(`the ${strategy} strategy cannot be used with volumes`));
+    assert.match(result.stderr, /strategy = "rolling"/);
+    assert.equal((await read()).label, 'three');
   });
+}
 
-  for (const strategy of ['canary', 'bluegreen']) {
-    test(`the ${strategy} strategy is refused with volumes, pointing at rolling`, async () => {
-      const result = await deploy({ label: 'five', destination: destB(), strategy });
-      assert.notEqual(result.code, 0);
-      assert.match(result.stderr, new RegExp(`the ${strategy} strategy cannot be used with volumes`));
-      assert.match(result.stderr, /strategy = "rolling"/);
-      assert.equal((await read()).label, 'three');
-    });
-  }
-
-  test('volumes: several share a name; an attached one is only destroyed with --force', async () => {
+test(
+  'volumes: several share a name; an attached one is only destroyed with --force',
+  { skip: needsRoot },
+  async () => {
     const bad = await daemon.cli(['volumes', 'create', 'Bad-Name', '-a', APP]);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /not a valid volume name/);
@@ -228,9 +252,13 @@ if (!canMount) {
     assert.equal((await machines())[0]!.state, 'stopped');
     assert.deepEqual(await volumes(), []);
     assert.deepEqual(readdirSync(join(daemon.home, 'volumes')), []);
-  });
+  },
+);
 
-  test('adding [mounts] to a running app moves its machine in place onto a new volume; apps destroy deletes it', async () => {
+test(
+  'adding [mounts] to a running app moves its machine in place onto a new volume; apps destroy deletes it',
+  { skip: needsRoot },
+  async () => {
     const app = 'vols-added';
     const dir = join(work, 'added-host');
     const plain = await deploy({ app, label: 'plain', destination: dir, noMounts: true });
@@ -248,5 +276,5 @@ if (!canMount) {
     const destroyed = await daemon.cli(['apps', 'destroy', app, '--yes']);
     assert.equal(destroyed.code, 0, destroyed.stderr);
     assert.ok(!existsSync(volume!.path), "the app's volumes go with it");
-  });
-}
+  },
+);

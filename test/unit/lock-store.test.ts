@@ -142,9 +142,9 @@ test('DeployLocks: a waiter gets the lock as soon as the holder releases it', ()
 test('DeployLocks: a holder that stopped its heartbeat expires and is taken over', () =>
   withStore(async (store) => {
     const locks = new DeployLocks(store.locks, { pollMs: 20 });
-    // A dead holder: a row that nobody renews.
-    store.locks.tryAcquire('hello', 'ghost', 'admin', 150);
-    const lease = await locks.acquire('hello', { owner: '13', user: 'bob', waitMs: 2_000 });
+    // A dead holder: a row that nobody renewed, expired a minute ago.
+    store.locks.tryAcquire('hello', 'ghost', 'admin', 60_000, new Date(Date.now() - 120_000));
+    const lease = await locks.acquire('hello', { owner: '13', user: 'bob' });
     assert.equal(lease.tookOver?.owner, 'ghost');
     assert.equal(store.locks.get('hello')?.owner, '13');
     lease.release();
@@ -153,9 +153,18 @@ test('DeployLocks: a holder that stopped its heartbeat expires and is taken over
 test('DeployLocks: the lease heartbeat keeps a short lock alive', () =>
   withStore(async (store) => {
     const locks = new DeployLocks(store.locks, { pollMs: 20 });
-    const lease = await locks.acquire('hello', { owner: '12', user: 'admin', ttlMs: 150 });
-    await new Promise((r) => setTimeout(r, 400));
-    await assert.rejects(locks.acquire('hello', { owner: '13', user: 'bob' }), /is locked/);
+    const lease = await locks.acquire('hello', { owner: '12', user: 'admin', ttlMs: 300 });
+    const first = store.locks.get('hello')!;
+    // Waits for the renewal itself, not for a time: a loaded machine only makes it later.
+    for (let i = 0; store.locks.get('hello')!.heartbeatAt === first.heartbeatAt; i++) {
+      assert.ok(i < 1_000, 'the lease never renewed its lock');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const renewed = store.locks.get('hello')!;
+    assert.ok(Date.parse(renewed.expiresAt) > Date.parse(first.expiresAt), 'renewal moves the expiry on');
+    // When the first lease would have run out, the renewed lock still holds.
+    const contender = store.locks.tryAcquire('hello', '13', 'bob', 300, new Date(first.expiresAt));
+    assert.equal(contender.acquired, false);
     assert.equal(lease.lost, false);
     lease.release();
   }));

@@ -110,7 +110,7 @@ test('readProcStat reads a real process whose name has spaces and parentheses', 
   await new Promise((resolve) => child.once('spawn', resolve));
   // Wait for the exec to replace the forked node's comm.
   let stat = readProcStat(child.pid!);
-  for (let i = 0; i < 100 && stat?.comm !== 'a) b (c'; i++) {
+  for (const deadline = Date.now() + 10_000; stat?.comm !== 'a) b (c' && Date.now() < deadline;) {
     await new Promise((resolve) => setTimeout(resolve, 10));
     stat = readProcStat(child.pid!);
   }
@@ -125,7 +125,7 @@ test('liveGroupMembers leaves out zombies that nobody has reaped', async (t) => 
   const pgid = child.pid!;
   t.after(() => process.kill(-pgid, 'SIGKILL'));
   const members = async () => {
-    for (let i = 0; i < 200; i++) {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
       const all = readdirSync('/proc')
         .filter((entry) => /^\d+$/.test(entry))
         .map((entry) => readProcStat(Number(entry)))
