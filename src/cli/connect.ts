@@ -12,7 +12,6 @@ import { ApiError } from '../sdk/api-error.js';
 import { BerthClient } from '../sdk/client.js';
 import type { Output } from './output.js';
 
-const DEFAULT_API_URL = 'http://127.0.0.1:4680';
 const AUTOSTART_TIMEOUT_MS = 20_000;
 
 export async function connect(env: NodeJS.ProcessEnv, out: Output): Promise<BerthClient> {
@@ -21,12 +20,16 @@ export async function connect(env: NodeJS.ProcessEnv, out: Output): Promise<Bert
     return new BerthClient({ url: env.BERTH_API_URL, token });
   }
   const layout = homeLayout(defaultHome(env));
+  // Only the daemon this home's server.json names serves it: whatever else answers on the
+  // default port belongs to another home and would not know this home's token.
   const info = readServerInfo(layout.serverInfo);
-  const client = new BerthClient({
-    url: info?.apiUrl ?? DEFAULT_API_URL,
-    token: env.BERTH_TOKEN ?? readCredentials(layout.credentials),
-  });
-  if (await answers(client)) return client;
+  if (info) {
+    const client = new BerthClient({
+      url: info.apiUrl,
+      token: env.BERTH_TOKEN ?? readCredentials(layout.credentials),
+    });
+    if (await answers(client)) return client;
+  }
   return autostart(layout.root, env, out);
 }
 
