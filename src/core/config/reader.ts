@@ -3,7 +3,14 @@
 // of a file at once. A read that fails returns undefined and the caller uses its default.
 
 import type { Diagnostic } from './types.js';
-import { parseDuration, type BareUnit } from './duration.js';
+import {
+  describeRange,
+  formatDuration,
+  inRange,
+  parseDuration,
+  type BareUnit,
+  type DurationRange,
+} from './duration.js';
 
 export type Path = readonly (string | number)[];
 export type Table = Record<string, unknown>;
@@ -125,16 +132,31 @@ export class Reader {
     return undefined;
   }
 
-  /** Milliseconds; see duration.ts for what a bare number means. */
-  duration(table: Table, key: string, base: Path, bareUnit: BareUnit): number | undefined {
+  /** Milliseconds within `range`; see duration.ts for what a bare number means. */
+  duration(
+    table: Table,
+    key: string,
+    base: Path,
+    bareUnit: BareUnit,
+    range: DurationRange,
+  ): number | undefined {
     const value = table[key];
     if (value === undefined) return undefined;
     const ms = parseDuration(value, bareUnit);
-    if (ms !== undefined) return ms;
+    const unit = bareUnit === 's' ? 'seconds' : 'milliseconds';
+    if (ms === undefined) {
+      this.error(
+        [...base, key],
+        `must be a duration (got ${describe(value)})`,
+        `Write a duration such as "5s", "1m30s" or "500ms" (a bare number means ${unit}), ${describeRange(range)}.`,
+      );
+      return undefined;
+    }
+    if (inRange(ms, range)) return ms;
     this.error(
       [...base, key],
-      `must be a duration (got ${describe(value)})`,
-      `Write a duration such as "5s", "1m30s" or "500ms" (a bare number means ${bareUnit === 's' ? 'seconds' : 'milliseconds'}).`,
+      `must be ${describeRange(range)} (got ${describe(value)})`,
+      `Write a duration ${describeRange(range)}, such as "${formatDuration(Math.max(range.min, 5_000))}" (a bare number means ${unit}).`,
     );
     return undefined;
   }
