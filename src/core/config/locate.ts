@@ -14,7 +14,9 @@ type Position = { line: number; column: number };
 /** One key of the document: where it first appears, its keys, and its entries if an [[array]]. */
 interface KeyNode {
   at: Position;
-  /** Made on first use: most keys are leaves. */
+  /** The only key below, until a second one makes `children`: most keys have one or none. */
+  onlyKey?: string;
+  only?: KeyNode;
   children?: Map<string, KeyNode>;
   /** For [[array]] tables: entries so far; a header below names the latest one. */
   entries?: number;
@@ -42,7 +44,7 @@ export function indexKeys(text: string): KeyIndex {
     let node: KeyNode | undefined = root;
     let found: Position | undefined;
     for (const key of path) {
-      node = node.children?.get(key);
+      node = below(node, key);
       if (!node) break;
       found = node.at;
     }
@@ -51,15 +53,29 @@ export function indexKeys(text: string): KeyIndex {
   return tooDeep ? { locate, tooDeep } : { locate };
 }
 
+function below(node: KeyNode, key: string): KeyNode | undefined {
+  return node.children ? node.children.get(key) : node.onlyKey === key ? node.only : undefined;
+}
+
 /** The child `key` of `node`, made (at `at`) when it is the first time the key appears. */
 function child(node: KeyNode, key: string, at: Position): KeyNode {
-  node.children ??= new Map();
-  let next = node.children.get(key);
-  if (!next) {
-    next = { at };
-    node.children.set(key, next);
+  const known = below(node, key);
+  if (known) return known;
+  const made: KeyNode = { at };
+  if (node.children) {
+    node.children.set(key, made);
+  } else if (node.only === undefined) {
+    node.onlyKey = key;
+    node.only = made;
+  } else {
+    node.children = new Map([
+      [node.onlyKey ?? '', node.only],
+      [key, made],
+    ]);
+    node.onlyKey = undefined;
+    node.only = undefined;
   }
-  return next;
+  return made;
 }
 
 function scan(text: string): { root: KeyNode; tooDeep?: KeyIndex['tooDeep'] } {
