@@ -7,6 +7,8 @@
 // time), the median CPU time of the process (less disturbed by other work on a shared machine),
 // and how much the heap grew while loading it. Target: every load under 50 ms (the longest the daemon's
 // event loop may be blocked by one request), heap growth a small multiple of the text.
+import { validateBody } from '../../src/api/router.js';
+import { DeployBody } from '../../src/api/schemas.js';
 import { loadConfigText, MAX_CONFIG_BYTES } from '../../src/config/load.js';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 20;
@@ -32,7 +34,7 @@ const half = (unit: string) => unit.repeat(Math.floor(budget / 2 / unit.length))
 const shapes: Record<string, string> = {
   'dotted key (a.a.a... = 1)': fill('a', '.a', ' = 1\n'),
   'dotted header ([a.a.a...])': fill('[a', '.a', ']\n'),
-  'deep header then keys': half('.a').replace(/^\./, '[') + ']\n' + numbered('', (i) => `k${i} = 1`),
+  'header of 32 parts, then keys': `[${'a.'.repeat(31)}a]\n` + numbered('', (i) => `k${i} = 1`),
   'quoted dotted key': fill('', '"a".', 'a = 1\n'),
   'dotted key in an inline table': fill('x = {a', '.a', ' = 1}\n'),
   'dotted keys of 32 parts': fill('', `${'a.'.repeat(31)}a = 1\n[t]\n`),
@@ -101,3 +103,34 @@ for (const [name, text] of Object.entries(shapes)) {
   );
 }
 console.log(`worst single load: ${worst.toFixed(1)} ms`);
+
+// What POST /v1/apps/{app}/deploys does on the event loop before the deployer: parse the JSON
+// body (up to its 1 MB limit), check it against the schema, load the config text.
+const artifact = `sha256:${'0'.repeat(64)}`;
+const bodies: Record<string, string> = {
+  'deploy body, 1 MB config (refused)': JSON.stringify({
+    artifact,
+    config: { file: 'berth.toml', text: 'x'.repeat(1024 * 1024 - 200) },
+  }),
+  'deploy body, worst 64 KB config': JSON.stringify({
+    artifact,
+    config: { file: 'berth.toml', text: shapes['[[services]] with ports'] },
+  }),
+};
+for (const [name, body] of Object.entries(bodies)) {
+  const times: number[] = [];
+  for (let i = 0; i <= rounds; i++) {
+    const start = performance.now();
+    const parsed = validateBody(DeployBody, JSON.parse(body) as unknown);
+    loadConfigText(parsed.config.text, parsed.config.file);
+    times.push(performance.now() - start);
+  }
+  const warm = times.slice(1).sort((a, b) => a - b);
+  console.log(
+    name.padEnd(34),
+    String(body.length).padStart(7),
+    (times[0] ?? 0).toFixed(1).padStart(7),
+    (warm[Math.floor(warm.length / 2)] ?? 0).toFixed(1).padStart(6),
+    (warm[warm.length - 1] ?? 0).toFixed(1).padStart(6),
+  );
+}
