@@ -1,11 +1,12 @@
 // Requests the API refuses before its router sees them: what node's HTTP parser cannot parse
-// (an unknown method, a head over the size limit, a malformed request line), CONNECT, and
+// (a method it does not know, a head over the size limit, a malformed request line), CONNECT, and
 // Expect headers it does not meet. Node answers these with a bare 400 or 431, or resets the
 // connection; berth answers each with the same coded JSON error as every other refusal, then
 // closes the connection, as the parser cannot find where the next request would start.
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { BerthError, toErrorBody } from '../core/errors.js';
+import { API_METHODS, methodNotAllowed } from './router.js';
 
 /** The request line and headers together; node's default, set explicitly. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -31,10 +32,7 @@ export function refuseUnparsedRequests(server: Server): void {
   });
   // Without a listener node drops CONNECT requests by resetting the connection.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-    writeAndClose(
-      socket,
-      new BerthError('method_not_implemented', 'the API does not implement CONNECT: it is not a proxy'),
-    );
+    writeAndClose(socket, methodNotAllowed('CONNECT', API_METHODS));
   });
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const expect = (req.headers.expect ?? '').slice(0, 64);
@@ -61,7 +59,7 @@ export function parserRefusal(err: ParserError): BerthError {
         `the request line and headers are larger than ${MAX_HEADER_BYTES} bytes`,
       );
     case 'HPE_INVALID_METHOD':
-      return new BerthError('method_not_implemented', `the API does not implement the method ${method(err)}`);
+      return methodNotAllowed(method(err), API_METHODS);
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return new BerthError('request_timeout', 'the request was not received in time');
     default:
@@ -85,13 +83,15 @@ function requestLineTooLong(packet: Buffer | undefined): boolean {
 /** The method the client sent, when it looks like one; never raw bytes from the wire. */
 function method(err: ParserError): string {
   const first = /^([A-Za-z_-]{1,32}) /.exec(err.rawPacket?.subarray(0, 40).toString('latin1') ?? '')?.[1];
-  return first ? `"${first}"` : 'it sent';
+  return first ? `"${first}"` : 'The method sent';
 }
 
 function writeAndClose(socket: Duplex, error: BerthError): void {
   const text = JSON.stringify(toErrorBody(error));
+  const allow = error.code === 'method_not_allowed' ? (error.details as { allow: string[] }).allow : [];
   const head = [
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}`,
+    ...(allow.length > 0 ? [`allow: ${allow.join(', ')}`] : []),
     'content-type: application/json',
     `content-length: ${Buffer.byteLength(text)}`,
     'connection: close',

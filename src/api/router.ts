@@ -64,15 +64,12 @@ export class Router {
   }
 
   /**
-   * Finds the route for a request. An unknown path is 404; a known path asked with another
-   * method 405 (its error's details carry the Allow list); a method no route takes 501; a path
-   * parameter that is not valid percent-encoding 400. Runs before authentication, so none of
-   * these may throw anything but a coded error.
+   * Finds the route for a request. An unknown path is 404; a method the path (or, for a method
+   * no route takes, the API) does not take is 405, its error's details carrying the Allow list;
+   * a path parameter that is not valid percent-encoding 400. Runs before authentication, so none
+   * of these may throw anything but a coded error.
    */
   match(method: string, pathname: string): { route: Route; params: Record<string, string> } {
-    if (!API_METHODS.includes(method)) {
-      throw new BerthError('method_not_implemented', `the API does not implement ${method.slice(0, 32)}`);
-    }
     const allow = new Set<string>();
     for (const c of this.compiled) {
       const m = c.pattern.exec(pathname);
@@ -86,12 +83,12 @@ export class Router {
       });
       return { route: c.route, params };
     }
-    if (allow.size > 0) {
-      const methods = API_METHODS.filter((m) => allow.has(m));
-      throw new BerthError('method_not_allowed', `${method} is not allowed on ${pathname}`, {
-        details: { allow: methods },
-      });
-    }
+    if (allow.size > 0)
+      throw methodNotAllowed(
+        method,
+        API_METHODS.filter((m) => allow.has(m)),
+      );
+    if (!API_METHODS.includes(method)) throw methodNotAllowed(method, API_METHODS);
     throw new BerthError('not_found', `no API endpoint at ${pathname}`, {
       hint: 'GET /v1/openapi.json lists every endpoint.',
     });
@@ -99,7 +96,15 @@ export class Router {
 }
 
 /** Every method some route takes (HEAD wherever GET is), in the order an Allow header lists them. */
-const API_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
+export const API_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
+
+/** 405, with the methods to list in the Allow header. */
+export function methodNotAllowed(method: string, allow: readonly string[]): BerthError {
+  const where = allow === API_METHODS ? 'by the API' : 'on this path';
+  return new BerthError('method_not_allowed', `${method.slice(0, 32)} is not allowed ${where}`, {
+    details: { allow },
+  });
+}
 
 function decodeParam(name: string, raw: string): string {
   try {

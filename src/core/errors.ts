@@ -87,11 +87,6 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: 'Use one of the methods in the Allow header; GET /v1/openapi.json lists the methods of every path.',
   },
-  method_not_implemented: {
-    status: 501,
-    fault: 'user',
-    hint: 'The API takes GET, HEAD, POST, PUT and DELETE; GET /v1/openapi.json lists every endpoint.',
-  },
   body_too_large: {
     status: 413,
     fault: 'user',

@@ -1,5 +1,5 @@
-// Bad input at the HTTP level, through a real daemon: every refusal is a 4xx (or 501) with a
-// coded JSON error, never a 500, a bare parser answer or a reset; and none leaves a stack trace
+// Bad input at the HTTP level, through a real daemon: every refusal is a 4xx with a coded JSON
+// error, never a 500, a bare parser answer or a reset; and none leaves a stack trace
 // in the daemon's log.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,20 +92,27 @@ test('a known path with the wrong method: 405 with Allow', async () => {
   assert.equal(apps.headers.allow, 'GET, HEAD, POST');
 });
 
-test('methods the API never takes: 501 JSON, whether node knows them or not', async () => {
-  assertRefused(await daemon.api('PATCH', '/v1/apps'), 501, 'method_not_implemented');
-  assertRefused(await daemon.api('OPTIONS', '/v1/nothing'), 501, 'method_not_implemented');
+test('methods the API never takes: 405 JSON with Allow, whether node knows them or not', async () => {
+  const every = 'GET, HEAD, POST, PUT, DELETE';
+  const patch = await daemon.api('PATCH', '/v1/apps');
+  assertRefused(patch, 405, 'method_not_allowed');
+  assert.equal(patch.headers.allow, 'GET, HEAD, POST', 'a known path lists its own methods');
+  const options = await daemon.api('OPTIONS', '/v1/nothing');
+  assertRefused(options, 405, 'method_not_allowed');
+  assert.equal(options.headers.allow, every);
   const brew = await raw('BREW /v1/apps HTTP/1.1\r\nhost: x\r\n\r\n');
-  assertRefused(brew, 501, 'method_not_implemented');
+  assertRefused(brew, 405, 'method_not_allowed');
+  assert.equal(brew.headers.allow, every);
   assert.match(brew.body, /BREW/);
   // Not HTTP at all (a TLS client on the plain port, say): the parser reads it as a method too.
-  assertRefused(await raw('hello\r\n\r\n'), 501, 'method_not_implemented');
-  assertRefused(await raw(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])), 501, 'method_not_implemented');
+  assertRefused(await raw('hello\r\n\r\n'), 405, 'method_not_allowed');
+  assertRefused(await raw(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])), 405, 'method_not_allowed');
 });
 
 test('CONNECT gets a JSON answer, not a reset', async () => {
   const res = await raw('CONNECT 127.0.0.1:22 HTTP/1.1\r\nhost: 127.0.0.1:22\r\n\r\n');
-  assertRefused(res, 501, 'method_not_implemented');
+  assertRefused(res, 405, 'method_not_allowed');
+  assert.equal(res.headers.allow, 'GET, HEAD, POST, PUT, DELETE');
 });
 
 test('oversized URLs: 414; oversized headers: 431; both as JSON', async () => {
