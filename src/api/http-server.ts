@@ -2,11 +2,13 @@
 // in this one place.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BerthError, isBerthError, toErrorBody } from '../core/errors.js';
+import { MAX_HEADER_BYTES, MAX_URL_BYTES, refuseUnparsedRequests } from './http-refusals.js';
 import { readJsonBody, Router, STREAMED, validateBody } from './router.js';
 import type { TokenStore } from '../store/tokens.js';
 
 export function createApiServer(router: Router, tokens: TokenStore, log: (line: string) => void): Server {
-  const server = createServer((req, res) => {
+  // The API routes by path alone, so a request without Host is served rather than refused bare.
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req, res) => {
     void handle(router, tokens, req, res).catch((err: unknown) => {
       if (!isBerthError(err))
         log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
@@ -16,6 +18,7 @@ export function createApiServer(router: Router, tokens: TokenStore, log: (line: 
     });
   });
   server.keepAliveTimeout = 10_000;
+  refuseUnparsedRequests(server);
   return server;
 }
 
@@ -25,7 +28,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://berth');
+  const url = requestUrl(req.url ?? '/');
   const { route, params } = router.match(req.method ?? 'GET', url.pathname);
   let user = 'anonymous';
   if (!route.public) user = authenticate(tokens, req.headers.authorization);
@@ -39,6 +42,17 @@ async function handle(
     return;
   }
   sendJson(res, status, result);
+}
+
+function requestUrl(target: string): URL {
+  if (Buffer.byteLength(target) > MAX_URL_BYTES) {
+    throw new BerthError('uri_too_long', `the request URL is longer than ${MAX_URL_BYTES} bytes`);
+  }
+  try {
+    return new URL(target, 'http://berth');
+  } catch {
+    throw new BerthError('malformed_url', 'the request URL does not parse');
+  }
 }
 
 function authenticate(tokens: TokenStore, header: string | undefined): string {
@@ -62,6 +76,10 @@ function sendError(res: ServerResponse, err: unknown): void {
   if (res.headersSent) {
     res.destroy();
     return;
+  }
+  if (error.code === 'method_not_allowed') {
+    const allow = (error.details as { allow?: string[] } | undefined)?.allow ?? [];
+    res.setHeader('allow', allow.join(', '));
   }
   sendJson(res, error.status, toErrorBody(error));
 }

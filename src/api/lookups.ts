@@ -10,7 +10,7 @@ export function requireApp(store: Store, name: string): App {
 }
 
 export function parseVersion(text: string): number {
-  const match = /^v?(\d+)$/.exec(text);
+  const match = /^v?(\d{1,15})$/.exec(text);
   if (!match) {
     throw new BerthError('invalid_request', `"${text}" is not a release version`, {
       hint: 'Use a number like 3 or v3.',

@@ -63,28 +63,56 @@ export class Router {
     });
   }
 
-  /** Finds the route for a request; distinguishes an unknown path from a wrong method. */
+  /**
+   * Finds the route for a request. An unknown path is 404; a method the path (or, for a method
+   * no route takes, the API) does not take is 405, its error's details carrying the Allow list;
+   * a path parameter that is not valid percent-encoding 400. Runs before authentication, so none
+   * of these may throw anything but a coded error.
+   */
   match(method: string, pathname: string): { route: Route; params: Record<string, string> } {
-    let pathKnown = false;
+    const allow = new Set<string>();
     for (const c of this.compiled) {
       const m = c.pattern.exec(pathname);
       if (!m) continue;
-      pathKnown = true;
+      allow.add(c.route.method);
+      if (c.route.method === 'GET') allow.add('HEAD');
       if (c.route.method !== method && !(method === 'HEAD' && c.route.method === 'GET')) continue;
       const params: Record<string, string> = {};
       c.names.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1] ?? '');
+        params[name] = decodeParam(name, m[i + 1] ?? '');
       });
       return { route: c.route, params };
     }
-    if (pathKnown) {
-      throw new BerthError('invalid_request', `${method} is not allowed on ${pathname}`, {
-        hint: 'GET /v1/openapi.json lists the methods each path takes.',
-      });
-    }
+    if (allow.size > 0)
+      throw methodNotAllowed(
+        method,
+        API_METHODS.filter((m) => allow.has(m)),
+      );
+    if (!API_METHODS.includes(method)) throw methodNotAllowed(method, API_METHODS);
     throw new BerthError('not_found', `no API endpoint at ${pathname}`, {
       hint: 'GET /v1/openapi.json lists every endpoint.',
     });
+  }
+}
+
+/** Every method some route takes (HEAD wherever GET is), in the order an Allow header lists them. */
+export const API_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
+
+/** 405, with the methods to list in the Allow header. */
+export function methodNotAllowed(method: string, allow: readonly string[]): BerthError {
+  const where = allow === API_METHODS ? 'by the API' : 'on this path';
+  return new BerthError('method_not_allowed', `${method.slice(0, 32)} is not allowed ${where}`, {
+    details: { allow },
+  });
+}
+
+function decodeParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    // Quoted as JSON and cut short: the segment is outside input and may be long.
+    const shown = JSON.stringify(raw.length > 64 ? `${raw.slice(0, 64)}...` : raw);
+    throw new BerthError('malformed_url', `the path's ${name} ${shown} is not valid percent-encoding`);
   }
 }
 
@@ -96,7 +124,7 @@ export async function readJsonBody(req: IncomingMessage, sensitive = false): Pro
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_JSON_BODY) {
-      throw new BerthError('invalid_request', `request body is larger than ${MAX_JSON_BODY} bytes`);
+      throw new BerthError('body_too_large', `request body is larger than ${MAX_JSON_BODY} bytes`);
     }
     chunks.push(chunk);
   }

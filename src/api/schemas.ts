@@ -114,7 +114,7 @@ export type DeployBody = Static<typeof DeployBody>;
 
 export const RollbackBody = Type.Object(
   {
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    version: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     lockWaitMs: Type.Optional(LockWaitMs),
   },
   { additionalProperties: false },

@@ -28,6 +28,10 @@ export interface UnpackResult {
 
 // Linux gives up resolving a path after 40 symlinks; so does berth, counting every hop.
 const MAX_LINK_HOPS = 40;
+// Linux's limits (NAME_MAX, PATH_MAX less its NUL), judged on the header so that a name the
+// file system would refuse part-way is refused before anything is written.
+const MAX_NAME_BYTES = 255;
+const MAX_PATH_BYTES = 4095;
 // Files written at once: creating many small files is bound by file system latency.
 const PARALLEL_WRITES = 8;
 // Headers, padding and PAX records a well-formed tar carries besides its files' contents.
@@ -58,10 +62,17 @@ export async function unpackArchive(
 }
 
 type Kind = 'dir' | 'file' | 'symlink';
+interface SeenNode {
+  kind: Kind;
+  children?: Map<string, SeenNode>;
+}
 
 class Extraction {
-  /** What each path in the tree is, including directories implied by deeper entries. */
-  private readonly seen = new Map<string, Kind>();
+  /**
+   * What each path in the tree is, including directories implied by deeper entries: a tree
+   * walked part by part, so judging a path costs its length, not its depth times its length.
+   */
+  private readonly seen: SeenNode = { kind: 'dir' };
   /** Directories made or being made; each is asked of the file system once. */
   private readonly dirs = new Map<string, Promise<void>>();
   /** When each file (or hard link) is complete: a hard link waits for its target. */
@@ -159,6 +170,7 @@ class Extraction {
     const where = relativePath(raw);
     if ('problem' in where) throw unsafe(raw, where.problem);
     const rel = where.rel;
+    this.checkLength(raw, rel);
     if (rel === '') {
       // "./" is the target directory itself: nothing to do. Anything else there would replace it.
       if (entry.type === 'Directory') return void entry.resume();
@@ -194,6 +206,9 @@ class Extraction {
       }
       case 'SymbolicLink': {
         const target = entry.linkpath ?? '';
+        if (Buffer.byteLength(target) > MAX_PATH_BYTES) {
+          throw tooLong(raw, `is a symlink whose target is longer than ${MAX_PATH_BYTES} bytes`);
+        }
         checkSymlinkTarget(raw, rel, target);
         this.claim(rel, 'symlink', raw);
         this.symlinks.push({ path: rel, target, raw });
@@ -208,7 +223,7 @@ class Extraction {
         const to = relativePath(linkpath);
         if ('problem' in to) throw unsafe(raw, `is a hard link to "${linkpath}", which ${to.problem}`);
         const target = to.rel;
-        if (this.seen.get(target) !== 'file') {
+        if (this.kindOf(target) !== 'file') {
           throw unsafe(raw, `is a hard link to "${linkpath}", which is not a file earlier in the archive`);
         }
         this.claim(rel, 'file', raw);
@@ -234,21 +249,53 @@ class Extraction {
     }
   }
 
+  /** Refuses names the file system would refuse: a part over NAME_MAX, a path over PATH_MAX. */
+  private checkLength(raw: string, rel: string): void {
+    for (const part of rel.split('/')) {
+      const bytes = Buffer.byteLength(part);
+      if (bytes > MAX_NAME_BYTES) {
+        throw tooLong(raw, `has a name of ${bytes} bytes; file systems take at most ${MAX_NAME_BYTES}`);
+      }
+    }
+    const bytes = Buffer.byteLength(this.absolute(rel));
+    if (bytes > MAX_PATH_BYTES) {
+      throw tooLong(
+        raw,
+        `would be unpacked at a path of ${bytes} bytes; file systems take at most ${MAX_PATH_BYTES}`,
+      );
+    }
+  }
+
   /** Records what `rel` is; refuses paths through links or files, and paths seen twice. */
   private claim(rel: string, kind: Kind, raw: string): void {
     const parts = rel.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join('/');
-      const known = this.seen.get(parent);
-      if (known === 'symlink') throw unsafe(raw, `goes through the symlink "${parent}"`);
-      if (known === 'file') throw unsafe(raw, `goes through the file "${parent}"`);
-      if (known === undefined) this.seen.set(parent, 'dir');
-    }
-    const known = this.seen.get(rel);
-    if (known !== undefined && !(known === 'dir' && kind === 'dir')) {
+    const name = parts.pop() ?? '';
+    let node = this.seen;
+    parts.forEach((part, i) => {
+      node.children ??= new Map();
+      let next = node.children.get(part);
+      if (next?.kind === 'symlink' || next?.kind === 'file') {
+        const parent = parts.slice(0, i + 1).join('/');
+        throw unsafe(raw, `goes through the ${next.kind === 'file' ? 'file' : 'symlink'} "${parent}"`);
+      }
+      if (!next) {
+        next = { kind: 'dir' };
+        node.children.set(part, next);
+      }
+      node = next;
+    });
+    node.children ??= new Map();
+    const known = node.children.get(name);
+    if (known !== undefined && !(known.kind === 'dir' && kind === 'dir')) {
       throw unsafe(raw, 'appears more than once in the archive');
     }
-    this.seen.set(rel, kind);
+    if (!known) node.children.set(name, { kind });
+  }
+
+  private kindOf(rel: string): Kind | undefined {
+    let node: SeenNode | undefined = this.seen;
+    for (const part of rel.split('/')) node = node?.children?.get(part);
+    return node?.kind;
   }
 
   private async writeFile(entry: ReadEntry, rel: string, mode: number): Promise<void> {
@@ -415,8 +462,23 @@ function parentOf(rel: string): string[] {
   return rel.split('/').slice(0, -1);
 }
 
+/** A name the file system cannot hold: the archive is not unsafe, only unpackable here. */
+function tooLong(entry: string, why: string): BerthError {
+  return new BerthError('invalid_archive', `archive entry "${shorten(entry)}" ${why}`, {
+    hint: 'Rename the file or directory (or shorten the tree it sits in), then deploy again.',
+    details: { entry: shorten(entry) },
+  });
+}
+
+/** An entry name in a message: names can be a megabyte long in a PAX header. */
+function shorten(entry: string): string {
+  return entry.length > 200 ? `${entry.slice(0, 100)}...${entry.slice(-60)}` : entry;
+}
+
 function unsafe(entry: string, why: string): BerthError {
-  return new BerthError('unsafe_archive', `archive entry "${entry}" ${why}`, { details: { entry } });
+  return new BerthError('unsafe_archive', `archive entry "${shorten(entry)}" ${why}`, {
+    details: { entry: shorten(entry) },
+  });
 }
 
 function invalid(why: string): BerthError {

@@ -5,11 +5,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { BerthError } from '../core/errors.js';
-import { locatorFor } from '../core/config/locate.js';
+import { indexKeys, MAX_KEY_PARTS } from '../core/config/locate.js';
 import { normalizeConfig } from '../core/config/normalize.js';
 import type { Diagnostic, LoadedConfig } from '../core/config/types.js';
 
 export const CONFIG_FILE_NAMES = ['berth.toml', 'fly.toml'] as const;
+
+/**
+ * The largest config berth reads. Real files are a few kilobytes (the largest fly.toml we know
+ * of is 8 KB); the cap keeps the daemon's parse of an uploaded config within a few
+ * milliseconds, whatever the text holds.
+ */
+export const MAX_CONFIG_BYTES = 64 * 1024;
 
 /** The config file to use: `explicit` (relative to the working directory), else berth.toml, else fly.toml in `dir`. */
 export function findConfigFile(dir: string, explicit?: string): string {
@@ -43,13 +50,37 @@ export function loadConfigFile(file: string): LoadedConfig {
 
 /** Parse and normalize config text; never throws for anything in the text. */
 export function loadConfigText(text: string, file: string): LoadedConfig {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CONFIG_BYTES) {
+    const diagnostic: Diagnostic = {
+      severity: 'error',
+      path: '',
+      message: `the file is ${bytes} bytes, more than berth reads (${MAX_CONFIG_BYTES} bytes)`,
+      hint: 'A config holds settings, not data: move large values into files of the app or into secrets.',
+    };
+    return { file, diagnostics: [diagnostic] };
+  }
+  // Indexed first: the scan is linear, and it refuses keys deep enough to make the parser slow.
+  const keys = indexKeys(text);
+  if (keys.tooDeep) {
+    const { parts, line, column } = keys.tooDeep;
+    const diagnostic: Diagnostic = {
+      severity: 'error',
+      path: '',
+      message: `the key on this line has ${parts} dotted parts; berth reads keys of at most ${MAX_KEY_PARTS}`,
+      hint: 'Real settings are a few levels deep, e.g. [http_service.concurrency]; remove the extra parts.',
+      line,
+      column,
+    };
+    return { file, diagnostics: [diagnostic] };
+  }
   let raw: unknown;
   try {
     raw = parse(text);
   } catch (err) {
     return { file, diagnostics: [syntaxDiagnostic(err, text)] };
   }
-  const { config, diagnostics } = normalizeConfig(raw, locatorFor(text));
+  const { config, diagnostics } = normalizeConfig(raw, keys.locate);
   return { ...(config && { config }), diagnostics, file };
 }
 

@@ -77,6 +77,46 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: 'Fix the request body; GET /v1/openapi.json describes every endpoint.',
   },
+  malformed_url: {
+    status: 400,
+    fault: 'user',
+    hint: 'Percent-encode reserved characters in the path and query as %XX with two hex digits (a space is %20, "%" itself is %25).',
+  },
+  method_not_allowed: {
+    status: 405,
+    fault: 'user',
+    hint: 'Use one of the methods in the Allow header; GET /v1/openapi.json lists the methods of every path.',
+  },
+  body_too_large: {
+    status: 413,
+    fault: 'user',
+    hint: 'Send a smaller JSON body; artifacts go to PUT /v1/artifacts/{digest} as a gzip tar, not in JSON.',
+  },
+  uri_too_long: {
+    status: 414,
+    fault: 'user',
+    hint: 'Shorten the URL: API paths and queries are short, and data belongs in a request body.',
+  },
+  headers_too_large: {
+    status: 431,
+    fault: 'user',
+    hint: 'Send fewer or shorter headers (cookies from other sites are a common cause).',
+  },
+  request_timeout: {
+    status: 408,
+    fault: 'user',
+    hint: 'Send the whole request without pausing; check the network between the client and the daemon.',
+  },
+  expectation_failed: {
+    status: 417,
+    fault: 'user',
+    hint: 'Send no Expect header, or "Expect: 100-continue".',
+  },
+  malformed_request: {
+    status: 400,
+    fault: 'user',
+    hint: 'Send a well-formed HTTP/1.1 request; the berth CLI and SDK do this for you.',
+  },
   invalid_app_name: {
     status: 400,
     fault: 'user',

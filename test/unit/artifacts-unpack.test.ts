@@ -198,6 +198,33 @@ const refusals: Array<{
     mentions: 'gzip',
   },
   {
+    name: 'a file name of 300 bytes',
+    archive: [
+      { path: 'ok.txt', type: 'file', body: 'x' },
+      { path: `dir/${'n'.repeat(300)}.txt`, type: 'file', body: 'x' },
+    ],
+    code: 'invalid_archive',
+    mentions: 'name of 304 bytes',
+  },
+  {
+    name: 'a directory name of 256 bytes (multi-byte characters count as bytes)',
+    archive: [{ path: `${'é'.repeat(128)}/`, type: 'dir' }],
+    code: 'invalid_archive',
+    mentions: 'name of 256 bytes',
+  },
+  {
+    name: 'a path longer than PATH_MAX in short parts',
+    archive: [{ path: `${'abcdefgh/'.repeat(460)}f`, type: 'file', body: 'x' }],
+    code: 'invalid_archive',
+    mentions: 'file systems take at most 4095',
+  },
+  {
+    name: 'a symlink whose target is longer than PATH_MAX',
+    archive: [{ path: 'l', type: 'symlink', linkpath: 'a/'.repeat(2100) }],
+    code: 'invalid_archive',
+    mentions: 'longer than 4095',
+  },
+  {
     name: 'gzip of garbage',
     archive: () => gzipSync(Buffer.from('x'.repeat(2000))),
     code: 'invalid_archive',

@@ -135,3 +135,24 @@ test('locatorFor finds headers, dotted, quoted and nested keys, and skips multi-
   }
   assert.deepEqual(locate(['env', 'A']), { line: 5, column: 3 });
 });
+
+test('a key deeper than 32 parts is one error on its line, before the TOML parser runs', () => {
+  const loaded = loadConfigText(`app = "x"\n\n${'a.'.repeat(32)}a = 1\n`, 'berth.toml');
+  assert.equal(loaded.config, undefined);
+  assert.deepEqual(
+    loaded.diagnostics.map((d) => [d.line, d.message]),
+    [[3, 'the key on this line has 33 dotted parts; berth reads keys of at most 32']],
+  );
+  assert.ok(loadConfigText(`${'a.'.repeat(31)}a = 1\n`, 'berth.toml').config, '32 parts load');
+});
+
+test('past 200 problems the rest are counted, not listed', () => {
+  const text = Array.from({ length: 300 }, (_, i) => `unknown_${i} = 1`).join('\n');
+  const loaded = loadConfigText(text, 'berth.toml');
+  assert.ok(loaded.config, 'warnings only: the config loads');
+  assert.equal(loaded.diagnostics.length, 201);
+  assert.equal(loaded.diagnostics[200]?.message, 'and 100 warning(s) more, not listed');
+  const errors = loadConfigText(`${text}\n[checks.a]\nport = 1\ninterval = "99h"`, 'berth.toml');
+  assert.equal(errors.config, undefined, 'an error past the cap still fails the file');
+  assert.equal(errors.diagnostics.at(-1)?.severity, 'error');
+});

@@ -98,12 +98,12 @@ const shapes: Case[] = [
   ...(
     [
       ['"2s"', 2_000],
-      ['"500ms"', 500],
+      ['"1s"', 1_000],
       ['3', 3_000],
       ['"1m"', 60_000],
     ] as const
   ).map(([value, want]) => ({
-    name: `idle_timeout = ${value} (short windows too; bare numbers are seconds)`,
+    name: `idle_timeout = ${value} (bare numbers are seconds)`,
     toml: `[http_service]\nidle_timeout = ${value}`,
     get: (c: AppConfig) => c.httpService?.idleTimeoutMs,
     want,
@@ -646,6 +646,45 @@ const errors: Case[] = [
     name: 'a check interval of 0',
     toml: '[checks.a]\nport = 1\ninterval = 0',
     errors: [{ path: 'checks.a.interval', line: 3 }],
+  },
+  // Durations outside what the daemon can wait: each names its key, line and range.
+  ...(
+    [
+      ['[checks.a]\nport = 1\ninterval = "25h"', 'checks.a.interval', 3, /between 1ms and 24h/],
+      ['[checks.a]\nport = 1\ntimeout = 2147483648', 'checks.a.timeout', 3, /between 1ms and 24h/],
+      ['[checks.a]\nport = 1\ntimeout = "0.1ms"', 'checks.a.timeout', 3, /between 1ms and 24h/],
+      ['[checks.a]\nport = 1\ngrace_period = "2d"', 'checks.a.grace_period', 3, /0 or between 1ms and 24h/],
+      ['[deploy]\nwait_timeout = "0.0001s"', 'deploy.wait_timeout', 2, /between 1s and 24h/],
+      ['[deploy]\nwait_timeout = 0', 'deploy.wait_timeout', 2, /between 1s and 24h/],
+      [
+        '[deploy]\nrelease_command_timeout = "48h"',
+        'deploy.release_command_timeout',
+        2,
+        /between 1s and 24h/,
+      ],
+      ['\nkill_timeout = 86401', 'kill_timeout', 2, /between 1s and 24h/],
+      ['[http_service]\nidle_timeout = "500ms"', 'http_service.idle_timeout', 2, /between 1s and 24h/],
+      ['[schedules.a]\nevery = "30d"\ncommand = "x"', 'schedules.a.every', 2, /between 1s and 24h/],
+      ['[schedules.a]\nevery = 0\ncommand = "x"', 'schedules.a.every', 2, /between 1s and 24h/],
+    ] as [string, string, number, RegExp][]
+  ).map(([toml, path, line, message]) => ({
+    name: `${path} out of range: ${toml.split('\n')[line - 1] ?? ''}`,
+    toml,
+    errors: [{ path, line, message }],
+  })),
+  {
+    name: 'a grace period of 0 means none',
+    toml: '[checks.a]\nport = 1\ngrace_period = "0s"',
+    get: (c) => c.checks[0]?.gracePeriodMs,
+    want: 0,
+    quiet: true,
+  },
+  {
+    name: 'durations at the edges of their ranges',
+    toml: '[deploy]\nwait_timeout = "24h"\n[checks.a]\nport = 1\ninterval = "1ms"\ntimeout = "24h"',
+    get: (c) => [c.deploy.waitTimeoutMs, c.checks[0]?.intervalMs, c.checks[0]?.timeoutMs],
+    want: [86_400_000, 1, 86_400_000],
+    quiet: true,
   },
   {
     name: 'a check with no port anywhere',

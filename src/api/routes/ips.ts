@@ -1,12 +1,12 @@
 // Addresses dedicated to an app: `berth ips allocate|list|release`. Each is its own listener
 // that sends every request to the app, whatever the Host header. No release, no restart.
 import { Type } from '@sinclair/typebox';
-import { BerthError } from '../../core/errors.js';
 import { formatAddress } from '../../core/net/ip-address.js';
 import type { IpAllocation } from '../../store/ip-allocations.js';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
 import type { ApiServices } from '../services.js';
+import { queryInteger } from '../query.js';
 
 const IpSchema = Type.Object({
   address: Type.String(),
@@ -73,11 +73,9 @@ export function ipRoutes(s: ApiServices): Route[] {
       response: Type.Object({ released: IpSchema }),
       handler: async ({ params, query }) => {
         const app = requireApp(s.store, params.app!).name;
-        const portText = query.get('port');
-        const port = portText === null ? undefined : Number(portText);
-        if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
-          throw new BerthError('invalid_request', `port "${portText}" is not 1-65535`);
-        }
+        const port = query.has('port')
+          ? queryInteger(query, 'port', { min: 1, max: 65535, fallback: 0 })
+          : undefined;
         const released = await s.netListeners.release(app, params.address!, port);
         return { released: { ...view(released), listening: false } };
       },

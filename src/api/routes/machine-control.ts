@@ -6,10 +6,11 @@ import { route, type Route } from '../router.js';
 import { EventSchema, MachineSchema, Nullable } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 import { machineView } from '../views.js';
+import { queryFlag } from '../query.js';
 
 const RunBody = Type.Object(
   {
-    release: Type.Optional(Type.Integer({ minimum: 1 })),
+    release: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     artifact: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
     command: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     env: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 65536 }))),
@@ -115,7 +116,7 @@ export function machineControlRoutes(s: ApiServices): Route[] {
       response: MachineSchema,
       handler: async ({ params, query }) => {
         const app = requireApp(s.store, params.app!).name;
-        const force = query.get('force') === '1' || query.get('force') === 'true';
+        const force = queryFlag(query, 'force');
         return machineView(await s.machineControl.destroy(app, params.machine!, force));
       },
     }),

@@ -9,6 +9,7 @@ import { route, STREAMED, type Route } from '../router.js';
 import { EventSchema, MachineSchema } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 import { machineView } from '../views.js';
+import { queryFlag, queryInteger } from '../query.js';
 
 export function machineRoutes(s: ApiServices): Route[] {
   return [
@@ -32,7 +33,8 @@ export function machineRoutes(s: ApiServices): Route[] {
       handler: async ({ params, query, req, res }) => {
         requireApp(s.store, params.app!);
         const only = query.get('machine');
-        const lines = Math.min(10_000, Math.max(0, Number(query.get('lines') ?? 100) || 0));
+        const lines = queryInteger(query, 'lines', { min: 0, max: 10_000, fallback: 100 });
+        const follow = queryFlag(query, 'follow');
         const machines = s.store.machines
           .listByApp(params.app!)
           .filter((m) => (only ? m.id === only : true) && m.handle);
@@ -51,7 +53,7 @@ export function machineRoutes(s: ApiServices): Route[] {
             write({ machine: source.machine.id, processGroup: source.machine.processGroup, line });
           }
         }
-        if (query.get('follow') !== '1' && query.get('follow') !== 'true') {
+        if (!follow) {
           res.end();
           return STREAMED;
         }
@@ -76,7 +78,8 @@ export function machineRoutes(s: ApiServices): Route[] {
       response: Type.Array(EventSchema),
       handler: ({ params, query }) => {
         requireApp(s.store, params.app!);
-        return s.store.events.list({ app: params.app!, afterId: Number(query.get('after') ?? 0) || 0 });
+        const afterId = queryInteger(query, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 });
+        return s.store.events.list({ app: params.app!, afterId });
       },
     }),
   ];

@@ -8,6 +8,7 @@ import { route, STREAMED, type Route } from '../router.js';
 import { ReleaseDetailSchema, ReleaseSchema } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 import { releaseView } from '../views.js';
+import { queryFlag } from '../query.js';
 
 const FINAL_KINDS = new Set(['release.complete', 'release.failed']);
 
@@ -43,7 +44,7 @@ export function releaseRoutes(s: ApiServices): Route[] {
       streams: 'application/x-ndjson',
       handler: ({ params, query, req, res }) => {
         const release = requireRelease(s.store, params.app!, params.version!);
-        const follow = query.get('follow') === '1' || query.get('follow') === 'true';
+        const follow = queryFlag(query, 'follow');
         const write = startNdjson(res);
         let lastId = 0;
         let finished = false;

@@ -1,7 +1,6 @@
 // Volumes: create, list, show, destroy. A volume belongs to an app; its data outlives every
 // release and machine, and only destroying it (or the app) deletes it.
 import { Type } from '@sinclair/typebox';
-import { BerthError } from '../../core/errors.js';
 import {
   assertVolumeName,
   DEFAULT_VOLUME_SIZE_BYTES,
@@ -13,6 +12,7 @@ import type { Volume } from '../../store/volumes.js';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
 import type { ApiServices } from '../services.js';
+import { queryFlag } from '../query.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -110,13 +110,7 @@ export function volumeRoutes(s: ApiServices): Route[] {
       response: DestroyedVolumeSchema,
       handler: async ({ params, query }) => {
         requireApp(s.store, params.app!);
-        const forceText = query.get('force');
-        if (forceText !== null && !['1', 'true', '0', 'false'].includes(forceText)) {
-          throw new BerthError('invalid_request', `force=${forceText} is not a boolean`, {
-            hint: 'Use ?force=1 or leave it out.',
-          });
-        }
-        const force = forceText === '1' || forceText === 'true';
+        const force = queryFlag(query, 'force');
         const { volume, stoppedMachine } = await s.volumes.destroy(params.app!, params.id!, force);
         return {
           destroyed: volume.id,

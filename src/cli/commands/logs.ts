@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { resolveAppName } from '../resolve-app.js';
+import { integerFlag } from '../number-flag.js';
 
 export function registerLogs(program: Command, ctx: CliContext): void {
   program
@@ -10,10 +11,15 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('-f, --follow', 'keep printing new lines')
     .option('--machine <id>', 'only this machine')
-    .option('-n, --lines <count>', 'lines of history per machine', '100')
+    .option(
+      '-n, --lines <count>',
+      'lines of history per machine (0-10000)',
+      integerFlag('--lines', 0, 10_000),
+      100,
+    )
     .option('--json', 'one JSON object per line')
     .action(
-      async (opts: { app?: string; follow?: boolean; machine?: string; lines: string; json?: boolean }) => {
+      async (opts: { app?: string; follow?: boolean; machine?: string; lines: number; json?: boolean }) => {
         const app = resolveAppName(ctx.cwd, opts.app);
         const abort = new AbortController();
         process.once('SIGINT', () => abort.abort());
@@ -21,7 +27,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
           await ctx.client()
         ).logs(
           app,
-          { machine: opts.machine, lines: Number(opts.lines), follow: opts.follow, signal: abort.signal },
+          { machine: opts.machine, lines: opts.lines, follow: opts.follow, signal: abort.signal },
           (l) => ctx.out.line(opts.json ? JSON.stringify(l) : `${l.machine} ${l.processGroup}: ${l.line}`),
         );
       },

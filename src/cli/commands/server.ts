@@ -4,6 +4,7 @@ import { defaultHome } from '../../daemon/home.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
 import type { DaemonOptions } from '../../daemon/daemon.js';
 import type { CliContext } from '../context.js';
+import { integerFlag } from '../number-flag.js';
 
 const MiB = 1024 * 1024;
 
@@ -32,7 +33,12 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
     )
     .option('--domain <name>', 'apps answer on <app>.<domain>', ctx.env.BERTH_DOMAIN ?? 'localhost')
     .option('--driver <name>', 'runtime driver', ctx.env.BERTH_DRIVER ?? 'process')
-    .option('--max-artifact-size <MiB>', 'largest upload accepted, in MiB', '512')
+    .option(
+      '--max-artifact-size <MiB>',
+      'largest upload accepted, in MiB',
+      integerFlag('--max-artifact-size', 1, 1024 * 1024),
+      512,
+    )
     .action(
       async (opts: {
         home?: string;
@@ -41,12 +47,10 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
         proxyTls?: string;
         domain: string;
         driver: string;
-        maxArtifactSize: string;
+        maxArtifactSize: number;
       }) => {
         const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-        const maxMiB = Number(opts.maxArtifactSize);
-        if (!Number.isFinite(maxMiB) || maxMiB <= 0)
-          throw new Error('--max-artifact-size takes a positive number of MiB');
+        const maxMiB = opts.maxArtifactSize;
         // Loaded on demand: every other command stays quick to start.
         const { startDaemon } = await import('../../daemon/daemon.js');
         const daemon = await startDaemon({

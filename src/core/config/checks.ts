@@ -5,6 +5,7 @@
 // interval = 10000), a string is a duration ("15s"). Defaults follow fly.
 
 import type { CheckConfig } from './types.js';
+import { CHECK_RANGE, GRACE_RANGE } from './duration.js';
 import { describe, isTable, type Path, type Reader, type Table } from './reader.js';
 
 export const CHECK_DEFAULTS = {
@@ -44,9 +45,10 @@ export function readCheck(r: Reader, t: Table, path: Path, ctx: CheckContext): C
   if (type === 'script') return undefined;
   r.unknownKeys(t, path, [...CHECK_KEYS, ...FLY_CHECK_KEYS]);
   const port = r.port(t, 'port', path) ?? ctx.defaultPort;
-  const intervalMs = positive(r, t, 'interval', path) ?? CHECK_DEFAULTS.intervalMs;
-  const timeoutMs = positive(r, t, 'timeout', path) ?? CHECK_DEFAULTS.timeoutMs;
-  const gracePeriodMs = r.duration(t, 'grace_period', path, 'ms') ?? CHECK_DEFAULTS.gracePeriodMs;
+  const intervalMs = r.duration(t, 'interval', path, 'ms', CHECK_RANGE) ?? CHECK_DEFAULTS.intervalMs;
+  const timeoutMs = r.duration(t, 'timeout', path, 'ms', CHECK_RANGE) ?? CHECK_DEFAULTS.timeoutMs;
+  const gracePeriodMs =
+    r.duration(t, 'grace_period', path, 'ms', GRACE_RANGE) ?? CHECK_DEFAULTS.gracePeriodMs;
   const method = readMethod(r, t, path);
   const checkPath = readCheckPath(r, t, path);
   const protocol = readProtocol(r, t, path);
@@ -111,13 +113,6 @@ function readType(
     `must be "http" or "tcp" (got ${describe(t.type)})`,
     'Write type = "http" or "tcp".',
   );
-  return undefined;
-}
-
-function positive(r: Reader, t: Table, key: string, path: Path): number | undefined {
-  const ms = r.duration(t, key, path, 'ms');
-  if (ms !== 0) return ms;
-  r.error([...path, key], 'must be longer than 0', 'Write a duration such as "15s".');
   return undefined;
 }
 

@@ -6,6 +6,36 @@
 /** The unit of a bare number (or a numeric string like "30"). */
 export type BareUnit = 'ms' | 's';
 
+/**
+ * The durations a key accepts. Every bound stays under setTimeout's limit (2^31 - 1 ms, about
+ * 24.8 days), past which a timer fires at once; and a too-short value is refused rather than
+ * rounded to 0 ("0.0001s" would otherwise mean "no time at all").
+ */
+export interface DurationRange {
+  min: number;
+  max: number;
+  /** 0 is accepted besides the range: it means "none" (a check's grace period). */
+  zero?: boolean;
+}
+
+const DAY_MS = 86_400_000;
+/** Health check interval and timeout. */
+export const CHECK_RANGE: DurationRange = { min: 1, max: DAY_MS };
+/** A check's grace period: none at all, or 1 ms to a day. */
+export const GRACE_RANGE: DurationRange = { min: 1, max: DAY_MS, zero: true };
+/** Timeouts and periods that the daemon waits out: kill_timeout, wait_timeout, idle_timeout... */
+export const TIMEOUT_RANGE: DurationRange = { min: 1_000, max: DAY_MS };
+
+/** "between 1ms and 24h" (with "0 or" when zero is allowed), for messages. */
+export function describeRange(range: DurationRange): string {
+  return `${range.zero ? '0 or ' : ''}between ${formatDuration(range.min)} and ${formatDuration(range.max)}`;
+}
+
+/** Whether `ms` lies in `range`; a duration below 1 ms that is not exactly 0 is outside. */
+export function inRange(ms: number, range: DurationRange): boolean {
+  return (range.zero === true && ms === 0) || (ms >= range.min && ms <= range.max);
+}
+
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,

@@ -2,81 +2,134 @@
 // [table] and [[array]] headers, `key = value` lines (dotted and quoted keys too), and enough
 // of strings and brackets to skip values that span lines. Good for the line of most keys; a
 // path it cannot find falls back to its closest ancestor it can (a missing key -> its table).
+//
+// The work is linear in the text: keys go into a tree walked one part at a time, never into a
+// map of joined prefixes (a 25,000-part dotted key would make that quadratic), and nothing
+// re-slices the rest of a line per part.
 
 import type { Locate } from './reader.js';
 
 type Position = { line: number; column: number };
 
-const BARE = /^[A-Za-z0-9_-]+/;
-
-export function locatorFor(text: string): Locate {
-  const positions = scan(text);
-  return (path) => {
-    for (let n = path.length; n > 0; n--) {
-      const at = positions.get(path.slice(0, n).join('\0'));
-      if (at) return at;
-    }
-    return undefined;
-  };
+/** One key of the document: where it first appears, its keys, and its entries if an [[array]]. */
+interface KeyNode {
+  at: Position;
+  /** The only key below, until a second one makes `children`: most keys have one or none. */
+  onlyKey?: string;
+  only?: KeyNode;
+  children?: Map<string, KeyNode>;
+  /** For [[array]] tables: entries so far; a header below names the latest one. */
+  entries?: number;
 }
 
-function scan(text: string): Map<string, Position> {
-  const positions = new Map<string, Position>();
-  const arrayCounts = new Map<string, number>(); // concrete path of an [[array]] -> entries so far
-  let table: string[] = [];
-  let pending = ''; // an unfinished multi-line string or bracket, carried to the next line
+const BARE = /[A-Za-z0-9_-]+/y;
 
-  const record = (path: string[], position: Position) => {
-    for (let n = 1; n <= path.length; n++) {
-      const key = path.slice(0, n).join('\0');
-      if (!positions.has(key)) positions.set(key, position);
+/** More parts than any real config writes; deeper keys are refused before the TOML parser runs. */
+export const MAX_KEY_PARTS = 32;
+
+export interface KeyIndex {
+  locate: Locate;
+  /** The first key or header with more than MAX_KEY_PARTS parts, if any. */
+  tooDeep?: { parts: number; line: number; column: number };
+}
+
+export function locatorFor(text: string): Locate {
+  return indexKeys(text).locate;
+}
+
+/** One pass over the text: where each key is, and whether any key is deeper than berth reads. */
+export function indexKeys(text: string): KeyIndex {
+  const { root, tooDeep } = scan(text);
+  const locate: Locate = (path) => {
+    let node: KeyNode | undefined = root;
+    let found: Position | undefined;
+    for (const key of path) {
+      node = below(node, key);
+      if (!node) break;
+      found = node.at;
     }
+    return found;
   };
+  return tooDeep ? { locate, tooDeep } : { locate };
+}
+
+function below(node: KeyNode, key: string): KeyNode | undefined {
+  return node.children ? node.children.get(key) : node.onlyKey === key ? node.only : undefined;
+}
+
+/** The child `key` of `node`, made (at `at`) when it is the first time the key appears. */
+function child(node: KeyNode, key: string, at: Position): KeyNode {
+  const known = below(node, key);
+  if (known) return known;
+  const made: KeyNode = { at };
+  if (node.children) {
+    node.children.set(key, made);
+  } else if (node.only === undefined) {
+    node.onlyKey = key;
+    node.only = made;
+  } else {
+    node.children = new Map([
+      [node.onlyKey ?? '', node.only],
+      [key, made],
+    ]);
+    node.onlyKey = undefined;
+    node.only = undefined;
+  }
+  return made;
+}
+
+function scan(text: string): { root: KeyNode; tooDeep?: KeyIndex['tooDeep'] } {
+  const root: KeyNode = { at: { line: 0, column: 0 } };
+  let tooDeep: KeyIndex['tooDeep'];
+  let table = root;
+  let open: string[] = []; // an unfinished multi-line string or brackets, carried to the next line
+
   // A header's keys name arrays of tables by their latest entry: [[services]] then
   // [[services.ports]] means services.<last>.ports.
-  const concrete = (keys: string[]) => {
-    const out: string[] = [];
+  const concrete = (keys: string[], at: Position): KeyNode => {
+    let node = root;
     for (const key of keys) {
-      out.push(key);
-      const count = arrayCounts.get(out.join('\0'));
-      if (count !== undefined) out.push(String(count - 1));
+      node = child(node, key, at);
+      if (node.entries !== undefined) node = child(node, String(node.entries - 1), at);
     }
-    return out;
+    return node;
   };
 
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
-    if (pending) {
-      pending = skipValue(raw, 0, pending);
+    if (open.length > 0) {
+      open = skipValue(raw, 0, open);
       return;
     }
     const indent = raw.length - raw.trimStart().length;
     const rest = raw.slice(indent);
+    const at = { line, column: indent + 1 };
     const header = /^(\[\[?)\s*/.exec(rest);
     if (header?.[1]) {
       const keys = readKey(rest, header[0].length);
       if (!keys) return;
-      if (header[1] === '[[') {
-        const path = concrete(keys.keys.slice(0, -1));
-        path.push(keys.keys[keys.keys.length - 1] ?? '');
-        const id = path.join('\0');
-        const count = (arrayCounts.get(id) ?? 0) + 1;
-        arrayCounts.set(id, count);
-        table = [...path, String(count - 1)];
-      } else {
-        table = concrete(keys.keys);
+      if (keys.keys.length > MAX_KEY_PARTS) {
+        tooDeep ??= { parts: keys.keys.length, ...at };
+        return;
       }
-      record(table, { line, column: indent + 1 });
+      if (header[1] === '[[') {
+        const array = child(concrete(keys.keys.slice(0, -1), at), keys.keys[keys.keys.length - 1] ?? '', at);
+        array.entries = (array.entries ?? 0) + 1;
+        table = child(array, String(array.entries - 1), at);
+      } else {
+        table = concrete(keys.keys, at);
+      }
       return;
     }
     const keys = readKey(rest, 0);
     if (!keys || rest[keys.end] !== '=') return;
-    record([...table, ...keys.keys], { line, column: indent + 1 });
-    pending = skipValue(rest, keys.end + 1, '');
+    if (keys.keys.length > MAX_KEY_PARTS) tooDeep ??= { parts: keys.keys.length, ...at };
+    let node = table;
+    for (const key of tooDeep ? [] : keys.keys) node = child(node, key, at);
+    open = skipValue(rest, keys.end + 1, []);
   });
-  return positions;
+  return tooDeep ? { root, tooDeep } : { root };
 }
-
 /** A dotted key at `start` (bare or quoted parts), and where it ends (after trailing spaces). */
 function readKey(text: string, start: number): { keys: string[]; end: number } | undefined {
   const keys: string[] = [];
@@ -90,7 +143,8 @@ function readKey(text: string, start: number): { keys: string[]; end: number } |
       keys.push(text.slice(i + 1, close));
       i = close + 1;
     } else {
-      const bare = BARE.exec(text.slice(i))?.[0];
+      BARE.lastIndex = i;
+      const bare = BARE.exec(text)?.[0];
       if (!bare) return undefined;
       keys.push(bare);
       i += bare.length;
@@ -103,33 +157,33 @@ function readKey(text: string, start: number): { keys: string[]; end: number } |
 
 /**
  * Walk a value from `start`, given what was left open before it (`state`: open brackets and
- * at most one open multi-line string, as a string such as "[{" or '"""'). Returns what is
- * still open at the end of the line.
+ * at most one open multi-line string, innermost last, e.g. ['[', '{'] or ['"""']). Returns what
+ * is still open at the end of the line.
  */
-function skipValue(text: string, start: number, state: string): string {
-  let open = state;
+function skipValue(text: string, start: number, state: string[]): string[] {
+  const open = state;
   let i = start;
   while (i < text.length) {
-    const tail = open.slice(-3);
-    if (tail === '"""' || tail === "'''") {
-      const close = text.indexOf(tail, i);
+    const top = open[open.length - 1];
+    if (top === '"""' || top === "'''") {
+      const close = text.indexOf(top, i);
       if (close < 0) return open;
-      open = open.slice(0, -3);
+      open.pop();
       i = close + 3;
       continue;
     }
     const c = text[i] ?? '';
     if (c === '#') break;
     if (text.startsWith('"""', i) || text.startsWith("'''", i)) {
-      open += text.slice(i, i + 3);
+      open.push(text.slice(i, i + 3));
       i += 3;
     } else if (c === '"' || c === "'") {
       i = endOfString(text, i);
     } else if (c === '[' || c === '{') {
-      open += c;
+      open.push(c);
       i++;
     } else if (c === ']' || c === '}') {
-      open = open.slice(0, -1);
+      open.pop();
       i++;
     } else {
       i++;

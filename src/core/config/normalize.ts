@@ -10,6 +10,7 @@ import { isValidAppName } from '../app-name.js';
 import { ERROR_CATALOG } from '../errors.js';
 import { DEFAULT_PROCESS_GROUP, type AppConfig, type Diagnostic } from './types.js';
 import { readTopLevelChecks } from './checks.js';
+import { TIMEOUT_RANGE } from './duration.js';
 import { describe, isTable, listTables, Reader, type Locate, type Path, type Table } from './reader.js';
 import { readBuild, readDeploy, readEnv, readMounts, readProcesses, readSchedules } from './sections.js';
 import { readHttpService, readServices } from './services.js';
@@ -69,7 +70,7 @@ export function normalizeConfig(
     ...(app !== undefined && { app }),
     ...(primaryRegion !== undefined && { primaryRegion }),
     killSignal: readKillSignal(r, raw),
-    killTimeoutMs: r.duration(raw, 'kill_timeout', [], 's') ?? KILL_DEFAULTS.killTimeoutMs,
+    killTimeoutMs: r.duration(raw, 'kill_timeout', [], 's', TIMEOUT_RANGE) ?? KILL_DEFAULTS.killTimeoutMs,
     build: readBuild(r, raw),
     deploy: readDeploy(r, raw),
     env: readEnv(r, raw),

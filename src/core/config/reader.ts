@@ -3,7 +3,14 @@
 // of a file at once. A read that fails returns undefined and the caller uses its default.
 
 import type { Diagnostic } from './types.js';
-import { parseDuration, type BareUnit } from './duration.js';
+import {
+  describeRange,
+  formatDuration,
+  inRange,
+  parseDuration,
+  type BareUnit,
+  type DurationRange,
+} from './duration.js';
 
 export type Path = readonly (string | number)[];
 export type Table = Record<string, unknown>;
@@ -41,14 +48,40 @@ export function listTables(table: Table, key: string, base: Path): { table: Tabl
   return value.flatMap((item, i) => (isTable(item) ? [{ table: item, path: [...base, key, i] }] : []));
 }
 
+/** Problems kept per file: past this many, the rest are counted, not listed. */
+export const MAX_DIAGNOSTICS = 200;
+
 export class Reader {
-  readonly diagnostics: Diagnostic[] = [];
+  private readonly kept: Diagnostic[] = [];
+  private errors = 0;
+  private dropped = { error: 0, warning: 0 };
 
   constructor(private readonly locate: Locate) {}
 
+  /** Every problem kept, and one more that counts those that were not. */
+  get diagnostics(): Diagnostic[] {
+    const { error, warning } = this.dropped;
+    if (error + warning === 0) return this.kept;
+    const counted = [error > 0 && `${error} error(s)`, warning > 0 && `${warning} warning(s)`].filter(
+      Boolean,
+    );
+    const more: Diagnostic = {
+      severity: error > 0 ? 'error' : 'warning',
+      path: '',
+      message: `and ${counted.join(' and ')} more, not listed`,
+      hint: 'Fix the problems listed, then validate again to see the rest.',
+    };
+    return [...this.kept, more];
+  }
+
   report(severity: Diagnostic['severity'], path: Path, message: string, hint: string): void {
+    if (severity === 'error') this.errors++;
+    if (this.kept.length >= MAX_DIAGNOSTICS) {
+      this.dropped[severity]++;
+      return;
+    }
     const at = this.locate(path.map(String));
-    this.diagnostics.push({ severity, path: formatPath(path), message, hint, ...at });
+    this.kept.push({ severity, path: formatPath(path), message, hint, ...at });
   }
 
   error(path: Path, message: string, hint: string): void {
@@ -60,7 +93,7 @@ export class Reader {
   }
 
   get hasErrors(): boolean {
-    return this.diagnostics.some((d) => d.severity === 'error');
+    return this.errors > 0;
   }
 
   /** Warn about keys that are neither read nor known to be harmless. */
@@ -125,16 +158,31 @@ export class Reader {
     return undefined;
   }
 
-  /** Milliseconds; see duration.ts for what a bare number means. */
-  duration(table: Table, key: string, base: Path, bareUnit: BareUnit): number | undefined {
+  /** Milliseconds within `range`; see duration.ts for what a bare number means. */
+  duration(
+    table: Table,
+    key: string,
+    base: Path,
+    bareUnit: BareUnit,
+    range: DurationRange,
+  ): number | undefined {
     const value = table[key];
     if (value === undefined) return undefined;
     const ms = parseDuration(value, bareUnit);
-    if (ms !== undefined) return ms;
+    const unit = bareUnit === 's' ? 'seconds' : 'milliseconds';
+    if (ms === undefined) {
+      this.error(
+        [...base, key],
+        `must be a duration (got ${describe(value)})`,
+        `Write a duration such as "5s", "1m30s" or "500ms" (a bare number means ${unit}), ${describeRange(range)}.`,
+      );
+      return undefined;
+    }
+    if (inRange(ms, range)) return ms;
     this.error(
       [...base, key],
-      `must be a duration (got ${describe(value)})`,
-      `Write a duration such as "5s", "1m30s" or "500ms" (a bare number means ${bareUnit === 's' ? 'seconds' : 'milliseconds'}).`,
+      `must be ${describeRange(range)} (got ${describe(value)})`,
+      `Write a duration ${describeRange(range)}, such as "${formatDuration(Math.max(range.min, 5_000))}" (a bare number means ${unit}).`,
     );
     return undefined;
   }

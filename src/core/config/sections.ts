@@ -2,6 +2,7 @@
 
 import type { AppConfig, DeployStrategy, MountConfig, ScheduleConfig } from './types.js';
 import { describe, isTable, type Reader, type Table } from './reader.js';
+import { TIMEOUT_RANGE } from './duration.js';
 
 export const DEPLOY_DEFAULTS = {
   strategy: 'rolling',
@@ -62,9 +63,10 @@ export function readDeploy(r: Reader, raw: Table): AppConfig['deploy'] {
     strategy: readStrategy(r, t),
     ...(releaseCommand?.trim() && { releaseCommand }),
     releaseCommandTimeoutMs:
-      r.duration(t, 'release_command_timeout', base, 's') ?? DEPLOY_DEFAULTS.releaseCommandTimeoutMs,
+      r.duration(t, 'release_command_timeout', base, 's', TIMEOUT_RANGE) ??
+      DEPLOY_DEFAULTS.releaseCommandTimeoutMs,
     maxUnavailable: readMaxUnavailable(r, t),
-    waitTimeoutMs: r.duration(t, 'wait_timeout', base, 's') ?? DEPLOY_DEFAULTS.waitTimeoutMs,
+    waitTimeoutMs: r.duration(t, 'wait_timeout', base, 's', TIMEOUT_RANGE) ?? DEPLOY_DEFAULTS.waitTimeoutMs,
   };
 }
 
@@ -194,7 +196,7 @@ export function readSchedules(r: Reader, raw: Table): ScheduleConfig[] {
     }
     r.unknownKeys(value, path, ['cron', 'every', 'command']);
     const cron = r.string(value, 'cron', path)?.trim();
-    const everyMs = r.duration(value, 'every', path, 's');
+    const everyMs = r.duration(value, 'every', path, 's', TIMEOUT_RANGE);
     const argv = r.strings(value, 'command', path);
     const command = argv && (typeof value.command === 'string' ? value.command : shellJoin(argv));
     if (cron !== undefined && !isCron(cron)) {
@@ -204,7 +206,6 @@ export function readSchedules(r: Reader, raw: Table): ScheduleConfig[] {
         'Write five fields, e.g. cron = "*/15 * * * *", or a macro such as "@daily".',
       );
     }
-    if (everyMs === 0) r.error([...path, 'every'], 'must be longer than 0', 'Write e.g. every = "10m".');
     if ((value.cron === undefined) === (value.every === undefined)) {
       r.error(
         path,

@@ -2,6 +2,7 @@
 
 import type { AutoStop, CheckConfig, HttpServiceConfig, ServiceConfig, ServicePort } from './types.js';
 import { readCheck } from './checks.js';
+import { TIMEOUT_RANGE } from './duration.js';
 import { describe, type Path, type Reader, type Table } from './reader.js';
 
 export const HTTP_SERVICE_DEFAULTS = {
@@ -48,7 +49,8 @@ export function readHttpService(r: Reader, raw: Table): HttpServiceConfig | unde
     forceHttps: r.boolean(t, 'force_https', base) ?? false,
     ...readScaling(r, t, base),
     ...(concurrency && { concurrency }),
-    idleTimeoutMs: r.duration(t, 'idle_timeout', base, 's') ?? HTTP_SERVICE_DEFAULTS.idleTimeoutMs,
+    idleTimeoutMs:
+      r.duration(t, 'idle_timeout', base, 's', TIMEOUT_RANGE) ?? HTTP_SERVICE_DEFAULTS.idleTimeoutMs,
     checks,
   };
 }
