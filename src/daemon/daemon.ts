@@ -9,6 +9,7 @@ import { BerthError } from '../core/errors.js';
 import type { Driver } from '../drivers/driver.js';
 import { ProcessDriver } from '../drivers/process/process-driver.js';
 import { EdgeProxy } from '../proxy/edge-proxy.js';
+import type { ProxyLimits } from '../proxy/limits.js';
 import { TlsListener } from '../proxy/tls-listener.js';
 import { WakeGate } from '../proxy/wake-gate.js';
 import { RouteTable } from '../proxy/route-table.js';
@@ -44,6 +45,8 @@ export interface DaemonOptions {
   driver: string;
   /** Largest artifact accepted, compressed and unpacked. */
   maxArtifactBytes: number;
+  /** The proxy's time limits, queueing and trusted proxies; unset ones take their defaults. */
+  proxyLimits?: Partial<ProxyLimits>;
   log: (line: string) => void;
 }
 
@@ -76,7 +79,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const secrets = new SecretVault(store.secrets, MasterKey.locate(masterKeyFile(layout.root)));
   secrets.verifyMasterKey();
   supervisor.secretEnv = (app) => secrets.envFor(app);
-  const proxy = new EdgeProxy({ routes, domain: options.domain });
+  const proxy = new EdgeProxy({ routes, domain: options.domain, limits: options.proxyLimits ?? {} });
   supervisor.onDrainDeadline = (machineId) => proxy.closeTunnelsTo(machineId);
   const volumes = new VolumeManager(store, layout, driver, supervisor);
   supervisor.volumeMounts = (machine, release) => volumes.mountsFor(machine, release);
