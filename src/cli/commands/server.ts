@@ -29,46 +29,47 @@ export function registerServer(program: Command, ctx: CliContext): void {
     )
     .option('--domain <name>', 'apps answer on <app>.<domain>', ctx.env.BERTH_DOMAIN ?? 'localhost')
     .option('--driver <name>', 'runtime driver', ctx.env.BERTH_DRIVER ?? 'process')
-    .option('--max-artifact-size <MiB>', 'largest upload accepted, in MiB', '512');
-  addProxyLimitOptions(command, ctx.env).action(
-    async (opts: {
-      home?: string;
-      api: string;
-      proxy: string;
-      proxyTls?: string;
-      domain: string;
-      driver: string;
-      maxArtifactSize: string;
-      [proxyLimit: string]: unknown;
-    }) => {
-      const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-      const maxMiB = Number(opts.maxArtifactSize);
-      if (!Number.isFinite(maxMiB) || maxMiB <= 0)
-        throw new Error('--max-artifact-size takes a positive number of MiB');
-      const proxyLimits = proxyLimitsFromOptions(opts);
-      // Loaded on demand: every other command stays quick to start.
-      const { startDaemon } = await import('../../daemon/daemon.js');
-      const daemon = await startDaemon({
-        home: opts.home ?? defaultHome(ctx.env),
-        api: parseListenAddress(opts.api, '--api'),
-        proxy: parseListenAddress(opts.proxy, '--proxy'),
-        ...(opts.proxyTls && { proxyTls: parseListenAddress(opts.proxyTls, '--proxy-tls') }),
-        domain: opts.domain,
-        driver: opts.driver,
-        maxArtifactBytes: maxMiB * MiB,
-        proxyLimits,
-        log,
-      });
-      let stopping = false;
-      const shutdown = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log(`${signal}: shutting down; machines keep running and are adopted by the next daemon`);
-        void daemon.close().then(() => process.exit(0));
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      await new Promise(() => undefined); // serve until a signal
-    },
-  );
+    .option('--max-artifact-size <MiB>', 'largest upload accepted, in MiB', '512')
+    .action(
+      async (opts: {
+        home?: string;
+        api: string;
+        proxy: string;
+        proxyTls?: string;
+        domain: string;
+        driver: string;
+        maxArtifactSize: string;
+        [proxyLimit: string]: unknown;
+      }) => {
+        const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+        const maxMiB = Number(opts.maxArtifactSize);
+        if (!Number.isFinite(maxMiB) || maxMiB <= 0)
+          throw new Error('--max-artifact-size takes a positive number of MiB');
+        const proxyLimits = proxyLimitsFromOptions(opts);
+        // Loaded on demand: every other command stays quick to start.
+        const { startDaemon } = await import('../../daemon/daemon.js');
+        const daemon = await startDaemon({
+          home: opts.home ?? defaultHome(ctx.env),
+          api: parseListenAddress(opts.api, '--api'),
+          proxy: parseListenAddress(opts.proxy, '--proxy'),
+          ...(opts.proxyTls && { proxyTls: parseListenAddress(opts.proxyTls, '--proxy-tls') }),
+          domain: opts.domain,
+          driver: opts.driver,
+          maxArtifactBytes: maxMiB * MiB,
+          proxyLimits,
+          log,
+        });
+        let stopping = false;
+        const shutdown = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          log(`${signal}: shutting down; machines keep running and are adopted by the next daemon`);
+          void daemon.close().then(() => process.exit(0));
+        };
+        process.on('SIGTERM', () => shutdown('SIGTERM'));
+        process.on('SIGINT', () => shutdown('SIGINT'));
+        await new Promise(() => undefined); // serve until a signal
+      },
+    );
+  addProxyLimitOptions(command, ctx.env);
 }
