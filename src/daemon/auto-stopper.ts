@@ -137,7 +137,11 @@ export class AutoStopper {
     const entry: CachedPolicy = {
       version,
       policy: release ? scalePolicy(release.config) : undefined,
-      hardLimit: release?.config.httpService?.concurrency?.hardLimit,
+      // As on fly, a machine counts as full from its soft_limit: another starts before the
+      // proxy has to queue at hard_limit.
+      hardLimit:
+        release?.config.httpService?.concurrency?.softLimit ??
+        release?.config.httpService?.concurrency?.hardLimit,
     };
     this.policies.set(app, entry);
     return entry;

@@ -9,6 +9,7 @@ import { BerthError } from '../core/errors.js';
 import type { Driver } from '../drivers/driver.js';
 import { ProcessDriver } from '../drivers/process/process-driver.js';
 import { EdgeProxy } from '../proxy/edge-proxy.js';
+import type { ProxyLimits } from '../proxy/limits.js';
 import { TlsListener } from '../proxy/tls-listener.js';
 import { WakeGate } from '../proxy/wake-gate.js';
 import { RouteTable } from '../proxy/route-table.js';
@@ -48,6 +49,8 @@ export interface DaemonOptions {
   driver: string;
   /** Largest artifact accepted, compressed and unpacked. */
   maxArtifactBytes: number;
+  /** The proxy's time limits, queueing and trusted proxies; unset ones take their defaults. */
+  proxyLimits?: Partial<ProxyLimits>;
   log: (line: string) => void;
   /** Tests only: a hook run before each named deployment step (see rollout/step-hook.ts). */
   beforeStep?: BeforeStep;
@@ -101,7 +104,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   const secrets = new SecretVault(store.secrets, MasterKey.locate(masterKeyFile(layout.root)));
   secrets.verifyMasterKey();
   supervisor.secretEnv = (app) => secrets.envFor(app);
-  const proxy = new EdgeProxy({ routes, domain: options.domain });
+  const proxy = new EdgeProxy({ routes, domain: options.domain, limits: options.proxyLimits ?? {} });
   supervisor.onDrainDeadline = (machineId) => proxy.closeTunnelsTo(machineId);
   if (options.beforeStep) supervisor.beforeStep = options.beforeStep;
   const volumes = new VolumeManager(store, layout, driver, supervisor);

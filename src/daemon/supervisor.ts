@@ -3,6 +3,7 @@
 // stops retired ones, and tells the proxy which machines take traffic.
 import { randomBytes } from 'node:crypto';
 import { httpPortForGroup } from '../core/config/routing.js';
+import { concurrencyForGroup } from '../core/config/concurrency.js';
 import { restartDelayMs, shouldResetBackoff } from '../core/backoff.js';
 import { BerthError } from '../core/errors.js';
 import { machineEnv } from '../core/machine-env.js';
@@ -282,7 +283,13 @@ export class MachineSupervisor {
       if (!m.serving || m.state !== 'started' || !this.ready.has(m.id) || !m.address) continue;
       const release = this.store.releases.get(app, m.releaseVersion);
       if (!release || httpPortForGroup(release.config, m.processGroup) === undefined) continue;
-      backends.push({ machineId: m.id, address: m.address, releaseVersion: m.releaseVersion });
+      const hardLimit = concurrencyForGroup(release.config, m.processGroup)?.hardLimit;
+      backends.push({
+        machineId: m.id,
+        address: m.address,
+        releaseVersion: m.releaseVersion,
+        ...(hardLimit !== undefined && { hardLimit }),
+      });
     }
     this.routes.setBackends(app, backends);
   }

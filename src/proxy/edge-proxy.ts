@@ -5,12 +5,23 @@
 // than node's http client. This is the measured hot path: per request it allocates one
 // Exchange, the request head string and the response header array; event handlers are
 // module-level functions that find their Exchange through a symbol, not per-request closures.
+// Time limits set no timer per request either: the hot path bumps counters on the Exchange and
+// one interval sweeps the exchanges in flight (see EdgeProxy.sweep).
 import http from 'node:http';
 import type https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { httpsRedirect } from '../core/net/https-redirect.js';
 import { leastInFlight } from './balancer.js';
+import {
+  BODY_RATE_GRACE_MS,
+  DEFAULT_PROXY_LIMITS,
+  seconds,
+  sweepIntervalMs,
+  type ProxyLimits,
+} from './limits.js';
+import { RequestQueues } from './request-queue.js';
+import { ResponseParseError, ResponseParser } from './response-parser.js';
 import type { ResponseHead } from './response-parser.js';
 import type { BackendState, ResolvedRoute, RouteTable } from './route-table.js';
 import type { WakeGate } from './wake-gate.js';
@@ -28,7 +39,9 @@ export interface EdgeProxyOptions {
   routes: RouteTable;
   /** Apps are served at `<app>.<domain>`. */
   domain: string;
-  pool?: UpstreamPoolOptions;
+  /** Time limits, queueing and trusted proxies; each one missing takes its default. */
+  limits?: Partial<ProxyLimits>;
+  pool?: Omit<UpstreamPoolOptions, 'connectTimeoutMs'>;
   /** How long close() lets in-flight requests finish before cutting connections. */
   closeGraceMs?: number;
 }
@@ -45,6 +58,8 @@ const PLAIN: ListenerContext = { scheme: 'http' };
 
 const kExchange = Symbol('berth.exchange');
 type Tagged<T> = T & { [kExchange]?: Exchange };
+const kTrusted = Symbol('berth.trusted');
+type PeerSocket = net.Socket & { [kTrusted]?: boolean };
 
 const BODY_NONE = 0;
 const BODY_LENGTH = 1; // Content-Length: bytes go through as they are
@@ -62,6 +77,25 @@ class Exchange implements UpstreamHandler {
   body = BODY_NONE;
   head = '';
   private drainHooked = false;
+
+  // Deadlines. The hot path only bumps counters; the sweep compares them with what it saw at
+  // its last pass and notes when a wait began (see checkDeadlines).
+  sweepPrev: Exchange | null = null;
+  sweepNext: Exchange | null = null;
+  swept = false;
+  /** The whole request body has been read from the client. */
+  bodyDone = false;
+  bodyBytes = 0;
+  /** Response body chunks from the machine plus drains of the client: progress either way. */
+  moves = 0;
+  private seenBytes = -1;
+  private seenMoves = -1;
+  /** When the current wait (for body bytes, response headers, or response progress) began. */
+  private since = 0;
+  /** When the machine stopped taking request body bytes (0: it takes them). */
+  private stalledSince = 0;
+  private rateSince = 0;
+  private rateBytes = 0;
 
   constructor(
     readonly proxy: EdgeProxy,
@@ -102,6 +136,7 @@ class Exchange implements UpstreamHandler {
 
   onResponseBody(chunk: Buffer, last: boolean): void {
     if (this.closed) return;
+    this.moves++;
     if (last) {
       this.ended = true;
       this.res.end(chunk);
@@ -147,7 +182,7 @@ class Exchange implements UpstreamHandler {
       this.start(f.reused);
       return;
     }
-    this.badGateway(describeConnectError(f.error));
+    this.badGateway(describeConnectError(f.error, this.proxy.limits.connectTimeoutMs));
   }
 
   onUpstreamDrain(): void {
@@ -165,24 +200,122 @@ class Exchange implements UpstreamHandler {
   }
 
   private badGateway(reason: string): void {
-    const b = this.backend;
-    const app = this.route.app;
+    sendText(this.res, 502, machineProblem(this.route.app, this.backend, reason));
+  }
+
+  /**
+   * One pass of the proxy's sweep (`now` in ms). In order: the request body is being read
+   * (the client must keep sending, the machine must keep reading), then the response headers
+   * are awaited, then the response body must keep moving.
+   */
+  checkDeadlines(now: number, l: ProxyLimits): void {
+    if (this.body !== BODY_NONE && !this.bodyDone && !this.responded) {
+      if (this.req.isPaused()) {
+        // The machine is not reading what we send: its deadline, and the client's clocks
+        // start again when it reads.
+        this.rateSince = 0;
+        this.seenBytes = -1;
+        if (this.stalledSince === 0) this.stalledSince = now;
+        else if (now - this.stalledSince >= l.responseIdleTimeoutMs) {
+          this.gatewayTimeout(`did not read the request body for ${seconds(l.responseIdleTimeoutMs)}`);
+        }
+        return;
+      }
+      this.stalledSince = 0;
+      if (this.bodyBytes !== this.seenBytes) {
+        this.seenBytes = this.bodyBytes;
+        this.since = now;
+      } else if (now - this.since >= l.requestBodyTimeoutMs) {
+        return this.requestTimeout(
+          `no byte of the request body arrived for ${seconds(l.requestBodyTimeoutMs)}`,
+        );
+      }
+      if (l.requestBodyMinRate > 0) {
+        if (this.rateSince === 0) {
+          this.rateSince = now;
+          this.rateBytes = this.bodyBytes;
+        } else {
+          const elapsed = now - this.rateSince;
+          if (
+            elapsed >= BODY_RATE_GRACE_MS &&
+            (this.bodyBytes - this.rateBytes) * 1000 < l.requestBodyMinRate * elapsed
+          ) {
+            this.requestTimeout(`the request body arrived slower than ${l.requestBodyMinRate} bytes/s`);
+          }
+        }
+      }
+      return;
+    }
+    if (!this.responded) {
+      if (this.seenMoves !== -2) {
+        // First pass since the request was sent in full.
+        this.seenMoves = -2;
+        this.since = now;
+      } else if (now - this.since >= l.responseHeaderTimeoutMs) {
+        this.gatewayTimeout(`did not send response headers within ${seconds(l.responseHeaderTimeoutMs)}`);
+      }
+      return;
+    }
+    if (this.moves !== this.seenMoves) {
+      this.seenMoves = this.moves;
+      this.since = now;
+    } else if (now - this.since >= l.responseIdleTimeoutMs) {
+      // Headers are out: all we can do is cut the client off, so it sees a truncated response.
+      this.cutOff();
+      this.res.destroy();
+    }
+  }
+
+  private cutOff(): void {
+    this.proxy.unwatch(this);
+    if (this.conn !== null) {
+      this.conn.destroy();
+      this.conn = null;
+    }
+  }
+
+  private gatewayTimeout(reason: string): void {
+    this.cutOff();
+    if (this.responded) this.res.destroy();
+    else sendText(this.res, 504, machineProblem(this.route.app, this.backend, reason));
+  }
+
+  private requestTimeout(reason: string): void {
+    this.cutOff();
+    if (this.responded) return void this.res.destroy();
+    // The rest of the body is not worth reading: close the connection after the answer.
+    this.res.setHeader('connection', 'close');
     sendText(
       this.res,
-      502,
-      `berth could not get a response from app "${app}": machine ${b.machineId} at ${b.address} ${reason}.\n` +
-        `The machine may be starting, stopping or crashed; \`berth status -a ${app}\` and \`berth logs -a ${app}\` show what it is doing.\n`,
+      408,
+      `berth: the request to app "${this.route.app}" was cut off: ${reason}.\n` +
+        'Send the request body without long pauses.\n',
     );
   }
+}
+
+/** The body of a 502 or 504 about a machine: which app, which machine, what it did. */
+function machineProblem(app: string, b: BackendState, reason: string): string {
+  return (
+    `berth could not get a response from app "${app}": machine ${b.machineId} at ${b.address} ${reason}.\n` +
+    `The machine may be starting, stopping, crashed or stuck; \`berth status -a ${app}\` and \`berth logs -a ${app}\` show what it is doing.\n`
+  );
 }
 
 export class EdgeProxy {
   readonly routes: RouteTable;
   readonly domain: string;
   readonly pool: UpstreamPool;
+  readonly limits: ProxyLimits;
   private readonly server: http.Server;
-  private readonly tunnels = new Set<Tunnel>();
+  readonly tunnels = new Set<Tunnel>();
   private readonly closeGraceMs: number;
+  /** Exchanges in flight, for the deadline sweep: an intrusive list, nothing allocated. */
+  private sweepHead: Exchange | null = null;
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly queues: RequestQueues<ListenerContext>;
+  /** Peers whose forwarding headers are believed; undefined when none are. */
+  private readonly trusted: net.BlockList | undefined;
   /** Set by the daemon: holds requests for an app with no started machine while one wakes. */
   wakeGate: WakeGate | undefined;
   /** Rotating start for the balancer, so ties between idle machines take turns. */
@@ -195,13 +328,24 @@ export class EdgeProxy {
     this.domain = options.domain;
     // The table resolves `<app>.<domain>`; one source for the domain.
     this.routes.setDomain(options.domain);
-    this.pool = new UpstreamPool(options.pool);
+    this.limits = { ...DEFAULT_PROXY_LIMITS, ...options.limits };
+    this.pool = new UpstreamPool({ ...options.pool, connectTimeoutMs: this.limits.connectTimeoutMs });
     this.closeGraceMs = options.closeGraceMs ?? 5_000;
+    this.queues = new RequestQueues(this.limits.queueLimit);
+    if (this.limits.trustedProxies.length > 0) {
+      this.trusted = new net.BlockList();
+      for (const c of this.limits.trustedProxies) {
+        this.trusted.addSubnet(c.address, c.prefix, c.family === 4 ? 'ipv4' : 'ipv6');
+      }
+    }
+    this.sweeper = setInterval(() => this.sweep(), sweepIntervalMs(this.limits));
+    this.sweeper.unref();
     this.server = http.createServer({
       // Long enough that browsers and load balancers reuse connections, short enough that
       // idle ones do not pile up.
       keepAliveTimeout: 60_000,
-      // Slow header senders are cut off; slow bodies (large uploads) are not.
+      // Slow header senders are cut off here; request bodies by the sweep (requestBodyTimeoutMs
+      // and requestBodyMinRate), so a large upload at a steady pace is never cut off.
       headersTimeout: 30_000,
       requestTimeout: 0,
       noDelay: true,
@@ -233,6 +377,7 @@ export class EdgeProxy {
       grace.unref();
       this.server.close(() => {
         clearTimeout(grace);
+        clearInterval(this.sweeper);
         this.pool.destroy();
         resolve();
       });
@@ -266,6 +411,76 @@ export class EdgeProxy {
     return c;
   }
 
+  watch(ex: Exchange): void {
+    const head = this.sweepHead;
+    ex.sweepNext = head;
+    if (head !== null) head.sweepPrev = ex;
+    this.sweepHead = ex;
+    ex.swept = true;
+  }
+
+  unwatch(ex: Exchange): void {
+    if (!ex.swept) return;
+    ex.swept = false;
+    const { sweepPrev: prev, sweepNext: next } = ex;
+    if (prev !== null) prev.sweepNext = next;
+    else this.sweepHead = next;
+    if (next !== null) next.sweepPrev = prev;
+    ex.sweepPrev = null;
+    ex.sweepNext = null;
+  }
+
+  /** A machine of `app` has finished a request or a WebSocket: a queued request may go. */
+  slotFreed(app: string): void {
+    if (this.queues.size === 0) return;
+    const route = this.routes.resolveApp(app);
+    while (route !== undefined && underLimit(route.backends) !== undefined) {
+      const next = this.queues.shift(app);
+      if (next === undefined) return;
+      this.handle(next.req, next.res, next.context);
+    }
+  }
+
+  // Every sweepIntervalMs: each exchange checks its deadlines, queued requests go to machines
+  // that have room (one may have been added) or get their 503 when they waited too long.
+  private sweep(): void {
+    const now = Date.now();
+    const limits = this.limits;
+    for (let ex = this.sweepHead; ex !== null;) {
+      const next = ex.sweepNext;
+      ex.checkDeadlines(now, limits);
+      ex = next;
+    }
+    if (this.queues.size === 0) return;
+    for (const app of this.queues.apps()) {
+      this.slotFreed(app);
+      for (const entry of this.queues.expire(app, now - limits.queueTimeoutMs)) {
+        this.overLimit(
+          entry.res,
+          app,
+          `waited ${seconds(limits.queueTimeoutMs)} for one to finish a request`,
+        );
+      }
+    }
+  }
+
+  /** Whether a connection's peer is a trusted proxy (decided once per connection). */
+  private trusts(socket: PeerSocket): boolean {
+    if (this.trusted === undefined) return false;
+    let trusted = socket[kTrusted];
+    if (trusted === undefined) {
+      let peer = socket.remoteAddress ?? '';
+      let family: 'ipv4' | 'ipv6' = socket.remoteFamily === 'IPv6' ? 'ipv6' : 'ipv4';
+      if (peer.startsWith('::ffff:') && peer.includes('.')) {
+        peer = peer.slice(7);
+        family = 'ipv4';
+      }
+      trusted = peer !== '' && this.trusted.check(peer, family);
+      socket[kTrusted] = trusted;
+    }
+    return trusted;
+  }
+
   private handle(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -283,7 +498,7 @@ export class EdgeProxy {
     ) {
       return this.redirectToHttps(req, res, host!);
     }
-    const backend = leastInFlight(route.backends, this.nextCursor());
+    let backend = leastInFlight(route.backends, this.nextCursor());
     if (backend === undefined) {
       if (this.wakeGate === undefined || woken) return this.unavailable(res, route.app);
       return this.wakeGate.hold(route.app, res, (outcome) =>
@@ -292,14 +507,24 @@ export class EdgeProxy {
           : this.unavailable(res, route.app, outcome.reason),
       );
     }
+    if (backend.inFlight >= backend.hardLimit) {
+      // The least busy machine is full (the others too, unless their limits differ): wait.
+      backend = underLimit(route.backends);
+      if (backend === undefined) {
+        const queued = this.queues.push(route.app, { req, res, context, at: Date.now() });
+        if (!queued) this.overLimit(res, route.app, `${this.limits.queueLimit} requests are already waiting`);
+        return;
+      }
+    }
 
     backend.inFlight++;
     backend.requests++;
     const ex = new Exchange(this, req, res, route, backend);
-    ex.head = requestHead(req, host, false, ex, context.scheme);
+    ex.head = requestHead(req, host, false, ex, context.scheme, this.trusts(req.socket));
     (req as Tagged<http.IncomingMessage>)[kExchange] = ex;
     (res as Tagged<http.ServerResponse>)[kExchange] = ex;
     res.on('close', onClientClose);
+    this.watch(ex);
     ex.start(false);
   }
 
@@ -327,6 +552,16 @@ export class EdgeProxy {
     );
   }
 
+  private overLimit(res: http.ServerResponse, app: string, why: string): void {
+    res.setHeader('retry-after', '1');
+    sendText(
+      res,
+      503,
+      `berth: every machine of app "${app}" is serving its concurrency hard_limit of requests, and ${why}.\n` +
+        'Try again in a moment; raise [http_service.concurrency] hard_limit or add machines (`berth scale count`) for more room.\n',
+    );
+  }
+
   private unavailable(res: http.ServerResponse, app: string, reason?: string): void {
     res.setHeader('retry-after', '1');
     sendText(
@@ -338,8 +573,10 @@ export class EdgeProxy {
     );
   }
 
-  // WebSocket and other upgrades: replay the request head on a raw connection to the machine,
-  // then splice the two sockets. The machine's own 101 (or refusal) goes back untouched.
+  // WebSocket and other upgrades: replay the request head on a raw connection to the machine
+  // and wait for its answer. A 101 goes back untouched and the two sockets are spliced; any
+  // other answer goes back and then the client's connection is closed, so nothing the client
+  // sends after it can reach the machine outside HTTP. Upgrades are rare: plain timers here.
   private upgrade(
     req: http.IncomingMessage,
     socket: Duplex,
@@ -354,7 +591,7 @@ export class EdgeProxy {
       socket.end(rawTextResponse(404, `berth: no app is served at "${host ?? ''}".\n`));
       return;
     }
-    const backend = leastInFlight(route.backends, this.nextCursor());
+    let backend = leastInFlight(route.backends, this.nextCursor());
     if (backend === undefined) {
       const refuse = (reason?: string): void => {
         socket.end(
@@ -370,62 +607,171 @@ export class EdgeProxy {
         outcome.woken ? this.upgrade(req, socket, head, context, true) : refuse(outcome.reason),
       );
     }
-    const requestText = requestHead(req, host, true, { body: BODY_NONE }, context.scheme);
-    const upstream = net.connect({ host: backend.host, port: backend.port, noDelay: true });
-    const tunnel = new Tunnel(this.tunnels, backend, socket, upstream);
-    upstream.on('connect', () => {
-      tunnel.connected = true;
-      upstream.write(requestText, 'latin1');
-      if (head.length > 0) upstream.write(head);
-      socket.pipe(upstream);
-      upstream.pipe(socket);
-    });
-    upstream.on('error', (err: NodeJS.ErrnoException) => {
-      if (!tunnel.connected && socket.writable) {
-        socket.end(
-          rawTextResponse(
-            502,
-            `berth could not reach app "${route.app}": machine ${backend.machineId} at ${backend.address} ${describeConnectError(err)}.\n`,
-          ),
-        );
-      }
-      tunnel.close();
-    });
+    if (backend.inFlight >= backend.hardLimit) backend = underLimit(route.backends);
+    if (backend === undefined) {
+      socket.end(
+        rawTextResponse(
+          503,
+          `berth: every machine of app "${route.app}" is serving its concurrency hard_limit of requests.\n`,
+          true,
+        ),
+      );
+      return;
+    }
+    const requestText = requestHead(
+      req,
+      host,
+      true,
+      { body: BODY_NONE },
+      context.scheme,
+      this.trusts(req.socket as net.Socket),
+    );
+    new Tunnel(this, route.app, backend, socket, head).open(requestText);
   }
 }
 
-/** An upgraded connection, counted in flight on its machine until either side closes. */
+/**
+ * An upgraded connection, counted in flight on its machine until either side closes. Until
+ * the machine answers, only the request head goes to it; the client's bytes wait.
+ */
 class Tunnel {
-  connected = false;
+  private readonly upstream: net.Socket;
+  private connected = false;
+  /** The machine's answer so far (until its head is complete). */
+  private answer: Buffer[] = [];
+  private status = 0;
+  private refusedDone = false;
+  private readonly parser: ResponseParser;
   private done = false;
 
   constructor(
-    private readonly registry: Set<Tunnel>,
+    private readonly proxy: EdgeProxy,
+    private readonly app: string,
     private readonly backend: BackendState,
     private readonly client: Duplex,
-    private readonly upstream: net.Socket,
+    private readonly early: Buffer,
   ) {
     backend.inFlight++;
     backend.requests++;
-    registry.add(this);
+    proxy.tunnels.add(this);
+    this.parser = new ResponseParser(
+      {
+        onHead: (h) => (this.status = h.status),
+        onBody: () => {},
+        onEnd: () => (this.refusedDone = true),
+      },
+      true,
+    );
+    this.parser.start(false);
+    this.upstream = net.connect({ host: backend.host, port: backend.port, noDelay: true });
     const close = () => this.close();
     client.on('close', close);
-    upstream.on('close', close);
+    this.upstream.on('close', close);
   }
 
   get machineId(): string {
     return this.backend.machineId;
   }
 
+  open(requestText: string): void {
+    const up = this.upstream;
+    const limits = this.proxy.limits;
+    up.setTimeout(limits.connectTimeoutMs);
+    up.on('connect', () => {
+      this.connected = true;
+      up.setTimeout(limits.responseHeaderTimeoutMs);
+      up.write(requestText, 'latin1');
+    });
+    up.on('timeout', () => {
+      if (!this.connected) {
+        this.fail(502, `did not accept the connection within ${seconds(limits.connectTimeoutMs)}`);
+      } else if (this.status === 0) {
+        this.fail(504, `did not answer the upgrade within ${seconds(limits.responseHeaderTimeoutMs)}`);
+      } else {
+        this.close();
+      }
+    });
+    up.on('data', (chunk: Buffer) => this.onData(chunk));
+    up.on('end', () => {
+      if (this.status === 0) this.fail(502, 'closed the connection before answering');
+      else if (this.parser.finish() || this.refusedDone) this.finishRefusal();
+      else this.close();
+    });
+    up.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.status === 0) this.fail(502, describeConnectError(err, limits.connectTimeoutMs));
+      else this.close();
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.status !== 0) {
+      // The rest of a refusal: passed on as it is; its end closes the client.
+      this.client.write(chunk);
+      this.feed(chunk);
+      if (this.refusedDone) this.finishRefusal();
+      return;
+    }
+    this.answer.push(chunk);
+    if (!this.feed(chunk) || this.status === 0) return;
+    const answer = Buffer.concat(this.answer);
+    this.answer = [];
+    this.client.write(answer);
+    if (this.status !== 101) {
+      this.upstream.setTimeout(this.proxy.limits.responseIdleTimeoutMs);
+      if (this.refusedDone) this.finishRefusal();
+      return;
+    }
+    // Switched: from here on the bytes are the application's, both ways.
+    const up = this.upstream;
+    up.setTimeout(0);
+    up.removeAllListeners('data');
+    up.removeAllListeners('timeout');
+    if (this.early.length > 0) up.write(this.early);
+    this.client.pipe(up);
+    up.pipe(this.client);
+  }
+
+  /** Parse the machine's answer; false (and the tunnel closed) when it is not HTTP. */
+  private feed(chunk: Buffer): boolean {
+    try {
+      this.parser.execute(chunk);
+      return true;
+    } catch (err) {
+      if (!(err instanceof ResponseParseError)) throw err;
+      if (this.status === 0) this.fail(502, `sent a response berth could not read (${err.message})`);
+      else this.close();
+      return false;
+    }
+  }
+
+  private finishRefusal(): void {
+    if (this.done) return;
+    this.client.end();
+    this.close();
+  }
+
+  private fail(status: number, reason: string): void {
+    if (!this.done && this.client.writable) {
+      this.client.end(rawTextResponse(status, machineProblem(this.app, this.backend, reason)));
+    }
+    this.close();
+  }
+
   close(): void {
     if (this.done) return;
     this.done = true;
     this.backend.inFlight--;
-    this.registry.delete(this);
-    // Let a pending error response reach the client before its socket goes.
-    if (this.client.writableLength > 0 && !this.client.writableEnded) this.client.end();
-    else this.client.destroy();
+    this.proxy.tunnels.delete(this);
+    // Let a pending answer reach the client before its socket goes.
+    const client = this.client;
+    if (!client.writableFinished && (client.writableLength > 0 || client.writableEnded)) {
+      if (!client.writableEnded) client.end();
+      client.once('finish', () => client.destroy());
+    } else {
+      client.destroy();
+    }
     this.upstream.destroy();
+    if (this.backend.hardLimit !== Infinity) this.proxy.slotFreed(this.app);
   }
 }
 
@@ -437,14 +783,17 @@ function onClientClose(this: Tagged<http.ServerResponse>): void {
   if (ex.closed) return;
   ex.closed = true;
   ex.backend.inFlight--;
+  ex.proxy.unwatch(ex);
   if (ex.conn !== null) {
     ex.conn.destroy();
     ex.conn = null;
   }
+  if (ex.backend.hardLimit !== Infinity) ex.proxy.slotFreed(ex.route.app);
 }
 
 function onClientData(this: Tagged<http.IncomingMessage>, chunk: Buffer): void {
   const ex = this[kExchange]!;
+  ex.bodyBytes += chunk.length;
   const conn = ex.conn;
   if (conn === null) return;
   const ok = ex.body === BODY_CHUNKED ? conn.writeChunk(chunk) : conn.write(chunk);
@@ -453,14 +802,26 @@ function onClientData(this: Tagged<http.IncomingMessage>, chunk: Buffer): void {
 
 function onClientEnd(this: Tagged<http.IncomingMessage>): void {
   const ex = this[kExchange]!;
+  ex.bodyDone = true;
   ex.conn?.endRequest(ex.body === BODY_CHUNKED);
 }
 
 function onClientDrain(this: Tagged<http.ServerResponse>): void {
-  this[kExchange]!.conn?.resume();
+  const ex = this[kExchange]!;
+  ex.moves++;
+  ex.conn?.resume();
 }
 
 function ignoreError(): void {}
+
+/** A machine with room under its hard_limit, the least busy; undefined when all are full. */
+function underLimit(backends: readonly BackendState[]): BackendState | undefined {
+  let best: BackendState | undefined;
+  for (const b of backends) {
+    if (b.inFlight < b.hardLimit && (best === undefined || b.inFlight < best.inFlight)) best = b;
+  }
+  return best;
+}
 
 // --- headers ---
 
@@ -475,9 +836,11 @@ function findHeader(raw: string[], name: string): string | undefined {
 
 /**
  * The request head for the machine: the client's request line and headers, less hop-by-hop
- * ones (upgrades keep `connection` and `upgrade`), plus x-forwarded-* and via. Sets
- * `framing.body` to how the body is framed. Node's parser has already rejected header names
- * and values that could break the framing, so they are copied verbatim.
+ * ones (upgrades keep `connection` and `upgrade`), plus x-forwarded-*, x-real-ip, forwarded
+ * and via. The client's own x-forwarded-for, forwarded and x-real-ip are believed (extended)
+ * only from a `trusted` proxy, else replaced. Sets `framing.body` to how the body is framed.
+ * Node's parser has already rejected header names and values that could break the framing,
+ * so they are copied verbatim.
  */
 function requestHead(
   req: http.IncomingMessage,
@@ -485,11 +848,14 @@ function requestHead(
   upgrade: boolean,
   framing: { body: number },
   scheme: 'http' | 'https',
+  trusted: boolean,
 ): string {
   const raw = req.rawHeaders;
   let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
   let body = BODY_NONE;
   let forwardedFor: string | undefined;
+  let forwarded: string | undefined;
+  let realIp: string | undefined;
   let extraHop: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const key = raw[i]!;
@@ -505,6 +871,19 @@ function requestHead(
         const lower = key.toLowerCase();
         if (lower === 'trailer') continue;
         if (lower === 'upgrade' && !upgrade) continue;
+        break;
+      }
+      case 9: {
+        // forwarded, x-real-ip: set below
+        const lower = key.toLowerCase();
+        if (lower === 'forwarded') {
+          forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
+          continue;
+        }
+        if (lower === 'x-real-ip') {
+          realIp ??= value;
+          continue;
+        }
         break;
       }
       case 10: {
@@ -548,9 +927,17 @@ function requestHead(
 
   let peer = req.socket.remoteAddress ?? '';
   if (peer.startsWith('::ffff:')) peer = peer.slice(7);
+  if (!trusted) {
+    forwardedFor = undefined;
+    forwarded = undefined;
+    realIp = undefined;
+  }
   text += 'x-forwarded-for: ' + (forwardedFor === undefined ? peer : `${forwardedFor}, ${peer}`) + '\r\n';
   text += scheme === 'https' ? 'x-forwarded-proto: https\r\n' : 'x-forwarded-proto: http\r\n';
   if (host !== undefined) text += 'x-forwarded-host: ' + host + '\r\n';
+  text += 'x-real-ip: ' + (realIp ?? peer) + '\r\n';
+  const element = forwardedElement(peer, host, scheme);
+  text += 'forwarded: ' + (forwarded === undefined ? element : `${forwarded}, ${element}`) + '\r\n';
   // HTTP/1.1 is keep-alive unless a side says close: no Connection header needed.
   text += 'via: 1.1 berth\r\n\r\n';
   framing.body = body;
@@ -596,6 +983,17 @@ function responseHeaders(head: ResponseHead): string[] {
     }
   }
   return h;
+}
+
+/** This hop's `Forwarded` element (RFC 7239): `for=…;host="…";proto=…`. */
+function forwardedElement(peer: string, host: string | undefined, scheme: string): string {
+  // IPv6 addresses are quoted and bracketed; a host with a port needs quoting too.
+  let element = peer.includes(':') ? `for="[${peer}]"` : `for=${peer}`;
+  if (host !== undefined) {
+    const quoted = host.includes('"') || host.includes('\\') ? host.replace(/["\\]/g, '\\$&') : host;
+    element += `;host="${quoted}"`;
+  }
+  return element + ';proto=' + scheme;
 }
 
 function isProxyHeader(key: string): boolean {
@@ -648,14 +1046,14 @@ function rawTextResponse(status: number, text: string, retry = false): string {
   );
 }
 
-function describeConnectError(err: NodeJS.ErrnoException): string {
+function describeConnectError(err: NodeJS.ErrnoException, connectTimeoutMs: number): string {
   switch (err.code) {
     case 'ECONNREFUSED':
       return 'refused the connection (nothing is listening on that port)';
     case 'ECONNRESET':
       return 'closed the connection before answering';
     case 'ETIMEDOUT':
-      return 'did not answer in time';
+      return `did not accept the connection within ${seconds(connectTimeoutMs)}`;
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return 'is unreachable from the proxy';

@@ -64,7 +64,14 @@ export class ResponseParser {
   private trailerBytes = 0;
   private received = false;
 
-  constructor(private readonly sink: ResponseSink) {}
+  /**
+   * `upgrade`: the request asked to switch protocols, so a 101 is a final answer (reported by
+   * onHead; whatever follows is not HTTP and is not parsed).
+   */
+  constructor(
+    private readonly sink: ResponseSink,
+    private readonly upgrade = false,
+  ) {}
 
   /** Expect a response; `noBody` for a HEAD request (its response has headers only). */
   start(noBody: boolean): void {
@@ -167,6 +174,9 @@ export class ResponseParser {
     const end = buf.indexOf('\r\n\r\n', searchFrom, 'latin1');
     if (end === -1) {
       if (buf.length - start > MAX_HEAD_BYTES) this.fail('the response head is larger than 64 KiB');
+      // A head with bare LF line ends would never end: say so now rather than wait.
+      if (hasBareLf(buf, Math.max(start, searchFrom - 1)))
+        this.fail('a line of the response head ends in a bare LF');
       this.partial = start === 0 && buf !== data ? buf : Buffer.from(buf.subarray(start));
       return data.length;
     }
@@ -174,7 +184,13 @@ export class ResponseParser {
     const next = buf === data ? end + 4 : offset + (end + 4 - (this.partial?.length ?? 0));
     this.partial = undefined;
     if (end - start > MAX_HEAD_BYTES) this.fail('the response head is larger than 64 KiB');
-    this.parseHead(buf.toString('latin1', start, end));
+    const text = buf.toString('latin1', start, end);
+    // Lines end in CRLF. A bare LF inside a line ends up in a header value or the reason,
+    // which node refuses to send on (502); one ending the first line is caught here.
+    const lf = text.indexOf('\n');
+    if (lf !== -1 && text.charCodeAt(lf - 1) !== CR)
+      this.fail('a line of the response head ends in a bare LF');
+    this.parseHead(text);
     return next;
   }
 
@@ -243,7 +259,12 @@ export class ResponseParser {
 
     // 1xx: an interim response (100 Continue, 103 Early Hints); the real one follows.
     if (status < 200) {
-      if (status === 101) this.fail('the machine switched protocols on a plain request');
+      if (status === 101) {
+        if (!this.upgrade) this.fail('the machine switched protocols on a plain request');
+        this.state = STOPPED;
+        this.sink.onHead({ status, reason, headers, keepAlive: false, keepAliveTimeoutMs, chunked: false });
+        return;
+      }
       this.state = HEAD;
       return;
     }
@@ -348,6 +369,14 @@ export class ResponseParser {
     this.partial = undefined;
     throw new ResponseParseError(message);
   }
+}
+
+/** Whether an LF at or after `from` is not preceded by CR. */
+function hasBareLf(buf: Buffer, from: number): boolean {
+  for (let i = buf.indexOf(LF, from); i !== -1; i = buf.indexOf(LF, i + 1)) {
+    if (i === 0 || buf[i - 1] !== CR) return true;
+  }
+  return false;
 }
 
 function threeDigits(text: string, at: number): number {

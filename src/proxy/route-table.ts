@@ -7,6 +7,8 @@ export interface Backend {
   /** `host:port` (IPv6 as `[::1]:port`). */
   address: string;
   releaseVersion: number;
+  /** Requests it serves at once ([http_service.concurrency] hard_limit); more wait in a queue. */
+  hardLimit?: number;
 }
 
 /**
@@ -25,6 +27,8 @@ export interface BackendState {
   inFlight: number;
   /** Requests (and WebSockets) ever sent to it: the auto-stopper compares two readings. */
   requests: number;
+  /** In flight at most this many (Infinity: no limit); the proxy queues the rest. */
+  hardLimit: number;
 }
 
 /** What a Host header resolves to. `backends` is empty for a known app with nothing running. */
@@ -192,6 +196,7 @@ export class RouteTable {
         releaseVersion: 0,
         inFlight: 0,
         requests: 0,
+        hardLimit: Infinity,
       };
     }
     this.draining.delete(b.machineId);
@@ -203,6 +208,7 @@ export class RouteTable {
       state.port = port;
     }
     state.releaseVersion = b.releaseVersion;
+    state.hardLimit = b.hardLimit ?? Infinity;
     return state;
   }
 

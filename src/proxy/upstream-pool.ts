@@ -72,6 +72,11 @@ export class UpstreamConnection implements ResponseSink {
   private requestDone = false;
   private keepAlive = false;
   private error: NodeJS.ErrnoException | undefined;
+  /**
+   * A parsed head not yet handed on: it goes with the first body bytes or at the end of the
+   * read, so a malformed body framing in the same read is still answered with a 502.
+   */
+  private head: ResponseHead | null = null;
 
   constructor(
     readonly pool: BackendPool,
@@ -130,6 +135,7 @@ export class UpstreamConnection implements ResponseSink {
   /** Abandon the exchange: the socket cannot be reused. */
   destroy(): void {
     this.handler = null;
+    this.head = null;
     this.parser.stop();
     this.socket.destroy();
   }
@@ -148,14 +154,22 @@ export class UpstreamConnection implements ResponseSink {
     if (head.keepAliveTimeoutMs !== undefined) {
       this.idleLimitMs = Math.min(this.pool.idleTimeoutMs, head.keepAliveTimeoutMs - 1000);
     }
+    this.head = head;
+  }
+
+  private handOnHead(): void {
+    const head = this.head!;
+    this.head = null;
     this.handler?.onResponseHead(head, this);
   }
 
   onBody(chunk: Buffer, last: boolean): void {
+    if (this.head !== null) this.handOnHead();
     this.handler?.onResponseBody(chunk, last);
   }
 
   onEnd(): void {
+    if (this.head !== null) this.handOnHead();
     const handler = this.handler;
     this.handler = null;
     // A response that ends before its request body was sent (an early 413, say) leaves the
@@ -179,6 +193,7 @@ export class UpstreamConnection implements ResponseSink {
   failed(error: NodeJS.ErrnoException): void {
     const handler = this.handler;
     this.handler = null;
+    this.head = null;
     this.parser.stop();
     this.socket.destroy();
     handler?.onUpstreamFailure({
@@ -201,7 +216,9 @@ export class UpstreamConnection implements ResponseSink {
     } catch (err) {
       if (!(err instanceof ResponseParseError)) throw err;
       this.failed(Object.assign(err, { code: 'EPROTO' }));
+      return;
     }
+    if (this.head !== null) this.handOnHead();
   }
 
   handleEnd(): void {
@@ -301,7 +318,7 @@ export class UpstreamPool {
   constructor(options: UpstreamPoolOptions = {}) {
     this.maxIdle = options.maxIdlePerBackend ?? 256;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     // One timer for every idle socket instead of one per socket per request.
     this.sweeper = setInterval(() => this.sweep(), 1000);
     this.sweeper.unref();

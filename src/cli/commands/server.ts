@@ -5,6 +5,7 @@ import { parseListenAddress } from '../../daemon/listen-address.js';
 import type { DaemonOptions } from '../../daemon/daemon.js';
 import type { CliContext } from '../context.js';
 import { integerFlag } from '../number-flag.js';
+import { addProxyLimitOptions, proxyLimitsFromOptions } from '../proxy-limit-flags.js';
 
 const MiB = 1024 * 1024;
 
@@ -12,7 +13,7 @@ const MiB = 1024 * 1024;
 export type ServerExtras = Pick<DaemonOptions, 'beforeStep'>;
 
 export function registerServer(program: Command, ctx: CliContext, extras: ServerExtras = {}): void {
-  program
+  const command = program
     .command('server')
     .description('Run the berth daemon: state, API, proxy and machines')
     .option('--home <dir>', 'state directory (default $BERTH_HOME, else ~/.berth)')
@@ -48,9 +49,11 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
         domain: string;
         driver: string;
         maxArtifactSize: number;
+        [proxyLimit: string]: unknown;
       }) => {
         const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
         const maxMiB = opts.maxArtifactSize;
+        const proxyLimits = proxyLimitsFromOptions(opts);
         // Loaded on demand: every other command stays quick to start.
         const { startDaemon } = await import('../../daemon/daemon.js');
         const daemon = await startDaemon({
@@ -61,6 +64,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
           domain: opts.domain,
           driver: opts.driver,
           maxArtifactBytes: maxMiB * MiB,
+          proxyLimits,
           log,
           ...extras,
         });
@@ -76,4 +80,5 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
         await new Promise(() => undefined); // serve until a signal
       },
     );
+  addProxyLimitOptions(command, ctx.env);
 }

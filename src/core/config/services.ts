@@ -2,6 +2,7 @@
 
 import type { AutoStop, CheckConfig, HttpServiceConfig, ServiceConfig, ServicePort } from './types.js';
 import { readCheck } from './checks.js';
+import { readConcurrency } from './concurrency.js';
 import { TIMEOUT_RANGE } from './duration.js';
 import { describe, type Path, type Reader, type Table } from './reader.js';
 
@@ -84,7 +85,7 @@ function readService(r: Reader, t: Table, base: Path): ServiceConfig {
     r.error(base, 'the service has no internal_port', 'Add internal_port = N, the port the app listens on.');
   }
   const ports = r.tables(t, 'ports', base).map(({ table, path }) => readPort(r, table, path));
-  readConcurrency(r, t, base);
+  const concurrency = readConcurrency(r, t, base);
 
   const checks: CheckConfig[] = [];
   const label = base.length > 1 ? `services[${String(base[1])}]` : 'services';
@@ -112,6 +113,7 @@ function readService(r: Reader, t: Table, base: Path): ServiceConfig {
     internalPort: internalPort ?? 0,
     ports: ports.filter((p): p is ServicePort => p !== undefined),
     ...readScaling(r, t, base),
+    ...(concurrency && { concurrency }),
     checks,
   };
 }
@@ -170,26 +172,4 @@ function readAutoStop(r: Reader, t: Table, base: Path): AutoStop {
     'Write auto_stop_machines = "stop" to stop idle machines, or "off".',
   );
   return HTTP_SERVICE_DEFAULTS.autoStopMachines;
-}
-
-function readConcurrency(r: Reader, t: Table, base: Path): HttpServiceConfig['concurrency'] {
-  const c = r.table(t, 'concurrency', base);
-  if (!c) return undefined;
-  const path = [...base, 'concurrency'];
-  r.unknownKeys(c, path, ['type', 'soft_limit', 'hard_limit']);
-  const type = r.string(c, 'type', path)?.toLowerCase() ?? 'connections';
-  if (type !== 'connections' && type !== 'requests') {
-    r.error(
-      [...path, 'type'],
-      `must be "connections" or "requests" (got ${describe(c.type)})`,
-      'Write type = "requests".',
-    );
-  }
-  const softLimit = r.integer(c, 'soft_limit', path, 1);
-  const hardLimit = r.integer(c, 'hard_limit', path, 1);
-  return {
-    type: type === 'requests' ? 'requests' : 'connections',
-    ...(softLimit !== undefined && { softLimit }),
-    ...(hardLimit !== undefined && { hardLimit }),
-  };
 }

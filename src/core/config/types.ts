@@ -33,6 +33,13 @@ export interface CheckConfig {
   headers: Record<string, string>;
 }
 
+/** Requests one machine serves at once; over hardLimit the proxy queues them. */
+export interface ConcurrencyConfig {
+  type: 'connections' | 'requests';
+  softLimit?: number;
+  hardLimit?: number;
+}
+
 export interface HttpServiceConfig {
   internalPort: number;
   forceHttps: boolean;
@@ -41,7 +48,7 @@ export interface HttpServiceConfig {
   minMachinesRunning: number;
   /** Process groups that serve this service; empty means the default group ("app"). */
   processes: string[];
-  concurrency?: { type: 'connections' | 'requests'; softLimit?: number; hardLimit?: number };
+  concurrency?: ConcurrencyConfig;
   /** Idle window before auto-stop, milliseconds. */
   idleTimeoutMs: number;
   checks: CheckConfig[];
@@ -61,6 +68,7 @@ export interface ServiceConfig {
   autoStopMachines: AutoStop;
   autoStartMachines: boolean;
   minMachinesRunning: number;
+  concurrency?: ConcurrencyConfig;
   checks: CheckConfig[];
 }
 
