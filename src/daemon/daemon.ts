@@ -1,6 +1,6 @@
 // Composes the daemon: state, artifacts, driver, supervisor, deployer, proxy and API, then
 // writes server.json so the CLI and tests can find it.
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { buildRouter } from '../api/api.js';
 import { createApiServer } from '../api/http-server.js';
@@ -26,7 +26,13 @@ import { MachineControl } from './machine-control.js';
 import { Scaler } from './scaler.js';
 import { finishUnfinishedStarts } from './unfinished-starts.js';
 import { HealthMonitor } from './health/health-monitor.js';
-import { homeLayout, type HomeLayout } from './home.js';
+import {
+  createPrivateFile,
+  homeLayout,
+  securePrivateFiles,
+  securePrivateHome,
+  type HomeLayout,
+} from './home.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
 import { NetListeners } from './net-listeners.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
@@ -54,18 +60,35 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-function createDriver(name: string, layout: HomeLayout): Driver {
-  if (name === 'process') return new ProcessDriver({ machinesDir: layout.machines });
+function createDriver(name: string, layout: HomeLayout, store: Store): Driver {
+  if (name === 'process') {
+    return new ProcessDriver({ machinesDir: layout.machines, home: layout.root, users: store.appUsers });
+  }
   throw new BerthError('invalid_request', `unknown driver "${name}"`, { hint: 'Use --driver process.' });
+}
+
+/** Machines run before `-e` values were sealed: seal them now, so berth.db holds none in the clear. */
+function sealLegacyRunEnv(store: Store, secrets: SecretVault): void {
+  for (const machine of store.machines.listLive()) {
+    const config = machine.runConfig;
+    if (!config || config.envSealed) continue;
+    store.machines.setRunConfig(machine.id, {
+      ...config,
+      env: secrets.sealMachineEnv(machine.app, config.env),
+      envSealed: true,
+    });
+  }
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const layout = homeLayout(options.home);
-  for (const dir of [layout.root, layout.artifacts, layout.releases, layout.machines, layout.volumes]) {
-    mkdirSync(dir, { recursive: true });
-  }
-  const driver = createDriver(options.driver, layout);
+  const tightened = securePrivateHome(layout);
+  if (tightened)
+    options.log(`${layout.root} was mode ${tightened}; it holds berth's keys and state, now 0700`);
+  createPrivateFile(layout.database);
   const store = new Store(layout.database);
+  securePrivateFiles(layout);
+  const driver = createDriver(options.driver, layout, store);
   const { created } = ensureAdminToken(store.tokens, layout.credentials);
   if (created) options.log(`created the admin token in ${layout.credentials}`);
 
@@ -76,6 +99,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const secrets = new SecretVault(store.secrets, MasterKey.locate(masterKeyFile(layout.root)));
   secrets.verifyMasterKey();
   supervisor.secretEnv = (app) => secrets.envFor(app);
+  supervisor.openRunEnv = (app, sealed) => secrets.openMachineEnv(app, sealed);
+  sealLegacyRunEnv(store, secrets);
+  const isolation = await driver.isolation?.();
+  if (isolation) options.log(`${driver.name} driver: ${isolation.summary}`);
   const proxy = new EdgeProxy({ routes, domain: options.domain });
   supervisor.onDrainDeadline = (machineId) => proxy.closeTunnelsTo(machineId);
   const volumes = new VolumeManager(store, layout, driver, supervisor);
@@ -102,6 +129,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const scaler = new Scaler({ store, supervisor, health, locks, layout, hostFor });
   const machineControl = new MachineControl({
     store,
+    sealEnv: (app, env) => secrets.sealMachineEnv(app, env),
     supervisor,
     health,
     locks,
