@@ -5,20 +5,7 @@
 // kernel has since given to another process is never mistaken for ours.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { statSync } from 'node:fs';
-import {
-  chmod,
-  cp,
-  lchown,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  writeFile,
-} from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BerthError } from '../../core/errors.js';
@@ -35,6 +22,7 @@ import type {
 import { MemoryAppUsers, uidForApp, type AppUserRegistry } from './app-users.js';
 import { allocatePort } from './free-port.js';
 import { probeMountSupport, sandboxCommand } from './mount-namespace.js';
+import { chownTree, coverFor, exitOfInit, type ExitInfo } from './sandbox-files.js';
 import {
   childInOwnPidNamespace,
   hasExited,
@@ -51,11 +39,6 @@ export interface ProcessDriverOptions {
   home?: string;
   /** Where each app's uid is kept (as root). Default: in memory, for this driver's life. */
   users?: AppUserRegistry;
-}
-
-interface ExitInfo {
-  exitCode: number | null;
-  signal: string | null;
 }
 
 type ExitListener = (machineId: string, exit: ExitInfo) => void;
@@ -141,7 +124,7 @@ export class ProcessDriver implements Driver {
       ownUsers: false,
       homeHidden: false,
       processesContained: false,
-      summary: `machines share the daemon's user and can read its home (credentials, master key, database), and a process they start with setsid can outlive them: ${support.cause}. ${support.fix.replace(/, or remove \[mounts\] from the config\.$/, '.')}`,
+      summary: `machines share the daemon's user and can read its home (credentials, master key, database), and a process they start with setsid can outlive them (${support.cause}); run \`berth server\` as root to isolate them`,
     };
   }
 
@@ -478,45 +461,6 @@ function signalName(name: string): NodeJS.Signals {
     });
   }
   return full as NodeJS.Signals;
-}
-
-/**
- * The sandbox's init cannot die of a signal (it is pid 1 of its namespace): it exits with
- * 128+N when signal N killed the machine's command, which is reported as that signal, as it
- * would be without the sandbox.
- */
-function exitOfInit(exitCode: number | null, signal: NodeJS.Signals | null): ExitInfo {
-  if (signal !== null || exitCode === null || exitCode <= 128) return { exitCode, signal };
-  const name = Object.entries(osConstants.signals).find(([, n]) => n === exitCode - 128)?.[0];
-  return name ? { exitCode: null, signal: name } : { exitCode, signal };
-}
-
-/**
- * What the sandbox hides: the daemon's home, or, for a machine with a user of its own, the
- * highest directory above it that others cannot enter, since the machine could not pass it to
- * reach its tree and sees nothing in it anyway. Never "/".
- */
-function coverFor(home: string, uid: number | undefined): string {
-  let cover = home;
-  if (uid === undefined) return cover;
-  for (let dir = dirname(home); dir !== dirname(dir); dir = dirname(dir)) {
-    try {
-      if ((statSync(dir).mode & 0o001) === 0) cover = dir;
-    } catch {
-      return cover;
-    }
-  }
-  return cover;
-}
-
-async function chownTree(path: string, uid: number): Promise<void> {
-  await lchown(path, uid, uid);
-  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
-  for (const entry of entries) {
-    const child = join(path, entry.name);
-    if (entry.isDirectory()) await chownTree(child, uid);
-    else await lchown(child, uid, uid);
-  }
 }
 
 function signalProcess(pid: number, signal: NodeJS.Signals): void {
