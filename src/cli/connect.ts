@@ -44,8 +44,8 @@ async function answers(client: BerthClient): Promise<boolean> {
 
 async function autostart(home: string, env: NodeJS.ProcessEnv, out: Output): Promise<BerthClient> {
   const layout = homeLayout(home);
-  mkdirSync(layout.root, { recursive: true });
-  const logFd = openSync(layout.daemonLog, 'a');
+  mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+  const logFd = openSync(layout.daemonLog, 'a', 0o600);
   const main = fileURLToPath(new URL('./main.js', import.meta.url));
   const child = spawn(process.execPath, [main, 'server', '--home', layout.root], {
     detached: true,

@@ -5,6 +5,11 @@ import { BerthError } from './errors.js';
 export interface MachineRunConfig {
   /** Extra environment from -e, applied over the release's env and the app's secrets. */
   env: Record<string, string>;
+  /**
+   * The env values are sealed with the app's data key (every machine run since they were);
+   * absent on machines recorded before, whose values are plain.
+   */
+  envSealed?: boolean;
   /** The port the process listens on (PORT); unmanaged machines are not routed by the proxy. */
   port: number | null;
   /** Destroy the machine when its process exits, instead of restarting it. */

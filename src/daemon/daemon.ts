@@ -29,7 +29,13 @@ import { Scaler } from './scaler.js';
 import { SecretChanges } from './secret-changes.js';
 import { finishUnfinishedStarts } from './unfinished-starts.js';
 import { HealthMonitor } from './health/health-monitor.js';
-import { homeLayout, type HomeLayout } from './home.js';
+import {
+  createPrivateFile,
+  homeLayout,
+  securePrivateFiles,
+  securePrivateHome,
+  type HomeLayout,
+} from './home.js';
 import { HomeLock } from './home-lock.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
 import { NetListeners } from './net-listeners.js';
@@ -63,14 +69,29 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-function createDriver(name: string, layout: HomeLayout): Driver {
-  if (name === 'process') return new ProcessDriver({ machinesDir: layout.machines });
+function createDriver(name: string, layout: HomeLayout, store: Store): Driver {
+  if (name === 'process') {
+    return new ProcessDriver({ machinesDir: layout.machines, home: layout.root, users: store.appUsers });
+  }
   throw new BerthError('invalid_request', `unknown driver "${name}"`, { hint: 'Use --driver process.' });
+}
+
+/** Machines run before `-e` values were sealed: seal them now, so berth.db holds none in the clear. */
+function sealLegacyRunEnv(store: Store, secrets: SecretVault): void {
+  for (const machine of store.machines.listLive()) {
+    const config = machine.runConfig;
+    if (!config || config.envSealed) continue;
+    store.machines.setRunConfig(machine.id, {
+      ...config,
+      env: secrets.sealMachineEnv(machine.app, config.env),
+      envSealed: true,
+    });
+  }
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const layout = homeLayout(options.home);
-  mkdirSync(layout.root, { recursive: true });
+  mkdirSync(layout.root, { recursive: true, mode: 0o700 });
   // Before anything else touches the home: a second daemon must change nothing.
   const lock = HomeLock.acquire(layout);
   try {
@@ -89,11 +110,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 }
 
 async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise<RunningDaemon> {
-  for (const dir of [layout.artifacts, layout.releases, layout.machines, layout.volumes]) {
-    mkdirSync(dir, { recursive: true });
-  }
-  const driver = createDriver(options.driver, layout);
+  const tightened = securePrivateHome(layout);
+  if (tightened)
+    options.log(`${layout.root} was mode ${tightened}; it holds berth's keys and state, now 0700`);
+  createPrivateFile(layout.database);
   const store = new Store(layout.database);
+  securePrivateFiles(layout);
+  const driver = createDriver(options.driver, layout, store);
   const { created } = ensureAdminToken(store.tokens, layout.credentials);
   if (created) options.log(`created the admin token in ${layout.credentials}`);
 
@@ -104,6 +127,10 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   const secrets = new SecretVault(store.secrets, MasterKey.locate(masterKeyFile(layout.root)));
   secrets.verifyMasterKey();
   supervisor.secretEnv = (app) => secrets.envFor(app);
+  supervisor.openRunEnv = (app, sealed) => secrets.openMachineEnv(app, sealed);
+  sealLegacyRunEnv(store, secrets);
+  const isolation = await driver.isolation?.();
+  if (isolation) options.log(`${driver.name} driver: ${isolation.summary}`);
   const proxy = new EdgeProxy({ routes, domain: options.domain, limits: options.proxyLimits ?? {} });
   supervisor.onDrainDeadline = (machineId) => proxy.closeTunnelsTo(machineId);
   if (options.beforeStep) supervisor.beforeStep = options.beforeStep;
@@ -131,6 +158,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   const scaler = new Scaler({ store, supervisor, health, locks, layout, hostFor });
   const machineControl = new MachineControl({
     store,
+    sealEnv: (app, env) => secrets.sealMachineEnv(app, env),
     supervisor,
     health,
     locks,

@@ -250,6 +250,14 @@ export class Deployer {
   ): Promise<DeployResult> {
     this.store.releases.setStatus(release.app, release.version, 'deploying');
     if (memory.phase === 'rollout') {
+      // Said on every deploy where machines are not each app's own user: it is a security fact.
+      const isolation = await this.deps.driver.isolation?.();
+      if (isolation && !isolation.ownUsers) {
+        this.progress(release, 'deploy.isolation', `note: ${isolation.summary}`, {
+          homeHidden: isolation.homeHidden,
+          processesContained: isolation.processesContained,
+        });
+      }
       const withVolumes = release.config.mounts.length > 0 && memory.from !== null;
       this.progress(release, 'deploy.step', describeStrategy(memory.strategy, memory.counts, withVolumes));
     }

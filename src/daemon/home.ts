@@ -1,4 +1,7 @@
-// The daemon's home directory: where every file it keeps lives.
+// The daemon's home directory: where every file it keeps lives. Only the daemon's user may
+// enter it (0700): it holds the admin token, the master key, CA and certificate keys, the
+// database and every machine's tree, log and volume. Files with state are 0600 besides.
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -42,4 +45,43 @@ export function homeLayout(root: string): HomeLayout {
 /** Where a release's unpacked, built tree lives. */
 export function releaseDir(layout: HomeLayout, app: string, version: number): string {
   return join(layout.releases, app, `v${version}`);
+}
+
+/**
+ * Creates the home and its directories as 0700, and tightens a home others could enter.
+ * Returns the old mode (e.g. "0755") when it had to be tightened.
+ */
+export function securePrivateHome(layout: HomeLayout): string | undefined {
+  mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+  const mode = statSync(layout.root).mode & 0o777;
+  if ((mode & 0o077) !== 0) chmodSync(layout.root, 0o700);
+  for (const dir of [layout.artifacts, layout.releases, layout.machines, layout.volumes]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  }
+  return (mode & 0o077) !== 0 ? mode.toString(8).padStart(4, '0') : undefined;
+}
+
+/**
+ * berth.db and its -wal/-shm files (SQLite gives those the database's mode), the daemon log
+ * and the admin token: 0600, whatever umask created them.
+ */
+export function securePrivateFiles(layout: HomeLayout): void {
+  for (const file of [
+    layout.database,
+    `${layout.database}-wal`,
+    `${layout.database}-shm`,
+    layout.daemonLog,
+    layout.credentials,
+    layout.serverInfo,
+  ]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
+}
+
+/** Creates the database file 0600 before SQLite does, so it (and its WAL) never starts wider. */
+export function createPrivateFile(file: string): void {
+  if (existsSync(file)) return;
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
 }

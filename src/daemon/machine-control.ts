@@ -26,6 +26,8 @@ import { releaseCommands } from './release-commands.js';
 const RUN_LISTEN_WAIT_MS = 60_000;
 
 export interface MachineControlDeps extends MachineHealthDeps {
+  /** Seals `-e` values before they are stored (the secrets vault). */
+  sealEnv: (app: string, env: Record<string, string>) => Record<string, string>;
   locks: DeployLocks;
   layout: HomeLayout;
   artifacts: ArtifactStore;
@@ -100,7 +102,8 @@ export class MachineControl {
     const command = request.command ?? commands[group]!;
     if (request.artifact !== undefined) await this.prepareTree(request.artifact);
     const runConfig: MachineRunConfig = {
-      env: request.env ?? {},
+      env: this.deps.sealEnv(app, request.env ?? {}),
+      envSealed: true,
       port: request.port ?? null,
       autoDestroy: request.autoDestroy ?? false,
       artifactDigest: request.artifact ?? null,

@@ -17,7 +17,7 @@ export interface ServerInfo {
 
 export function writeServerInfo(file: string, info: ServerInfo): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n');
+  writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
   renameSync(tmp, file);
 }
 

@@ -38,6 +38,8 @@ export class MachineSupervisor {
    * the moment it starts (never stored with the machine, never logged).
    */
   secretEnv: (app: string) => Record<string, string> = () => ({});
+  /** Set by the daemon: opens a machine's sealed `machine run -e` values as it starts. */
+  openRunEnv: (app: string, sealed: Record<string, string>) => Record<string, string> = (_, env) => env;
   /**
    * Set by the daemon: the volumes a machine sees, attached (or created) on every start, so
    * every launcher (deploys, scaling, restarts) gives a machine of a group with [mounts] its
@@ -423,6 +425,12 @@ export class MachineSupervisor {
     return address === null || (await canConnect(address));
   }
 
+  private runEnv(machine: Machine): Record<string, string> {
+    const config = machine.runConfig;
+    if (!config) return {};
+    return config.envSealed ? this.openRunEnv(machine.app, config.env) : config.env;
+  }
+
   specFor(machine: Machine, release: Release): MachineSpec {
     return {
       machineId: machine.id,
@@ -435,7 +443,7 @@ export class MachineSupervisor {
         configEnv: {
           ...release.config.env,
           ...this.secretEnv(machine.app),
-          ...machine.runConfig?.env,
+          ...this.runEnv(machine),
         },
         app: machine.app,
         releaseVersion: release.version,

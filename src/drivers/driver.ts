@@ -56,6 +56,18 @@ export interface MachineHandle {
   logPath: string;
 }
 
+/** How far machines are kept from the daemon and from each other on this host. */
+export interface Isolation {
+  /** Each app's machines run as a user of their own, never as the daemon's. */
+  ownUsers: boolean;
+  /** The daemon's home (credentials, keys, database, other machines) is hidden from machines. */
+  homeHidden: boolean;
+  /** Every process a machine starts, even one that leaves its session, is stopped with it. */
+  processesContained: boolean;
+  /** One line for the daemon's log and a deploy's output. */
+  summary: string;
+}
+
 export type ObservedState =
   | { state: 'running' }
   | { state: 'exited'; exitCode: number | null; signal: string | null }
@@ -76,6 +88,8 @@ export interface Driver {
   recover(machineId: string): Promise<MachineHandle | undefined>;
   /** Whether machines can be given volumes on this host (asked before a deploy changes anything). */
   mountCapability?(): Promise<MountCapability>;
+  /** What keeps machines apart from the daemon and from each other here (asked once at start). */
+  isolation?(): Promise<Isolation>;
   /** Removes whatever the machine left behind (its copy of the tree, its container). */
   destroy(handle: MachineHandle): Promise<void>;
   /**

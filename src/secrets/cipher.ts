@@ -63,3 +63,8 @@ function assertKey(key: Buffer): void {
   if (key.length !== KEY_BYTES)
     throw new RangeError(`an AES-256 key is ${KEY_BYTES} bytes, not ${key.length}`);
 }
+
+/** What a `machine run -e` value is bound to when sealed by its app's data key. */
+export function machineEnvAad(app: string, name: string): string {
+  return `berth/machine-env/${app}/${name}`;
+}

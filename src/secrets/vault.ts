@@ -4,7 +4,7 @@ import { BerthError } from '../core/errors.js';
 import { secretNameProblem, secretValueProblem } from '../core/secret-name.js';
 import type { SecretChange } from '../core/secret-change.js';
 import type { SecretStore, StagedSecret } from '../store/secrets.js';
-import { dataKeyAad, newKey, open, seal, secretAad, UnsealError } from './cipher.js';
+import { dataKeyAad, machineEnvAad, newKey, open, seal, secretAad, UnsealError } from './cipher.js';
 import { secretDigest, secretSetDigest } from './digest.js';
 import type { MasterKey } from './master-key.js';
 
@@ -166,6 +166,40 @@ export class SecretVault {
       }
     }
     return Object.fromEntries(env);
+  }
+
+  /**
+   * `machine run -e` values, sealed with the app's data key like its secrets: berth.db never
+   * holds them in the clear, whatever their names say.
+   */
+  sealMachineEnv(app: string, env: Record<string, string>): Record<string, string> {
+    const names = Object.keys(env);
+    if (names.length === 0) return {};
+    const dataKey = this.dataKey(app, true)!;
+    return Object.fromEntries(
+      names.map((name) => [name, seal(dataKey, Buffer.from(env[name]!, 'utf8'), machineEnvAad(app, name))]),
+    );
+  }
+
+  /** The values sealed by sealMachineEnv, opened for a machine about to start. */
+  openMachineEnv(app: string, sealed: Record<string, string>): Record<string, string> {
+    const names = Object.keys(sealed);
+    if (names.length === 0) return {};
+    const dataKey = this.dataKey(app, false);
+    const env: Record<string, string> = {};
+    for (const name of names) {
+      try {
+        if (!dataKey) throw new UnsealError('the app has no data key');
+        env[name] = open(dataKey, sealed[name]!, machineEnvAad(app, name)).toString('utf8');
+      } catch (err) {
+        if (!(err instanceof UnsealError)) throw err;
+        throw new BerthError(
+          'secrets_unreadable',
+          `the -e value ${name} of a machine of app "${app}" does not decrypt: ${err.message}`,
+        );
+      }
+    }
+    return env;
   }
 
   /** Names that exist once staged changes are counted. */

@@ -10,6 +10,8 @@ export function openDatabase(file: string, migrations: Migration[] = MIGRATIONS)
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // What is deleted or overwritten (a destroyed machine's env) is zeroed, not left in free pages.
+  db.pragma('secure_delete = ON');
   migrate(db, migrations);
   return db;
 }

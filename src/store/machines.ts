@@ -113,6 +113,15 @@ export class MachineStore {
 
   setState(id: string, state: MachineState, fields: { lastExit?: string | null } = {}): void {
     const now = new Date().toISOString();
+    if (state === 'destroyed') {
+      // A destroyed machine keeps its record, not its `machine run -e` values.
+      this.db
+        .prepare(
+          `UPDATE machines SET run_config_json = json_set(run_config_json, '$.env', json('{}'))
+           WHERE id = ? AND run_config_json IS NOT NULL`,
+        )
+        .run(id);
+    }
     if (fields.lastExit !== undefined) {
       this.db
         .prepare('UPDATE machines SET state = ?, last_exit = ?, updated_at = ? WHERE id = ?')
@@ -147,6 +156,12 @@ export class MachineStore {
     this.db
       .prepare('UPDATE machines SET release_version = ?, command = ?, updated_at = ? WHERE id = ?')
       .run(releaseVersion, command, new Date().toISOString(), id);
+  }
+
+  setRunConfig(id: string, runConfig: MachineRunConfig): void {
+    this.db
+      .prepare('UPDATE machines SET run_config_json = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(runConfig), new Date().toISOString(), id);
   }
 
   incrementRestarts(id: string): void {

@@ -202,4 +202,19 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'app users; machine env gone with the machine',
+    // A uid stays with its app name for good (like a DynamicUser's), so files an app left
+    // behind are never handed to another app. A destroyed machine keeps no -e values.
+    sql: `
+      CREATE TABLE app_users (
+        app TEXT PRIMARY KEY,
+        uid INTEGER NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+      );
+      UPDATE machines SET run_config_json = json_set(run_config_json, '$.env', json('{}'))
+        WHERE state = 'destroyed' AND run_config_json IS NOT NULL;
+    `,
+  },
 ];

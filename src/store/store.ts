@@ -1,5 +1,6 @@
 // The daemon's state: one SQLite file, one store per table.
 import { AppStore } from './apps.js';
+import { AppUserStore } from './app-users.js';
 import { CertificateStore } from './certificates.js';
 import { openDatabase, type Db } from './database.js';
 import { DeploymentStore } from './deployments.js';
@@ -27,6 +28,7 @@ export class Store {
   readonly groupScales: GroupScaleStore;
   readonly certificates: CertificateStore;
   readonly ipAllocations: IpAllocationStore;
+  readonly appUsers: AppUserStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -42,6 +44,7 @@ export class Store {
     this.groupScales = new GroupScaleStore(this.db);
     this.certificates = new CertificateStore(this.db);
     this.ipAllocations = new IpAllocationStore(this.db);
+    this.appUsers = new AppUserStore(this.db);
   }
 
   close(): void {

@@ -1,6 +1,15 @@
 // A real berth daemon in a temp home on port 0, driven by the real CLI, for integration tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -227,6 +236,48 @@ export function processesOfApp(app: string, home: string): number[] {
         pids.push(Number(entry));
     } catch {
       // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/**
+ * The host's pid of the process an app's machine sees as `pid`: machines have PID namespaces
+ * of their own where the host allows it, so what an app reports as its pid is not the host's.
+ */
+export function hostPidOf(app: string, home: string, pid: number): number {
+  for (const candidate of processesOfApp(app, home)) {
+    try {
+      const ids = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${candidate}/status`, 'utf8'))?.[1];
+      if (Number(ids?.trim().split(/\s+/).at(-1)) === pid) return candidate;
+    } catch {
+      // gone
+    }
+  }
+  throw new Error(`no process of app ${app} is pid ${pid} in its machine`);
+}
+
+/**
+ * A directory the test and its machines both reach, to pass flag files: machines have a
+ * private /tmp and, as root, a user of their own, so the test's own temp dir is not theirs.
+ */
+export function dirSharedWithMachines(prefix: string): string {
+  const dir = mkdtempSync(join('/var/tmp', prefix));
+  chmodSync(dir, 0o1777);
+  return dir;
+}
+
+/** Host pids of live (not zombie) processes whose command line contains `marker`. */
+export function processesWithMarker(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) pids.push(Number(entry));
+    } catch {
+      // gone
     }
   }
   return pids;

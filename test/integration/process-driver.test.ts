@@ -3,7 +3,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MachineHandle, MachineSpec } from '../../src/drivers/driver.js';
 import { ProcessDriver } from '../../src/drivers/process/process-driver.js';
-import { readProcStat } from '../../src/drivers/process/proc-stat.js';
+import { childInOwnPidNamespace, readProcStat } from '../../src/drivers/process/proc-stat.js';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-process-driver-'));
 const machinesDir = join(root, 'machines');
@@ -96,6 +106,23 @@ const serving = (handle: MachineHandle) =>
 function alive(pid: number): boolean {
   const stat = readProcStat(pid);
   return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+/** The host's pid of a process its machine knows as `pid` (in its PID namespace, when sandboxed). */
+function hostPid(leader: number, pid: number): number {
+  const init = childInOwnPidNamespace(leader);
+  if (init === undefined) return pid;
+  const ns = readlinkSync(`/proc/${init}/ns/pid`);
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) !== ns) continue;
+      const ids = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
+      if (Number(ids?.trim().split(/\s+/).at(-1)) === pid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no process ${pid} in the namespace of ${leader}`);
 }
 
 /** Stops everything any driver started under machinesDir, whoever started it. */
@@ -225,9 +252,10 @@ describe('process driver', { timeout: 30_000 }, () => {
     const spec = specFor(release, 'sleep 300 & echo $! > child.pid; wait');
     const handle = await driver.start(spec);
     const childPidFile = join(machinesDir, spec.machineId, 'app', 'child.pid');
-    const grandchild = await waitFor('the child pid', async () =>
+    const inMachine = await waitFor('the child pid', async () =>
       existsSync(childPidFile) ? Number(await readFile(childPidFile, 'utf8')) || undefined : undefined,
     );
+    const grandchild = hostPid(Number(handle.ref), inMachine);
     assert.ok(alive(grandchild));
 
     await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
@@ -304,12 +332,17 @@ console.log('ready');`,
 
   test('when the main process exits, what it left running in its group is killed', async () => {
     const release = await makeRelease({});
-    const spec = specFor(release, 'sleep 300 & echo $! > child.pid; sleep 0.2; exit 0');
+    const spec = specFor(
+      release,
+      'sleep 300 & echo $! > child.pid; while [ ! -e go ]; do sleep 0.05; done; exit 0',
+    );
     const handle = await driver.start(spec);
     const childPidFile = join(machinesDir, spec.machineId, 'app', 'child.pid');
-    const grandchild = await waitFor('the child pid', async () =>
+    const inMachine = await waitFor('the child pid', async () =>
       existsSync(childPidFile) ? Number(await readFile(childPidFile, 'utf8')) || undefined : undefined,
     );
+    const grandchild = hostPid(Number(handle.ref), inMachine);
+    writeFileSync(join(machinesDir, spec.machineId, 'app', 'go'), '');
     await waitFor('the exit', () => exits.find((e) => e.machineId === spec.machineId));
     assert.deepEqual(await driver.inspect(handle), { state: 'exited', exitCode: 0, signal: null });
     await waitFor('the child to be killed', () => !alive(grandchild));

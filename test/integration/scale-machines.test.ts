@@ -2,11 +2,10 @@
 // processes and real HTTP through the real proxy (and straight to unmanaged machines).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MachineInfo, MachineStatusInfo, ScaleResultInfo, ScaleShowInfo } from '../../src/sdk/types.js';
-import { killGroup, TestDaemon } from '../helpers/daemon.js';
+import { dirSharedWithMachines, killGroup, TestDaemon } from '../helpers/daemon.js';
 import { writeRolloutApp, type RolloutAppOptions } from '../helpers/rollout-app.js';
 
 let daemon: TestDaemon;
@@ -15,7 +14,8 @@ let n = 0;
 
 before(async () => {
   daemon = await TestDaemon.start();
-  work = mkdtempSync(join(tmpdir(), 'berth-scale-'));
+  // Machines read flag files the test writes here.
+  work = dirSharedWithMachines('berth-scale-');
 });
 after(async () => {
   await daemon.destroy();
@@ -142,6 +142,7 @@ test('scale up 1 -> 3 on the current release, a deploy keeps 3, scale down 3 -> 
   // Slow requests in flight on every machine, then the scale-down: the removed machines must
   // leave the proxy and let theirs finish before they stop.
   const marks = mkdtempSync(join(work, 'marks-'));
+  chmodSync(marks, 0o1777);
   const gate = join(marks, 'gate');
   const slow = Array.from({ length: 6 }, (_, i) =>
     daemon.proxied('sc', `/slow?mark=${join(marks, `m${i}`)}&gate=${gate}`),

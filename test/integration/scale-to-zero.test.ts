@@ -4,19 +4,19 @@
 // them, and auto_start_machines = false or a machine that crashes on wake gets a clear 503.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventInfo, MachineInfo } from '../../src/sdk/types.js';
 import { connect } from 'node:net';
-import { TestDaemon, eventually } from '../helpers/daemon.js';
+import { dirSharedWithMachines, TestDaemon, eventually } from '../helpers/daemon.js';
 
 let daemon: TestDaemon;
 let work: string;
 let n = 0;
 before(async () => {
   daemon = await TestDaemon.start();
-  work = mkdtempSync(join(tmpdir(), 'berth-s2z-'));
+  // Machines read flag files the test writes here.
+  work = dirSharedWithMachines('berth-s2z-');
 });
 after(async () => {
   await daemon.destroy();

@@ -19,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MachineInfo, ReleaseInfo, SecretsList } from '../../src/sdk/types.js';
-import { eventually, TestDaemon, type CliResult } from '../helpers/daemon.js';
+import { eventually, hostPidOf, TestDaemon, type CliResult } from '../helpers/daemon.js';
 
 const APP = 'vault';
 /** Distinctive, random, and never printed by this test either. */
@@ -128,7 +128,7 @@ test('secrets set before the first release only stores them; the first deploy st
 });
 
 test('the value reaches the machine by environment, never by its command line', async () => {
-  const { pid } = await seen('SECRET_TOKEN');
+  const pid = hostPidOf(APP, daemon.home, (await seen('SECRET_TOKEN')).pid);
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   assert.ok(!cmdline.includes(TOKEN));
   assert.ok(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`SECRET_TOKEN=${TOKEN}`));

@@ -1,7 +1,7 @@
 // Reads what Linux says about a process in /proc/<pid>/stat. The process driver uses the start
 // time to tell its own machine from a process that later got the same pid, and the state to
 // tell a live process from a zombie nobody has reaped yet.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 export interface ProcStat {
   pid: number;
@@ -87,4 +87,35 @@ export function liveGroupMembers(pgid: number): ProcStat[] {
     if (stat && stat.pgrp === pgid && !hasExited(stat.state)) members.push(stat);
   }
   return members;
+}
+
+/**
+ * The pid (as this namespace sees it) of a child of `pid` that lives in another PID
+ * namespace: the init of a sandboxed machine, whose leader is unshare. Undefined when none.
+ */
+export function childInOwnPidNamespace(pid: number): number | undefined {
+  const own = pidNamespaceOf(pid);
+  if (own === undefined) return undefined;
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return undefined;
+  }
+  return children.find((child) => {
+    const ns = pidNamespaceOf(child);
+    return ns !== undefined && ns !== own;
+  });
+}
+
+function pidNamespaceOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,18 +1,30 @@
 // The process driver: a machine is a detached process group running in its own copy of the
-// release's tree, on a free host port, logging to a file. Machines are their own session, so
-// they outlive the daemon; a later daemon finds them again by pid and checks the start time
-// so that a pid the kernel has since given to another process is never mistaken for ours.
+// release's tree, on a free host port, logging to a file, inside a sandbox where the host
+// allows one (see mount-namespace.ts). Machines are their own session, so they outlive the
+// daemon; a later daemon finds them again by pid and checks the start time so that a pid the
+// kernel has since given to another process is never mistaken for ours.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { cp, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BerthError } from '../../core/errors.js';
 import type { MountSupport } from '../../core/volumes/mount-support.js';
-import type { Driver, MachineHandle, MachineSpec, MountCapability, ObservedState } from '../driver.js';
+import type {
+  Driver,
+  Isolation,
+  MachineHandle,
+  MachineSpec,
+  MountCapability,
+  ObservedState,
+  VolumeMount,
+} from '../driver.js';
+import { MemoryAppUsers, uidForApp, type AppUserRegistry } from './app-users.js';
 import { allocatePort } from './free-port.js';
-import { probeMountSupport, wrapWithMounts } from './mount-namespace.js';
+import { probeMountSupport, sandboxCommand } from './mount-namespace.js';
+import { chownTree, coverFor, exitOfInit, type ExitInfo } from './sandbox-files.js';
 import {
+  childInOwnPidNamespace,
   hasExited,
   liveGroupMembers,
   procfsAvailable,
@@ -23,11 +35,10 @@ import {
 export interface ProcessDriverOptions {
   /** One directory per machine is created under it: app/ (the tree), machine.log, handle.json. */
   machinesDir: string;
-}
-
-interface ExitInfo {
-  exitCode: number | null;
-  signal: string | null;
+  /** What machines must not see: the daemon's home. Default: the parent of machinesDir. */
+  home?: string;
+  /** Where each app's uid is kept (as root). Default: in memory, for this driver's life. */
+  users?: AppUserRegistry;
 }
 
 type ExitListener = (machineId: string, exit: ExitInfo) => void;
@@ -54,10 +65,14 @@ const SIGKILL_WAIT_MS = 5_000;
 /** How long to wait for Node to reap our own exited child and report its exit code. */
 const REAP_WAIT_MS = 1_000;
 const MACHINE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** The sandbox passes each volume on a descriptor of its own, 4 to 9. */
+const MAX_VOLUMES = 6;
 
 export class ProcessDriver implements Driver {
   readonly name = DRIVER_NAME;
   private readonly machinesDir: string;
+  private readonly home: string;
+  private readonly users: AppUserRegistry;
   private readonly procfs = procfsAvailable();
   /** Machines this daemon spawned and that have not exited, by pid:startTime. */
   private readonly children = new Map<string, { child: ChildProcess; exited: Promise<ExitInfo> }>();
@@ -66,35 +81,77 @@ export class ProcessDriver implements Driver {
   /** Process groups a stop() is waiting on, whose leftovers it handles itself. */
   private readonly stopping = new Set<number>();
   private readonly listeners: ExitListener[] = [];
-  /** Probed once, on the first machine or deploy that needs volumes. */
+  /** Probed once, on the first machine, deploy or question that needs it. */
   private mountSupport: MountSupport | undefined;
 
-  constructor({ machinesDir }: ProcessDriverOptions) {
+  constructor({ machinesDir, home, users }: ProcessDriverOptions) {
     this.machinesDir = resolve(machinesDir);
+    this.home = resolve(home ?? dirname(this.machinesDir));
+    this.users = users ?? new MemoryAppUsers();
+  }
+
+  private get sandbox(): MountSupport {
+    this.mountSupport ??= probeMountSupport();
+    return this.mountSupport;
   }
 
   async mountCapability(): Promise<MountCapability> {
-    this.mountSupport ??= probeMountSupport();
-    const support = this.mountSupport;
+    const support = this.sandbox;
     return support.ok ? { ok: true } : support;
+  }
+
+  async isolation(): Promise<Isolation> {
+    const support = this.sandbox;
+    if (support.ok && !support.userNamespace) {
+      return {
+        ownUsers: true,
+        homeHidden: true,
+        processesContained: true,
+        summary:
+          "machines run as a user of their own per app, in their own mount and PID namespaces: the daemon's home is hidden from them and every process they start stops with them",
+      };
+    }
+    if (support.ok) {
+      return {
+        ownUsers: false,
+        homeHidden: true,
+        processesContained: true,
+        summary:
+          "machines share the daemon's user (it does not run as root; run `berth server` as root to give each app a user of its own); the daemon's home is hidden from them and every process they start stops with them (user, mount and PID namespaces)",
+      };
+    }
+    return {
+      ownUsers: false,
+      homeHidden: false,
+      processesContained: false,
+      summary: `machines share the daemon's user and can read its home (credentials, master key, database), and a process they start with setsid can outlive them (${support.cause}); run \`berth server\` as root to isolate them`,
+    };
   }
 
   async start(spec: MachineSpec): Promise<MachineHandle> {
     const mounts = spec.mounts ?? [];
-    this.mountSupport ??= mounts.length > 0 ? probeMountSupport() : undefined;
-    const support = this.mountSupport;
-    if (mounts.length > 0 && !support?.ok) {
+    const support = this.sandbox;
+    if (mounts.length > 0 && !support.ok) {
       // Running without the volume would write the data somewhere nobody keeps.
       throw new BerthError(
         'mounts_unsupported',
-        `machine ${spec.machineId} needs a volume at ${mounts[0]!.destination}, but ${support ? support.cause : 'mounts are unavailable'}`,
-        support ? { hint: support.fix } : {},
+        `machine ${spec.machineId} needs a volume at ${mounts[0]!.destination}, but ${support.cause}`,
+        { hint: support.fix },
+      );
+    }
+    if (mounts.length > MAX_VOLUMES) {
+      throw new BerthError(
+        'mounts_unsupported',
+        `machine ${spec.machineId} has ${mounts.length} volumes; the process driver mounts at most ${MAX_VOLUMES}`,
+        { hint: 'Keep the data of one machine in fewer volumes, with [mounts] entries for at most six.' },
       );
     }
     const dir = this.machineDir(spec.machineId);
     const appDir = join(dir, 'app');
     const logPath = join(dir, LOG_FILE);
-    await mkdir(dir, { recursive: true });
+    // Only the daemon may read a machine's log and handle (the log may show what its app printed).
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
     await this.refuseIfRunning(dir, spec.machineId);
 
     // A fresh copy on every start, like a container from its image: what the last run wrote
@@ -106,16 +163,28 @@ export class ProcessDriver implements Driver {
       mode: fsConstants.COPYFILE_FICLONE,
     });
 
+    // As root, the app's own user owns its tree and volumes, and nothing else.
+    const uid = support.ok && !support.userNamespace ? uidForApp(this.users, spec.app) : undefined;
+    if (uid !== undefined) await this.giveTo(uid, appDir, mounts);
+
     const port = await allocatePort('127.0.0.1');
     const address = `127.0.0.1:${port}`;
-    const log = await open(logPath, 'a');
+    const log = await open(logPath, 'a', 0o600);
     let pid: number;
     let startTime: string | undefined;
     try {
-      const { file, args } =
-        mounts.length > 0 && support?.ok
-          ? wrapWithMounts(support.unsharePath, spec.command, mounts)
-          : { file: '/bin/sh', args: ['-c', spec.command] };
+      await log.chmod(0o600);
+      const { file, args } = support.ok
+        ? sandboxCommand({
+            support,
+            cover: coverFor(this.home, uid),
+            appDir,
+            uid,
+            killSignal: spec.killSignal,
+            command: spec.command,
+            mounts,
+          })
+        : { file: '/bin/sh', args: ['-c', spec.command] };
       const child = spawn(file, args, {
         cwd: appDir,
         env: { ...spec.env, PORT: String(port) },
@@ -132,7 +201,7 @@ export class ProcessDriver implements Driver {
       // Read before yielding to the event loop: until Node reaps it, even a child that has
       // already exited still has its /proc entry.
       startTime = readProcessStartTime(pid);
-      this.track(spec.machineId, child, pid, startTime);
+      this.track(spec.machineId, child, pid, startTime, support.ok);
     } finally {
       await log.close();
     }
@@ -167,7 +236,11 @@ export class ProcessDriver implements Driver {
     if (this.groupAlive(pid)) {
       this.stopping.add(pid);
       try {
-        signalGroup(pid, signal);
+        // A sandboxed machine's init forwards the signal to each of its processes once; the
+        // group also holds unshare, which must only die with the namespace.
+        const init = signal === 'SIGKILL' ? undefined : childInOwnPidNamespace(pid);
+        if (init !== undefined) signalProcess(init, signal);
+        else signalGroup(pid, signal);
         if (!(await this.waitGroupGone(pid, Math.max(0, options.timeoutMs)))) {
           signalGroup(pid, 'SIGKILL');
           if (!(await this.waitGroupGone(pid, SIGKILL_WAIT_MS))) {
@@ -230,7 +303,22 @@ export class ProcessDriver implements Driver {
     this.listeners.push(listener);
   }
 
-  private track(machineId: string, child: ChildProcess, pid: number, startTime: string | undefined): void {
+  /** Hands the machine's tree, and its volumes where another user owns them, to its user. */
+  private async giveTo(uid: number, appDir: string, mounts: VolumeMount[]): Promise<void> {
+    await chownTree(appDir, uid);
+    for (const mount of mounts) {
+      await mkdir(mount.source, { recursive: true });
+      if ((await lstat(mount.source)).uid !== uid) await chownTree(mount.source, uid);
+    }
+  }
+
+  private track(
+    machineId: string,
+    child: ChildProcess,
+    pid: number,
+    startTime: string | undefined,
+    sandboxed: boolean,
+  ): void {
     const k = key(pid, startTime);
     // Without /proc there is no start time, so a reused pid would find the old exit here.
     this.exits.delete(k);
@@ -239,7 +327,7 @@ export class ProcessDriver implements Driver {
     child.on('error', () => {});
     const exited = new Promise<ExitInfo>((resolveExit) => {
       child.once('exit', (exitCode, signal) => {
-        const exit: ExitInfo = { exitCode, signal };
+        const exit: ExitInfo = sandboxed ? exitOfInit(exitCode, signal) : { exitCode, signal };
         this.exits.set(k, exit);
         this.children.delete(k);
         // During a stop the shell often dies first while the app under it drains; the stop
@@ -375,6 +463,14 @@ function signalName(name: string): NodeJS.Signals {
   return full as NodeJS.Signals;
 }
 
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if (errnoOf(err) !== 'ESRCH') throw err;
+  }
+}
+
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
@@ -416,7 +512,7 @@ function sleep(ms: number): Promise<void> {
 
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   await rename(tmp, path);
 }
 
