@@ -1,14 +1,31 @@
 // The berth edge proxy alone in a process, for the benchmark: the load generator and the
-// proxy must not share an event loop. Usage: proxy-process.js <listen-port> <backend host:port>
-// Prints one JSON line `{"port":N}` once listening; exits on SIGTERM/SIGINT.
+// proxy must not share an event loop.
+//
+//   proxy-process.js <listen-port> <backend host:port> [--upstream pool|node-http]
+//
+// `--upstream node-http` runs the same proxy with node's http client to the machine (see
+// node-http-upstream.ts). Prints one JSON line `{"port":N}` once listening; exits on
+// SIGTERM/SIGINT.
 import { EdgeProxy } from '../../src/proxy/edge-proxy.js';
 import { RouteTable } from '../../src/proxy/route-table.js';
+import { NodeHttpUpstream } from './node-http-upstream.js';
 
-const [portArg = '0', backend = '127.0.0.1:3000'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? undefined : args[i + 1];
+};
+const [portArg = '0', backend = '127.0.0.1:3000'] = args;
+const upstream = option('upstream') ?? 'pool';
+if (upstream !== 'pool' && upstream !== 'node-http') throw new Error('--upstream is pool or node-http');
 
 const routes = new RouteTable();
 routes.setBackends('hello', [{ machineId: 'hello-1', address: backend, releaseVersion: 1 }]);
-const proxy = new EdgeProxy({ routes, domain: 'localhost' });
+const proxy = new EdgeProxy({
+  routes,
+  domain: 'localhost',
+  ...(upstream === 'node-http' && { upstream: new NodeHttpUpstream() }),
+});
 const { port } = await proxy.listen('127.0.0.1', Number(portArg));
 process.stdout.write(JSON.stringify({ port }) + '\n');
 

@@ -17,9 +17,10 @@ import type { WakeGate } from './wake-gate.js';
 import {
   UpstreamPool,
   type PoolStats,
-  type UpstreamConnection,
+  type Upstream,
   type UpstreamFailure,
   type UpstreamHandler,
+  type UpstreamLink,
   type UpstreamPoolOptions,
 } from './upstream-pool.js';
 import { listenOn } from './listen.js';
@@ -29,6 +30,8 @@ export interface EdgeProxyOptions {
   /** Apps are served at `<app>.<domain>`. */
   domain: string;
   pool?: UpstreamPoolOptions;
+  /** Connections to machines; default: an UpstreamPool with `pool`'s options. */
+  upstream?: Upstream;
   /** How long close() lets in-flight requests finish before cutting connections. */
   closeGraceMs?: number;
 }
@@ -52,7 +55,7 @@ const BODY_CHUNKED = 2; // node de-chunked it; we chunk it again for the machine
 
 /** One proxied request: which machine serves it and the two halves being connected. */
 class Exchange implements UpstreamHandler {
-  conn: UpstreamConnection | null = null;
+  conn: UpstreamLink | null = null;
   /** The client side is finished or gone; later upstream events are ignored. */
   closed = false;
   /** Response headers have been written to the client. */
@@ -179,7 +182,7 @@ class Exchange implements UpstreamHandler {
 export class EdgeProxy {
   readonly routes: RouteTable;
   readonly domain: string;
-  readonly pool: UpstreamPool;
+  readonly pool: Upstream;
   private readonly server: http.Server;
   private readonly tunnels = new Set<Tunnel>();
   private readonly closeGraceMs: number;
@@ -195,7 +198,7 @@ export class EdgeProxy {
     this.domain = options.domain;
     // The table resolves `<app>.<domain>`; one source for the domain.
     this.routes.setDomain(options.domain);
-    this.pool = new UpstreamPool(options.pool);
+    this.pool = options.upstream ?? new UpstreamPool(options.pool);
     this.closeGraceMs = options.closeGraceMs ?? 5_000;
     this.server = http.createServer({
       // Long enough that browsers and load balancers reuse connections, short enough that
