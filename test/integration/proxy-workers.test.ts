@@ -179,3 +179,18 @@ test('traffic through the workers keeps an app from auto-stopping; idle, it stop
   const woken = (await events('sleepy')).filter((e) => e.kind === 'machine.woken');
   assert.equal(woken.length, 1, 'one wake for all the requests, whichever worker held them');
 });
+
+test('--proxy-workers outside 1-64 is refused before anything starts, saying what to pass', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'berth-workers-bad-'));
+  try {
+    for (const value of ['0', '65', 'two']) {
+      const result = await daemon.cli(['server', '--home', home, '--proxy-workers', value]);
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, new RegExp(`--proxy-workers "${value}" is not a number from 1 to 64`));
+      assert.match(result.stderr, /1 serves in the daemon, N > 1 in N worker processes/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
