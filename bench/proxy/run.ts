@@ -1,14 +1,23 @@
-// Edge proxy benchmark: the same keep-alive load against examples/hello directly, through the
-// berth proxy, and through nginx (when installed), each in its own process.
+// Edge proxy benchmark: the same keep-alive load against examples/hello directly and through
+// each proxy, each in its own process, in interleaved rounds:
 //
-//   npm run bench:proxy -- [--duration 10] [--warmup 2] [--connections 50] [--rounds 1]
-//                          [--tool wrk|autocannon]
+//   direct           examples/hello itself (the ceiling)
+//   berth            berth's edge proxy, in one process (as the daemon runs it by default)
+//   berth node:http  the same proxy with node's http client to the machine instead of its own
+//                    pool and response parser (bench/proxy/node-http-upstream.ts)
+//   berth Nw         the proxy in N worker processes sharing the listener (--proxy-workers N)
+//   nginx            one worker, upstream keep-alive (when nginx is installed)
+//   haproxy          one thread, connection reuse (when haproxy is installed)
 //
-// wrk is preferred when on PATH: it needs far less CPU than autocannon, and on a small machine
-// the load generator competes for the same cores as the backend and the proxy. Besides
-// throughput and latency, the table shows the CPU time each process spent per request (from
-// /proc, Linux only): on a shared machine that is steadier than requests per second. With
-// --rounds N the targets are run N times in turn and the median round is reported.
+//   npm run bench:proxy -- [--duration 10] [--warmup 2] [--connections 50] [--rounds 3]
+//                          [--tool autocannon|wrk] [--workers 1,2] [--targets berth,nginx,...]
+//
+// autocannon (the default) runs inside this process; wrk needs far less CPU, which matters on a
+// small machine where the load generator competes for the same cores as the backend and the
+// proxy. Besides throughput and latency, the table shows the CPU time each process spent per
+// request (from /proc, Linux only): on a shared machine that is steadier than requests per
+// second. Rounds run every target in turn, so a noisy moment hits all of them; the table shows
+// each target's median round and the range of its requests per second over the rounds.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,12 +41,17 @@ interface Options {
   warmup: number;
   connections: number;
   tool: 'wrk' | 'autocannon';
+  /** Worker counts to measure the proxy with (`berth Nw` columns). */
+  workers: number[];
+  /** Only these targets (and direct); all when undefined. */
+  targets: string[] | undefined;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/bench/proxy → repository root
 const root = path.resolve(here, '..', '..', '..');
 const children: ChildProcess[] = [];
+const tempDirs: string[] = [];
 
 function onPath(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -48,10 +62,24 @@ function parseArgs(argv: string[]): Options {
     const i = argv.indexOf(`--${name}`);
     return i === -1 ? undefined : argv[i + 1];
   };
-  const tool = get('tool') ?? (onPath('wrk') ? 'wrk' : 'autocannon');
+  const tool = get('tool') ?? 'autocannon';
   if (tool !== 'wrk' && tool !== 'autocannon') throw new Error('--tool is wrk or autocannon');
+  if (tool === 'wrk' && !onPath('wrk'))
+    throw new Error('--tool wrk: wrk is not on PATH (apt-get install -y wrk)');
+  const workers = (get('workers') ?? '1,2')
+    .split(',')
+    .filter((w) => w !== '' && w !== '0')
+    .map(Number);
+  if (workers.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) {
+    throw new Error('--workers is a comma-separated list of worker counts (1-64), or 0 for none');
+  }
+  const targets = get('targets')
+    ?.split(',')
+    .map((t) => t.trim());
   return {
-    rounds: Math.max(1, Number(get('rounds') ?? 1)),
+    workers,
+    targets,
+    rounds: Math.max(1, Number(get('rounds') ?? 3)),
     duration: Number(get('duration') ?? 10),
     warmup: Number(get('warmup') ?? 2),
     connections: Number(get('connections') ?? 50),
@@ -124,6 +152,28 @@ http {
 `;
 }
 
+function haproxyConfig(port: number, backendPort: number): string {
+  // One thread, like the single-threaded node proxy; idle server connections are reused by
+  // any client connection (as berth's and nginx's pools do); no logging.
+  return `global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  http-reuse always
+frontend bench
+  bind 127.0.0.1:${port}
+  option forwardfor
+  http-request set-header X-Forwarded-Proto http
+  default_backend hello
+backend hello
+  server hello1 127.0.0.1:${backendPort}
+`;
+}
+
 function runWrk(url: string, host: string, seconds: number, connections: number): Promise<Load> {
   return new Promise((resolve, reject) => {
     const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, url];
@@ -179,6 +229,71 @@ async function load(opts: Options, url: string, host: string, seconds: number): 
     : runAutocannon(url, host, seconds, opts.connections);
 }
 
+/** A target to measure, started on demand; undefined (with a line saying why) when absent. */
+type TargetFactory = (backendPort: number) => Promise<Target | undefined>;
+
+function berthProxy(name: string, extraArgs: string[]): TargetFactory {
+  return async (backendPort) => {
+    const port = await allocatePort();
+    const proxy = start(name, process.execPath, [
+      path.join(here, 'proxy-process.js'),
+      String(port),
+      `127.0.0.1:${backendPort}`,
+      ...extraArgs,
+    ]);
+    await waitForPort(port, proxy, name);
+    return {
+      name,
+      url: `http://127.0.0.1:${port}/`,
+      host: `hello.localhost:${port}`,
+      // With workers, the proxying happens in the child processes.
+      pids: () => [proxy.pid!, ...childPids(proxy.pid!)],
+    };
+  };
+}
+
+const nginxTarget: TargetFactory = async (backendPort) => {
+  if (!onPath('nginx')) {
+    console.log('skipping nginx: not on PATH (apt-get install -y nginx-light)');
+    return undefined;
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-nginx-'));
+  tempDirs.push(dir);
+  const port = await allocatePort();
+  const conf = path.join(dir, 'nginx.conf');
+  writeFileSync(conf, nginxConfig(dir, port, backendPort));
+  const nginx = start('nginx', 'nginx', ['-c', conf, '-p', dir, '-e', path.join(dir, 'error.log')]);
+  await waitForPort(port, nginx, 'nginx');
+  return {
+    name: 'nginx',
+    url: `http://127.0.0.1:${port}/`,
+    host: `hello.localhost:${port}`,
+    // The master does nothing per request; its worker is a child process.
+    pids: () => [nginx.pid!, ...childPids(nginx.pid!)],
+  };
+};
+
+const haproxyTarget: TargetFactory = async (backendPort) => {
+  if (!onPath('haproxy')) {
+    console.log('skipping haproxy: not on PATH (apt-get install -y haproxy)');
+    return undefined;
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-haproxy-'));
+  tempDirs.push(dir);
+  const port = await allocatePort();
+  const conf = path.join(dir, 'haproxy.cfg');
+  writeFileSync(conf, haproxyConfig(port, backendPort));
+  // -db: stay in the foreground; the process itself does the proxying (one thread).
+  const haproxy = start('haproxy', 'haproxy', ['-db', '-f', conf]);
+  await waitForPort(port, haproxy, 'haproxy');
+  return {
+    name: 'haproxy',
+    url: `http://127.0.0.1:${port}/`,
+    host: `hello.localhost:${port}`,
+    pids: () => [haproxy.pid!],
+  };
+};
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const helloPort = await allocatePort();
@@ -187,53 +302,48 @@ async function main(): Promise<void> {
   });
   await waitForPort(helloPort, hello, 'examples/hello');
 
-  const proxyPort = await allocatePort();
-  const proxy = start('berth proxy', process.execPath, [
-    path.join(here, 'proxy-process.js'),
-    String(proxyPort),
-    `127.0.0.1:${helloPort}`,
-  ]);
-  await waitForPort(proxyPort, proxy, 'berth proxy');
-
-  const targets: Target[] = [
-    { name: 'direct', url: `http://127.0.0.1:${helloPort}/`, host: `127.0.0.1:${helloPort}`, pids: () => [] },
-    {
-      name: 'berth proxy',
-      url: `http://127.0.0.1:${proxyPort}/`,
-      host: `hello.localhost:${proxyPort}`,
-      pids: () => [proxy.pid!],
-    },
+  const factories: [string, TargetFactory][] = [
+    [
+      'direct',
+      async () => ({
+        name: 'direct',
+        url: `http://127.0.0.1:${helloPort}/`,
+        host: `127.0.0.1:${helloPort}`,
+        pids: () => [],
+      }),
+    ],
+    ['berth', berthProxy('berth', [])],
+    ['berth node:http', berthProxy('berth node:http', ['--upstream', 'node-http'])],
+    ...opts.workers.map((n): [string, TargetFactory] => [
+      `berth ${n}w`,
+      berthProxy(`berth ${n}w`, ['--workers', String(n)]),
+    ]),
+    ['nginx', nginxTarget],
+    ['haproxy', haproxyTarget],
   ];
-
-  let nginxDir: string | undefined;
-  if (onPath('nginx')) {
-    nginxDir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-nginx-'));
-    const nginxPort = await allocatePort();
-    const conf = path.join(nginxDir, 'nginx.conf');
-    writeFileSync(conf, nginxConfig(nginxDir, nginxPort, helloPort));
-    const nginx = start('nginx', 'nginx', [
-      '-c',
-      conf,
-      '-p',
-      nginxDir,
-      '-e',
-      path.join(nginxDir, 'error.log'),
-    ]);
-    await waitForPort(nginxPort, nginx, 'nginx');
-    targets.push({
-      name: 'nginx',
-      url: `http://127.0.0.1:${nginxPort}/`,
-      host: `hello.localhost:${nginxPort}`,
-      // The master does nothing per request; its worker is a child process.
-      pids: () => [nginx.pid!, ...childPids(nginx.pid!)],
-    });
-  } else {
-    console.log('nginx is not on PATH: comparing direct and berth only (apt-get install -y nginx).');
+  const targets: Target[] = [];
+  for (const [name, factory] of factories) {
+    if (opts.targets !== undefined && name !== 'direct' && !opts.targets.includes(name)) continue;
+    try {
+      const target = await factory(helloPort);
+      if (target !== undefined) targets.push(target);
+    } catch (err) {
+      // A peer that is installed but will not start is left out; berth's own must start.
+      if (name === 'nginx' || name === 'haproxy') {
+        console.log(`skipping ${name}: ${err instanceof Error ? err.message : String(err)}`);
+      } else {
+        throw err;
+      }
+    }
   }
 
   console.log(
-    `load: ${opts.tool}, ${opts.connections} keep-alive connections, ${opts.warmup}s warm-up + ${opts.duration}s per target` +
-      `${opts.rounds > 1 ? `, ${opts.rounds} rounds (median shown)` : ''}, ${os.cpus().length} CPUs`,
+    `load: ${opts.tool}, ${opts.connections} keep-alive connections, ${opts.warmup}s warm-up + ${opts.duration}s per target, ` +
+      `${opts.rounds} interleaved round${opts.rounds === 1 ? '' : 's'} (median shown), ${os.cpus().length} CPUs, ` +
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
   );
   const runs = new Map<string, Measured[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < opts.rounds; round++) {
@@ -252,32 +362,60 @@ async function main(): Promise<void> {
         appUs: perRequest(appBefore, cpuMs([hello.pid!])),
       });
     }
+    if (opts.rounds > 1)
+      console.log(
+        `round ${round + 1}: ${targets.map((t) => `${t.name} ${runs.get(t.name)![round]!.load.requestsPerSec.toFixed(0)}`).join(', ')}`,
+      );
   }
-  const results = targets.map((t) => ({ name: t.name, ...median(runs.get(t.name)!) }));
+  const results = targets.map((t) => {
+    const all = runs.get(t.name)!.map((m) => m.load.requestsPerSec);
+    return { name: t.name, ...median(runs.get(t.name)!), min: Math.min(...all), max: Math.max(...all) };
+  });
 
-  const direct = results[0]!.load.requestsPerSec;
+  const rps = (name: string) => results.find((r) => r.name === name)?.load.requestsPerSec;
+  const direct = rps('direct')!;
+  const nginx = rps('nginx');
+  const haproxy = rps('haproxy');
+  const ratio = (v: number, of: number | undefined) => (of === undefined ? '-' : (v / of).toFixed(2));
   const us = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(0));
   const rows = [
-    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs direct', 'proxy CPU µs/req', 'app CPU µs/req'],
+    [
+      'target',
+      'req/s',
+      'req/s range',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'vs direct',
+      'vs nginx',
+      'vs haproxy',
+      'proxy CPU µs/req',
+      'app CPU µs/req',
+    ],
     ...results.map((r) => [
       r.name,
       r.load.requestsPerSec.toFixed(0),
+      `${r.min.toFixed(0)}-${r.max.toFixed(0)}`,
       r.load.p50Ms.toFixed(2),
       r.load.p99Ms.toFixed(2),
       String(r.load.errors),
-      (r.load.requestsPerSec / direct).toFixed(2),
+      ratio(r.load.requestsPerSec, direct),
+      ratio(r.load.requestsPerSec, nginx),
+      ratio(r.load.requestsPerSec, haproxy),
       us(r.proxyUs),
       us(r.appUs),
     ]),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
-  const nginxRow = results.find((r) => r.name === 'nginx');
-  if (nginxRow) console.log(`nginx/direct: ${(nginxRow.load.requestsPerSec / direct).toFixed(2)}`);
-  console.log(`proxied/direct: ${(results[1]!.load.requestsPerSec / direct).toFixed(2)}`);
 
-  for (const child of children) child.kill('SIGTERM');
-  if (nginxDir) setTimeout(() => rmSync(nginxDir!, { recursive: true, force: true }), 500);
+  await stopAll();
+}
+
+async function stopAll(): Promise<void> {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }
 
 interface Target {
@@ -337,8 +475,8 @@ function childPids(parent: number): number[] {
   }
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  for (const child of children) child.kill('SIGTERM');
   process.exitCode = 1;
+  await stopAll();
 });

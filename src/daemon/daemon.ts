@@ -13,6 +13,8 @@ import type { ProxyLimits } from '../proxy/limits.js';
 import { TlsListener } from '../proxy/tls-listener.js';
 import { WakeGate } from '../proxy/wake-gate.js';
 import { RouteTable } from '../proxy/route-table.js';
+import { ProxyWorkers } from '../proxy/workers/proxy-workers.js';
+import { SharedRouteTable } from '../proxy/workers/shared-route-table.js';
 import { MasterKey, masterKeyFile } from '../secrets/master-key.js';
 import { SecretVault } from '../secrets/vault.js';
 import { Store } from '../store/store.js';
@@ -52,6 +54,8 @@ export interface DaemonOptions {
   /** The proxy's TLS listener (`--proxy-tls`); absent: no TLS. */
   proxyTls?: ListenAddress;
   domain: string;
+  /** Processes serving the proxy's main listener: 1 (default) is the daemon itself. */
+  proxyWorkers?: number;
   driver: string;
   /** Largest artifact accepted, compressed and unpacked. */
   maxArtifactBytes: number;
@@ -121,7 +125,11 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   if (created) options.log(`created the admin token in ${layout.credentials}`);
 
   const artifacts = new ArtifactStore(layout.artifacts, { maxBytes: options.maxArtifactBytes });
-  const routes = new RouteTable({ domain: options.domain });
+  const workerCount = options.proxyWorkers ?? 1;
+  const routes =
+    workerCount > 1
+      ? new SharedRouteTable({ domain: options.domain })
+      : new RouteTable({ domain: options.domain });
   const supervisor = new MachineSupervisor(store, driver, routes, layout);
   // Checked before any machine starts: a wrong master key stops the daemon here, not a machine later.
   const secrets = new SecretVault(store.secrets, MasterKey.locate(masterKeyFile(layout.root)));
@@ -131,12 +139,25 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   sealLegacyRunEnv(store, secrets);
   const isolation = await driver.isolation?.();
   if (isolation) options.log(`${driver.name} driver: ${isolation.summary}`);
-  const proxy = new EdgeProxy({ routes, domain: options.domain, limits: options.proxyLimits ?? {} });
-  supervisor.onDrainDeadline = (machineId) => proxy.closeTunnelsTo(machineId);
+  const proxyLimits = options.proxyLimits ?? {};
+  const proxy = new EdgeProxy({ routes, domain: options.domain, limits: proxyLimits });
+  // With workers, the main listener is theirs; the daemon's proxy serves TLS and allocated addresses.
+  const proxyWorkers =
+    routes instanceof SharedRouteTable
+      ? new ProxyWorkers({ count: workerCount, routes, limits: proxyLimits, log: options.log })
+      : undefined;
+  supervisor.onDrainDeadline = (machineId) => {
+    proxy.closeTunnelsTo(machineId);
+    proxyWorkers?.closeTunnelsTo(machineId);
+  };
   if (options.beforeStep) supervisor.beforeStep = options.beforeStep;
   const volumes = new VolumeManager(store, layout, driver, supervisor);
   supervisor.volumeMounts = (machine, release) => volumes.mountsFor(machine, release);
-  const proxyAddress = await proxy.listen(options.proxy.host, options.proxy.port);
+  const proxyAddress = proxyWorkers
+    ? await proxyWorkers.start(options.proxy.host, options.proxy.port)
+    : await proxy.listen(options.proxy.host, options.proxy.port);
+  if (proxyWorkers)
+    options.log(`proxy: ${workerCount} worker processes (pids ${proxyWorkers.pids().join(', ')})`);
   const proxyPortSuffix = `:${proxyAddress.port}`;
   const urlFor = (app: string) => `http://${app}.${options.domain}${proxyPortSuffix}`;
   const certificates = new CertificateManager(store, routes, layout.root, options.log);
@@ -147,6 +168,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     tls = new TlsListener(proxy, (name) => certificates.secureContext(name));
     const address = await tls.listen(options.proxyTls.host, options.proxyTls.port);
     tlsUrl = formatUrl(address.host, address.port).replace(/^http:/, 'https:');
+    if (proxyWorkers) proxyWorkers.tlsPort = address.port;
   }
   const netListeners = new NetListeners(store, routes, proxy, proxyAddress.host, options.log, certificates);
 
@@ -200,6 +222,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     log: options.log,
   });
   proxy.wakeGate = new WakeGate((app) => waker.wake(app), { log: options.log });
+  if (proxyWorkers) proxyWorkers.wake = (app) => waker.wake(app);
   const autoStopper = new AutoStopper({ store, supervisor, routes, waker, log: options.log });
   autoStopper.start();
 
@@ -261,7 +284,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
       });
       await netListeners.close();
       await tls?.close();
-      await proxy.close();
+      await Promise.all([proxy.close(), proxyWorkers?.close()]);
       store.close();
       rmSync(layout.serverInfo, { force: true });
     },

@@ -28,9 +28,10 @@ import type { WakeGate } from './wake-gate.js';
 import {
   UpstreamPool,
   type PoolStats,
-  type UpstreamConnection,
+  type Upstream,
   type UpstreamFailure,
   type UpstreamHandler,
+  type UpstreamLink,
   type UpstreamPoolOptions,
 } from './upstream-pool.js';
 import { listenOn } from './listen.js';
@@ -42,6 +43,8 @@ export interface EdgeProxyOptions {
   /** Time limits, queueing and trusted proxies; each one missing takes its default. */
   limits?: Partial<ProxyLimits>;
   pool?: Omit<UpstreamPoolOptions, 'connectTimeoutMs'>;
+  /** Connections to machines; default: an UpstreamPool with `pool`'s options and the connect timeout. */
+  upstream?: Upstream;
   /** How long close() lets in-flight requests finish before cutting connections. */
   closeGraceMs?: number;
 }
@@ -67,7 +70,7 @@ const BODY_CHUNKED = 2; // node de-chunked it; we chunk it again for the machine
 
 /** One proxied request: which machine serves it and the two halves being connected. */
 class Exchange implements UpstreamHandler {
-  conn: UpstreamConnection | null = null;
+  conn: UpstreamLink | null = null;
   /** The client side is finished or gone; later upstream events are ignored. */
   closed = false;
   /** Response headers have been written to the client. */
@@ -305,7 +308,7 @@ function machineProblem(app: string, b: BackendState, reason: string): string {
 export class EdgeProxy {
   readonly routes: RouteTable;
   readonly domain: string;
-  readonly pool: UpstreamPool;
+  readonly pool: Upstream;
   readonly limits: ProxyLimits;
   private readonly server: http.Server;
   readonly tunnels = new Set<Tunnel>();
@@ -329,7 +332,9 @@ export class EdgeProxy {
     // The table resolves `<app>.<domain>`; one source for the domain.
     this.routes.setDomain(options.domain);
     this.limits = { ...DEFAULT_PROXY_LIMITS, ...options.limits };
-    this.pool = new UpstreamPool({ ...options.pool, connectTimeoutMs: this.limits.connectTimeoutMs });
+    this.pool =
+      options.upstream ??
+      new UpstreamPool({ ...options.pool, connectTimeoutMs: this.limits.connectTimeoutMs });
     this.closeGraceMs = options.closeGraceMs ?? 5_000;
     this.queues = new RequestQueues(this.limits.queueLimit);
     if (this.limits.trustedProxies.length > 0) {

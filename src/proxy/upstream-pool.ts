@@ -386,3 +386,19 @@ export class UpstreamPool {
     }
   }
 }
+
+/** One exchange's connection to a machine, as the proxy drives it. */
+export type UpstreamLink = Pick<
+  UpstreamConnection,
+  'send' | 'write' | 'writeChunk' | 'endRequest' | 'destroy' | 'pause' | 'resume'
+>;
+
+/**
+ * Where the proxy gets connections to machines: UpstreamPool. The proxy benchmark passes one
+ * built on node's http client instead, to keep measuring what the pool saves.
+ */
+export interface Upstream {
+  acquire(address: string, host: string, port: number, fresh?: boolean): UpstreamLink;
+  stats(): PoolStats[];
+  destroy(): void;
+}

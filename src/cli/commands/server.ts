@@ -1,5 +1,6 @@
 // `berth server`: run the daemon in the foreground.
 import type { Command } from 'commander';
+import { BerthError } from '../../core/errors.js';
 import { defaultHome } from '../../daemon/home.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
 import type { DaemonOptions } from '../../daemon/daemon.js';
@@ -32,6 +33,11 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
       'TLS listener of the proxy (certificates by SNI); port 0 picks one',
       ctx.env.BERTH_PROXY_TLS_LISTEN,
     )
+    .option(
+      '--proxy-workers <n>',
+      'processes serving the proxy listener (1: the daemon itself)',
+      ctx.env.BERTH_PROXY_WORKERS ?? '1',
+    )
     .option('--domain <name>', 'apps answer on <app>.<domain>', ctx.env.BERTH_DOMAIN ?? 'localhost')
     .option('--driver <name>', 'runtime driver', ctx.env.BERTH_DRIVER ?? 'process')
     .option(
@@ -46,6 +52,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
         api: string;
         proxy: string;
         proxyTls?: string;
+        proxyWorkers: string;
         domain: string;
         driver: string;
         maxArtifactSize: number;
@@ -54,6 +61,16 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
         const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
         const maxMiB = opts.maxArtifactSize;
         const proxyLimits = proxyLimitsFromOptions(opts);
+        const proxyWorkers = Number(opts.proxyWorkers);
+        if (!Number.isInteger(proxyWorkers) || proxyWorkers < 1 || proxyWorkers > 64) {
+          throw new BerthError(
+            'invalid_request',
+            `--proxy-workers "${opts.proxyWorkers}" is not a number from 1 to 64`,
+            {
+              hint: 'Pass --proxy-workers N (or set BERTH_PROXY_WORKERS): 1 serves in the daemon, N > 1 in N worker processes; about one per core.',
+            },
+          );
+        }
         // Loaded on demand: every other command stays quick to start.
         const { startDaemon } = await import('../../daemon/daemon.js');
         const daemon = await startDaemon({
@@ -62,6 +79,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
           proxy: parseListenAddress(opts.proxy, '--proxy'),
           ...(opts.proxyTls && { proxyTls: parseListenAddress(opts.proxyTls, '--proxy-tls') }),
           domain: opts.domain,
+          proxyWorkers,
           driver: opts.driver,
           maxArtifactBytes: maxMiB * MiB,
           proxyLimits,
