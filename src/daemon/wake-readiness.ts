@@ -32,7 +32,13 @@ const MAX_PROBE_MS = 2_000;
 
 export async function waitReadyToServe(o: WakeReadinessOptions): Promise<WakeReadiness> {
   const pollMs = o.pollMs ?? DEFAULT_POLL_MS;
-  let lastFailure = 'no probe finished yet';
+  const noProbeYet = 'no probe finished yet';
+  let lastFailure = noProbeYet;
+  // A probe the deadline cut short says only that time ran out ("timed out after 2ms"): the
+  // answer of an earlier round explains more.
+  const failing = (failure: string) => {
+    if (Date.now() < o.deadline || lastFailure === noProbeYet) lastFailure = failure;
+  };
   // Until the app listens, a bare connect is the cheapest question: the booting app, not the
   // polling, should get the CPU. Its checks run from the first accepted connection on.
   let listening = false;
@@ -44,12 +50,12 @@ export async function waitReadyToServe(o: WakeReadinessOptions): Promise<WakeRea
     if (!listening) {
       const connected = await probeTcp({ address: o.address, timeoutMs: bound });
       listening = connected.ok;
-      if (!listening) lastFailure = `not accepting connections (${connected.detail})`;
+      if (!listening) failing(`not accepting connections (${connected.detail})`);
     }
     if (listening) {
       const failed = o.checks.length === 0 ? undefined : await failingCheck(o, bound);
       if (failed === undefined) return { ready: true };
-      lastFailure = failed;
+      failing(failed);
     }
     await sleep(pollMs);
   }

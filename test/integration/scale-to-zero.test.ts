@@ -257,12 +257,13 @@ function upgrade(app: string): Promise<string> {
 
 test('a machine whose check never passes: 503 after wait_timeout, the check failure in the event', async () => {
   const flag = join(work, 'sick-now');
-  await deploy({ app: 'sick', label: 'one', sickFlag: flag, waitTimeout: '2s' });
+  // Long enough for a loaded machine to boot the app and answer its check at least once.
+  await deploy({ app: 'sick', label: 'one', sickFlag: flag, waitTimeout: '6s' });
   const [machine] = await statesBecome('sick', ['stopped']);
   writeFileSync(flag, 'x');
   const failed = await daemon.proxied('sick');
   assert.equal(failed.status, 503);
-  assert.match(failed.body, new RegExp(`machine ${machine?.id} was not ready within 2s`));
+  assert.match(failed.body, new RegExp(`machine ${machine?.id} was not ready within 6s`));
   assert.doesNotMatch(failed.body, /healthz/, 'check details stay out of the public answer');
   const event = (await events('sick')).find((e) => e.kind === 'machine.wake_failed');
   assert.match(event?.message ?? '', /GET \/healthz\) failing: 500/);
