@@ -335,7 +335,7 @@ class Extraction {
   }
 
   private async createSymlinks(): Promise<void> {
-    const links = new Map(this.symlinks.map((l) => [l.path, l.target]));
+    const links = linkTree(this.symlinks);
     for (const l of this.symlinks) {
       const landed = follow(parentOf(l.path), l.target, links, { hops: MAX_LINK_HOPS });
       if (landed === 'outside') {
@@ -423,39 +423,78 @@ function checkSymlinkTarget(raw: string, rel: string, target: string): void {
   }
   if (target.includes('\\')) throw unsafe(raw, `is a symlink to "${target}", which contains a backslash`);
   // The cheap check first, with the links known so far; createSymlinks repeats it with all of them.
-  if (follow(parentOf(rel), target, new Map(), { hops: 0 }) === 'outside') {
+  if (follow(parentOf(rel), target, {}, { hops: 0 }) === 'outside') {
     throw unsafe(raw, `is a symlink to "${target}", which points outside the archive`);
   }
 }
 
+/** The archive's symlinks as a tree of path parts: following a path looks each part up once. */
+interface LinkNode {
+  target?: string;
+  children?: Map<string, LinkNode>;
+}
+
+function linkTree(links: ReadonlyArray<{ path: string; target: string }>): LinkNode {
+  const root: LinkNode = {};
+  for (const l of links) {
+    let node = root;
+    for (const part of l.path.split('/')) {
+      node.children ??= new Map();
+      let next = node.children.get(part);
+      if (!next) {
+        next = {};
+        node.children.set(part, next);
+      }
+      node = next;
+    }
+    node.target = l.target;
+  }
+  return root;
+}
+
 /**
  * Where `target`, read from directory `from`, lands in the tree, following the archive's own
- * symlinks the way the kernel would; 'outside' as soon as a ".." climbs above the root.
+ * symlinks the way the kernel would; 'outside' as soon as a ".." climbs above the root. The
+ * tree nodes of the path so far are kept beside it, so each step costs one lookup, whatever
+ * the depth.
  */
 function follow(
   from: string[],
   target: string,
-  links: ReadonlyMap<string, string>,
+  links: LinkNode,
   budget: { hops: number },
 ): string[] | 'outside' | 'loop' {
   const at = [...from];
+  const nodes = nodesOf(at, links);
   for (const part of target.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
       if (at.length === 0) return 'outside';
       at.pop();
+      nodes.pop();
       continue;
     }
-    at.push(part);
-    const next = links.get(at.join('/'));
-    if (next === undefined) continue;
+    const node = nodes[nodes.length - 1]?.children?.get(part);
+    const next = node?.target;
+    if (next === undefined) {
+      at.push(part);
+      nodes.push(node);
+      continue;
+    }
     if (budget.hops-- <= 0) return 'loop';
-    at.pop();
     const landed = follow(at, next, links, budget);
     if (typeof landed === 'string') return landed;
     at.splice(0, at.length, ...landed);
+    nodes.splice(0, nodes.length, ...nodesOf(at, links));
   }
   return at;
+}
+
+/** The tree node of each prefix of `path`, the root's first. */
+function nodesOf(path: readonly string[], links: LinkNode): Array<LinkNode | undefined> {
+  const nodes: Array<LinkNode | undefined> = [links];
+  for (const part of path) nodes.push(nodes[nodes.length - 1]?.children?.get(part));
+  return nodes;
 }
 
 function parentOf(rel: string): string[] {
