@@ -32,6 +32,12 @@ const MAX_LINK_HOPS = 40;
 // file system would refuse part-way is refused before anything is written.
 const MAX_NAME_BYTES = 255;
 const MAX_PATH_BYTES = 4095;
+// Deeper than any real tree (node_modules nests a few dozen levels); each level is a directory
+// to make, so without a bound 5 KB of tar could make 2,000 of them.
+const MAX_DEPTH = 128;
+// Directories that entries imply without listing them (berth's own archives list every one):
+// without a bound, each deep entry of a few hundred bytes would make a hundred directories.
+const MAX_IMPLIED_DIRS = 20_000;
 // Files written at once: creating many small files is bound by file system latency.
 const PARALLEL_WRITES = 8;
 // Headers, padding and PAX records a well-formed tar carries besides its files' contents.
@@ -81,6 +87,7 @@ class Extraction {
   private files = 0;
   private bytes = 0;
   private entries = 0;
+  private impliedDirs = 0;
   private tarBytes = 0;
   /** File system work under way; each promise settles, never rejects (errors go to fail). */
   private readonly inflight = new Set<Promise<void>>();
@@ -249,9 +256,16 @@ class Extraction {
     }
   }
 
-  /** Refuses names the file system would refuse: a part over NAME_MAX, a path over PATH_MAX. */
+  /**
+   * Refuses names the file system would refuse (a part over NAME_MAX, a path over PATH_MAX) and
+   * trees deeper than berth makes.
+   */
   private checkLength(raw: string, rel: string): void {
-    for (const part of rel.split('/')) {
+    const parts = rel.split('/');
+    if (parts.length > MAX_DEPTH) {
+      throw tooLong(raw, `is ${parts.length} levels deep; berth unpacks trees at most ${MAX_DEPTH} deep`);
+    }
+    for (const part of parts) {
       const bytes = Buffer.byteLength(part);
       if (bytes > MAX_NAME_BYTES) {
         throw tooLong(raw, `has a name of ${bytes} bytes; file systems take at most ${MAX_NAME_BYTES}`);
@@ -279,6 +293,11 @@ class Extraction {
         throw unsafe(raw, `goes through the ${next.kind === 'file' ? 'file' : 'symlink'} "${parent}"`);
       }
       if (!next) {
+        if (++this.impliedDirs > MAX_IMPLIED_DIRS) {
+          throw invalid(
+            `its entries imply more than ${MAX_IMPLIED_DIRS} directories that it does not list (at "${shorten(raw)}")`,
+          );
+        }
         next = { kind: 'dir' };
         node.children.set(part, next);
       }
