@@ -33,7 +33,10 @@ async function handle(
   let user = 'anonymous';
   if (!route.public) user = authenticate(tokens, req.headers.authorization);
   let body: unknown = undefined;
-  if (route.body) body = validateBody(route.body, await readJsonBody(req, route.sensitiveBody));
+  if (route.body) {
+    const json = await readJsonBody(req, { sensitive: route.sensitiveBody, limit: route.maxBody });
+    body = validateBody(route.body, json);
+  }
   const result = await route.handler({ params, query: url.searchParams, body, user, req, res });
   if (result === STREAMED) return;
   const status = route.status ?? 200;

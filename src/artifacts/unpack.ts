@@ -32,6 +32,12 @@ const MAX_LINK_HOPS = 40;
 // file system would refuse part-way is refused before anything is written.
 const MAX_NAME_BYTES = 255;
 const MAX_PATH_BYTES = 4095;
+// Deeper than any real tree (node_modules nests a few dozen levels); each level is a directory
+// to make, so without a bound 5 KB of tar could make 2,000 of them.
+const MAX_DEPTH = 128;
+// Directories that entries imply without listing them (berth's own archives list every one):
+// without a bound, each deep entry of a few hundred bytes would make a hundred directories.
+const MAX_IMPLIED_DIRS = 20_000;
 // Files written at once: creating many small files is bound by file system latency.
 const PARALLEL_WRITES = 8;
 // Headers, padding and PAX records a well-formed tar carries besides its files' contents.
@@ -81,6 +87,7 @@ class Extraction {
   private files = 0;
   private bytes = 0;
   private entries = 0;
+  private impliedDirs = 0;
   private tarBytes = 0;
   /** File system work under way; each promise settles, never rejects (errors go to fail). */
   private readonly inflight = new Set<Promise<void>>();
@@ -249,9 +256,16 @@ class Extraction {
     }
   }
 
-  /** Refuses names the file system would refuse: a part over NAME_MAX, a path over PATH_MAX. */
+  /**
+   * Refuses names the file system would refuse (a part over NAME_MAX, a path over PATH_MAX) and
+   * trees deeper than berth makes.
+   */
   private checkLength(raw: string, rel: string): void {
-    for (const part of rel.split('/')) {
+    const parts = rel.split('/');
+    if (parts.length > MAX_DEPTH) {
+      throw tooLong(raw, `is ${parts.length} levels deep; berth unpacks trees at most ${MAX_DEPTH} deep`);
+    }
+    for (const part of parts) {
       const bytes = Buffer.byteLength(part);
       if (bytes > MAX_NAME_BYTES) {
         throw tooLong(raw, `has a name of ${bytes} bytes; file systems take at most ${MAX_NAME_BYTES}`);
@@ -279,6 +293,11 @@ class Extraction {
         throw unsafe(raw, `goes through the ${next.kind === 'file' ? 'file' : 'symlink'} "${parent}"`);
       }
       if (!next) {
+        if (++this.impliedDirs > MAX_IMPLIED_DIRS) {
+          throw invalid(
+            `its entries imply more than ${MAX_IMPLIED_DIRS} directories that it does not list (at "${shorten(raw)}")`,
+          );
+        }
         next = { kind: 'dir' };
         node.children.set(part, next);
       }
@@ -335,7 +354,7 @@ class Extraction {
   }
 
   private async createSymlinks(): Promise<void> {
-    const links = new Map(this.symlinks.map((l) => [l.path, l.target]));
+    const links = linkTree(this.symlinks);
     for (const l of this.symlinks) {
       const landed = follow(parentOf(l.path), l.target, links, { hops: MAX_LINK_HOPS });
       if (landed === 'outside') {
@@ -423,39 +442,78 @@ function checkSymlinkTarget(raw: string, rel: string, target: string): void {
   }
   if (target.includes('\\')) throw unsafe(raw, `is a symlink to "${target}", which contains a backslash`);
   // The cheap check first, with the links known so far; createSymlinks repeats it with all of them.
-  if (follow(parentOf(rel), target, new Map(), { hops: 0 }) === 'outside') {
+  if (follow(parentOf(rel), target, {}, { hops: 0 }) === 'outside') {
     throw unsafe(raw, `is a symlink to "${target}", which points outside the archive`);
   }
 }
 
+/** The archive's symlinks as a tree of path parts: following a path looks each part up once. */
+interface LinkNode {
+  target?: string;
+  children?: Map<string, LinkNode>;
+}
+
+function linkTree(links: ReadonlyArray<{ path: string; target: string }>): LinkNode {
+  const root: LinkNode = {};
+  for (const l of links) {
+    let node = root;
+    for (const part of l.path.split('/')) {
+      node.children ??= new Map();
+      let next = node.children.get(part);
+      if (!next) {
+        next = {};
+        node.children.set(part, next);
+      }
+      node = next;
+    }
+    node.target = l.target;
+  }
+  return root;
+}
+
 /**
  * Where `target`, read from directory `from`, lands in the tree, following the archive's own
- * symlinks the way the kernel would; 'outside' as soon as a ".." climbs above the root.
+ * symlinks the way the kernel would; 'outside' as soon as a ".." climbs above the root. The
+ * tree nodes of the path so far are kept beside it, so each step costs one lookup, whatever
+ * the depth.
  */
 function follow(
   from: string[],
   target: string,
-  links: ReadonlyMap<string, string>,
+  links: LinkNode,
   budget: { hops: number },
 ): string[] | 'outside' | 'loop' {
   const at = [...from];
+  const nodes = nodesOf(at, links);
   for (const part of target.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
       if (at.length === 0) return 'outside';
       at.pop();
+      nodes.pop();
       continue;
     }
-    at.push(part);
-    const next = links.get(at.join('/'));
-    if (next === undefined) continue;
+    const node = nodes[nodes.length - 1]?.children?.get(part);
+    const next = node?.target;
+    if (next === undefined) {
+      at.push(part);
+      nodes.push(node);
+      continue;
+    }
     if (budget.hops-- <= 0) return 'loop';
-    at.pop();
     const landed = follow(at, next, links, budget);
     if (typeof landed === 'string') return landed;
     at.splice(0, at.length, ...landed);
+    nodes.splice(0, nodes.length, ...nodesOf(at, links));
   }
   return at;
+}
+
+/** The tree node of each prefix of `path`, the root's first. */
+function nodesOf(path: readonly string[], links: LinkNode): Array<LinkNode | undefined> {
+  const nodes: Array<LinkNode | undefined> = [links];
+  for (const part of path) nodes.push(nodes[nodes.length - 1]?.children?.get(part));
+  return nodes;
 }
 
 function parentOf(rel: string): string[] {

@@ -25,7 +25,7 @@ const TlsSchema = Type.Object({
   caCertPath: Type.String(),
 });
 
-const AddCertificateBody = Type.Object(
+export const AddCertificateBody = Type.Object(
   {
     hostname: Type.String({ minLength: 1, maxLength: 300 }),
     cert: Type.Optional(Type.String({ minLength: 1, maxLength: 256 * 1024 })),
@@ -69,6 +69,8 @@ export function certificateRoutes(s: ApiServices): Route[] {
       summary: 'Route a hostname to the app, with a certificate given or issued by the local CA',
       tag: 'hostnames',
       body: AddCertificateBody,
+      // A certificate chain of up to 256 KB and its key.
+      maxBody: 384 * 1024,
       // It may carry a private key: a parse error must not quote it back.
       sensitiveBody: true,
       status: 201,

@@ -16,6 +16,8 @@ export function deployRoutes(s: ApiServices): Route[] {
       summary: 'Make a new release from an uploaded artifact and config, and roll it out',
       tag: 'deploys',
       body: DeployBody,
+      // A config of up to 64 KB, escaped in JSON.
+      maxBody: 256 * 1024,
       response: DeployResponse,
       status: 202,
       handler: async ({ params, body, user }) => {

@@ -54,6 +54,8 @@ export function machineControlRoutes(s: ApiServices): Route[] {
       summary: 'Run an unmanaged machine from a release (default: the current one) or an uploaded artifact',
       tag: 'machines',
       body: RunBody,
+      // An environment of values up to 64 KB each.
+      maxBody: 256 * 1024,
       response: MachineSchema,
       status: 201,
       handler: async ({ params, body }) => {

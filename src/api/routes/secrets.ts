@@ -100,6 +100,8 @@ export function secretRoutes(s: ApiServices): Route[] {
         'Set and unset secrets; unless stage is true, a new release of the current artifact and config deploys them',
       tag: 'secrets',
       body: SecretsChangeBody,
+      // Several values of up to 64 KB each.
+      maxBody: 256 * 1024,
       sensitiveBody: true,
       response: SecretsChangeResponse,
       status: 202,
