@@ -1,8 +1,10 @@
 // Runs a release's `[build] command` once, in the release's unpacked tree, streaming its
 // output line by line. The build sees the config's [env] plus BERTH_APP and
-// BERTH_RELEASE_VERSION, never the daemon's own environment.
+// BERTH_RELEASE_VERSION, never the daemon's own environment. Where and as whom it runs is the
+// driver's choice (launch); without one, a shell on the host.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { BuildLaunch } from '../drivers/driver.js';
 
 export interface BuildResult {
   ok: boolean;
@@ -17,11 +19,17 @@ export function runBuild(options: {
   cwd: string;
   env: Record<string, string>;
   timeoutMs: number;
+  launch?: Pick<BuildLaunch, 'file' | 'args' | 'exitOf'>;
   onLine: (stream: 'stdout' | 'stderr', line: string) => void;
 }): Promise<BuildResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', options.command], {
+    const launch = options.launch ?? {
+      file: '/bin/sh',
+      args: ['-c', options.command],
+      exitOf: (exitCode: number | null, signal: NodeJS.Signals | null) => ({ exitCode, signal }),
+    };
+    const child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,8 +47,9 @@ export function runBuild(options: {
     createInterface({ input: child.stdout }).on('line', (line) => options.onLine('stdout', line));
     createInterface({ input: child.stderr }).on('line', (line) => options.onLine('stderr', line));
     child.on('error', (err) => options.onLine('stderr', `could not start the build: ${err.message}`));
-    child.on('close', (exitCode, signal) => {
+    child.on('close', (code, sig) => {
       clearTimeout(timer);
+      const { exitCode, signal } = launch.exitOf(code, sig);
       resolve({
         ok: exitCode === 0 && !timedOut,
         exitCode,

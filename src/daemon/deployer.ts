@@ -334,8 +334,12 @@ export class Deployer {
     const command = release.config.build.command;
     if (!command) return dir;
     this.progress(release, 'build.started', `building: ${command}`);
+    const launch = await this.deps.driver.buildLaunch?.({ app: release.app, dir, command });
+    // Said on every build that does not run as the app's own user: it is a security fact.
+    if (launch?.note) this.progress(release, 'build.isolation', `note: ${launch.note}`);
     const result = await runBuild({
       command,
+      ...(launch ? { launch } : {}),
       cwd: dir,
       env: machineEnv({
         hostEnv: process.env,

@@ -68,6 +68,29 @@ export interface Isolation {
   summary: string;
 }
 
+/** What a build is: the app's `[build] command`, run once in the release's tree before any machine. */
+export interface BuildRequest {
+  app: string;
+  /** The release's unpacked tree: the build's working directory, which it writes. */
+  dir: string;
+  command: string;
+}
+
+/**
+ * How the driver has a build run: the program to spawn (its own process group, output on pipes,
+ * killed as a group on timeout) and how to read its exit as the command's.
+ */
+export interface BuildLaunch {
+  file: string;
+  args: string[];
+  exitOf(
+    exitCode: number | null,
+    signal: NodeJS.Signals | null,
+  ): { exitCode: number | null; signal: string | null };
+  /** Said in the deploy's output when the build is less isolated than the app's own user would be. */
+  note?: string;
+}
+
 export type ObservedState =
   | { state: 'running' }
   | { state: 'exited'; exitCode: number | null; signal: string | null }
@@ -90,6 +113,11 @@ export interface Driver {
   mountCapability?(): Promise<MountCapability>;
   /** What keeps machines apart from the daemon and from each other here (asked once at start). */
   isolation?(): Promise<Isolation>;
+  /**
+   * Runs builds as the driver runs machines (its user, its sandbox). Without it the build runs
+   * on the host as the daemon's user.
+   */
+  buildLaunch?(request: BuildRequest): Promise<BuildLaunch>;
   /** Removes whatever the machine left behind (its copy of the tree, its container). */
   destroy(handle: MachineHandle): Promise<void>;
   /**

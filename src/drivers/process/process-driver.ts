@@ -11,6 +11,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { BerthError } from '../../core/errors.js';
 import type { MountSupport } from '../../core/volumes/mount-support.js';
 import type {
+  BuildLaunch,
+  BuildRequest,
   Driver,
   Isolation,
   MachineHandle,
@@ -125,6 +127,44 @@ export class ProcessDriver implements Driver {
       homeHidden: false,
       processesContained: false,
       summary: `machines share the daemon's user and can read its home (credentials, master key, database), and a process they start with setsid can outlive them (${support.cause}); run \`berth server\` as root to isolate them`,
+    };
+  }
+
+  /**
+   * A build runs in the sandbox of the app's machines: as the app's user (who is given the
+   * release's tree to write), with the daemon's home hidden but for that tree, and in a PID
+   * namespace of its own, so nothing it started outlives it.
+   */
+  async buildLaunch(request: BuildRequest): Promise<BuildLaunch> {
+    const support = this.sandbox;
+    if (!support.ok) {
+      return {
+        file: '/bin/sh',
+        args: ['-c', request.command],
+        exitOf: (exitCode, signal) => ({ exitCode, signal }),
+        note: `the build runs as the daemon's user and can read its home (credentials, master key, database), and a process it starts with setsid can outlive it (${support.cause}); run \`berth server\` as root to isolate it`,
+      };
+    }
+    const uid = support.userNamespace ? undefined : uidForApp(this.users, request.app);
+    if (uid !== undefined) await chownTree(request.dir, uid);
+    const { file, args } = sandboxCommand({
+      support,
+      cover: coverFor(this.home, uid),
+      appDir: request.dir,
+      uid,
+      killSignal: 'SIGTERM',
+      command: request.command,
+      mounts: [],
+    });
+    return {
+      file,
+      args,
+      exitOf: exitOfInit,
+      ...(uid === undefined
+        ? {
+            note: "the build shares the daemon's user (it does not run as root; run `berth server` as root to give each app a user of its own); the daemon's home is hidden from it and every process it starts stops with it (user, mount and PID namespaces)",
+          }
+        : {}),
     };
   }
 
