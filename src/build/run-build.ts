@@ -19,7 +19,7 @@ export function runBuild(options: {
   cwd: string;
   env: Record<string, string>;
   timeoutMs: number;
-  launch?: Pick<BuildLaunch, 'file' | 'args' | 'exitOf'>;
+  launch?: Pick<BuildLaunch, 'file' | 'args' | 'exitOf' | 'env'>;
   onLine: (stream: 'stdout' | 'stderr', line: string) => void;
 }): Promise<BuildResult> {
   const started = Date.now();
@@ -31,7 +31,7 @@ export function runBuild(options: {
     };
     const child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
-      env: options.env,
+      env: { ...options.env, ...options.launch?.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group, so a timeout kills everything the build started
     });

@@ -334,21 +334,22 @@ export class Deployer {
     const command = release.config.build.command;
     if (!command) return dir;
     this.progress(release, 'build.started', `building: ${command}`);
-    const launch = await this.deps.driver.buildLaunch?.({ app: release.app, dir, command });
+    const env = machineEnv({
+      hostEnv: process.env,
+      configEnv: release.config.env,
+      app: release.app,
+      releaseVersion: release.version,
+      machineId: 'build',
+      processGroup: 'build',
+    });
+    const launch = await this.deps.driver.buildLaunch?.({ app: release.app, dir, command, env });
     // Said on every build that does not run as the app's own user: it is a security fact.
     if (launch?.note) this.progress(release, 'build.isolation', `note: ${launch.note}`);
     const result = await runBuild({
       command,
       ...(launch ? { launch } : {}),
       cwd: dir,
-      env: machineEnv({
-        hostEnv: process.env,
-        configEnv: release.config.env,
-        app: release.app,
-        releaseVersion: release.version,
-        machineId: 'build',
-        processGroup: 'build',
-      }),
+      env,
       timeoutMs: BUILD_TIMEOUT_MS,
       onLine: (stream, line) => this.progress(release, 'build.output', line, { stream }),
     });

@@ -74,6 +74,8 @@ export interface BuildRequest {
   /** The release's unpacked tree: the build's working directory, which it writes. */
   dir: string;
   command: string;
+  /** The environment the build would get, for the driver to adapt to its sandbox. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -89,6 +91,8 @@ export interface BuildLaunch {
   ): { exitCode: number | null; signal: string | null };
   /** Said in the deploy's output when the build is less isolated than the app's own user would be. */
   note?: string;
+  /** Replaces variables of the build's environment that mean something else in the sandbox. */
+  env?: Record<string, string>;
 }
 
 export type ObservedState =

@@ -38,6 +38,7 @@ if [ -n "$MARK" ]; then
 fi
 echo "built by uid $(id -u)" > built.txt
 echo "BUILD uid $(id -u)"
+mkdir -p "$HOME/.cache" && echo "BUILD home $HOME writable"
 `;
 
 let daemon: TestDaemon;
@@ -125,6 +126,8 @@ test("a build cannot read or write the daemon's home or another app's trees, and
 
   const uid = Number(/BUILD uid (\d+)/.exec(out)?.[1]);
   assert.ok(uid >= 61184 && uid <= 65519, `the build ran as uid ${uid}`);
+  // The daemon's HOME is not the app user's: the build gets a writable one of its own.
+  assert.match(out, /BUILD home \/tmp writable/);
   // What the build wrote into its tree is the release the machines serve.
   assert.equal((await daemon.proxied('builder', '/built')).body, `built by uid ${uid}\n`);
   // The release log keeps the build's output as the deploy streamed it.

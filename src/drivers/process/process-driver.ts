@@ -160,6 +160,7 @@ export class ProcessDriver implements Driver {
       file,
       args,
       exitOf: exitOfInit,
+      ...(uid !== undefined ? { env: ownHome(request.env) } : {}),
       ...(uid === undefined
         ? {
             note: "the build shares the daemon's user (it does not run as root; run `berth server` as root to give each app a user of its own); the daemon's home is hidden from it and every process it starts stops with it (user, mount and PID namespaces)",
@@ -227,7 +228,7 @@ export class ProcessDriver implements Driver {
         : { file: '/bin/sh', args: ['-c', spec.command] };
       const child = spawn(file, args, {
         cwd: appDir,
-        env: { ...spec.env, PORT: String(port) },
+        env: { ...spec.env, ...(uid !== undefined ? ownHome(spec.env) : {}), PORT: String(port) },
         // setsid(): its own session and process group, so it survives the daemon and a stop
         // reaches everything it started.
         detached: true,
@@ -565,4 +566,14 @@ async function readHandleFile(path: string): Promise<ProcessHandleFile | undefin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The app's own user cannot write the daemon's HOME (root's, typically), and tools such as npm
+ * need one: a HOME inherited from the daemon becomes the sandbox's private /tmp. A HOME the
+ * app's [env] sets is kept.
+ */
+function ownHome(env: Record<string, string> | undefined): Record<string, string> {
+  const home = env?.HOME;
+  return home === undefined || home === process.env.HOME ? { HOME: '/tmp' } : {};
 }
