@@ -10,6 +10,7 @@ import { unpackArchive } from '../artifacts/unpack.js';
 import { runBuild } from '../build/run-build.js';
 import type { AppConfig, DeployStrategy } from '../core/config/types.js';
 import { BerthError } from '../core/errors.js';
+import { durationsOutOfRange } from '../core/config/stored-durations.js';
 import { hasHealthCheck } from '../core/health/checks-for-group.js';
 import { machineEnv } from '../core/machine-env.js';
 import type { Deployment, Release } from '../core/model.js';
@@ -104,6 +105,16 @@ export class Deployer {
         'the bluegreen strategy needs a health check to know when to switch',
         {
           hint: 'Add [[http_service.checks]] (e.g. path = "/healthz") or [checks.NAME], or use strategy = "rolling".',
+        },
+      );
+    }
+    const outOfRange = durationsOutOfRange(request.config);
+    if (outOfRange.length > 0) {
+      throw new BerthError(
+        'invalid_config',
+        `the config of this release has durations berth cannot wait out: ${outOfRange.join('; ')}`,
+        {
+          hint: 'It was stored before durations had ranges (a rollback or secrets change reuses it as it is): deploy the app again with those keys in range.',
         },
       );
     }
