@@ -1,6 +1,7 @@
 // What API handlers may use: the daemon's parts, passed in so tests can build a daemon on
 // port 0 in a temp home and handlers never reach for globals.
 import type { ArtifactStore } from '../artifacts/store.js';
+import type { AppCreator } from '../daemon/app-creator.js';
 import type { AppDestroyer } from '../daemon/app-destroyer.js';
 import type { CertificateManager } from '../daemon/certificates.js';
 import type { Deployer } from '../daemon/deployer.js';
@@ -19,6 +20,7 @@ export interface ApiServices {
   artifacts: ArtifactStore;
   deployer: Deployer;
   /** `apps destroy`, under the app's deploy lock. */
+  appCreator: AppCreator;
   appDestroyer: AppDestroyer;
   /** `secrets set|unset|deploy`: staging and the release that applies it. */
   secretChanges: SecretChanges;

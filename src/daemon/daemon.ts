@@ -19,6 +19,7 @@ import { MasterKey, masterKeyFile } from '../secrets/master-key.js';
 import { SecretVault } from '../secrets/vault.js';
 import { Store } from '../store/store.js';
 import { BERTH_VERSION } from '../version.js';
+import { AppCreator } from './app-creator.js';
 import { AppDestroyer } from './app-destroyer.js';
 import { CertificateManager } from './certificates.js';
 import { ensureAdminToken } from './credentials.js';
@@ -230,6 +231,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     store,
     artifacts,
     deployer,
+    appCreator: new AppCreator(store, routes),
     appDestroyer: new AppDestroyer({ store, supervisor, routes, volumes, certificates, locks, layout }),
     secretChanges: new SecretChanges({ store, secrets, deployer }),
     scaler,

@@ -174,7 +174,13 @@ export class Deployer {
         `app "${request.app}" is already deploying v${running.releaseVersion} (deployment ${running.id}, since ${running.startedAt})`,
       );
     }
-    this.store.apps.create(request.app, request.user);
+    if (this.store.apps.create(request.app, request.user)) {
+      this.store.events.append({
+        app: request.app,
+        kind: 'app.created',
+        message: `app ${request.app} created by ${request.user} with its first deploy`,
+      });
+    }
     const from = this.store.apps.get(request.app)?.currentRelease ?? null;
     const appliedSecrets = request.applyStagedSecrets
       ? (this.deps.secrets?.applyStaged(request.app) ?? null)

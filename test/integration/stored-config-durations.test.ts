@@ -24,6 +24,16 @@ test('a rollback to a release whose stored wait_timeout is 0 is refused, naming 
     const deployed = await daemon.cli(['deploy', join(EXAMPLES, 'hello'), '-a', APP]);
     assert.equal(deployed.code, 0, deployed.stderr + deployed.stdout);
   }
+  // The first deploy created the app, and the event log says so.
+  const events = JSON.parse((await daemon.api('GET', `/v1/apps/${APP}/events`)).body) as Array<{
+    kind: string;
+    message: string;
+  }>;
+  assert.ok(
+    events.some((e) => e.kind === 'app.created' && /with its first deploy/.test(e.message)),
+    JSON.stringify(events.map((e) => e.kind)),
+  );
+
   const db = new Database(join(daemon.home, 'berth.db'));
   try {
     const row = db.prepare('SELECT config_json FROM releases WHERE app = ? AND version = 1').get(APP) as {

@@ -1,7 +1,5 @@
 // Apps: create, list, show, status, destroy.
 import { Type } from '@sinclair/typebox';
-import { assertAppName } from '../../core/app-name.js';
-import { BerthError } from '../../core/errors.js';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
 import { AppSchema, CreateAppBody, StatusSchema } from '../schemas.js';
@@ -26,19 +24,7 @@ export function appRoutes(s: ApiServices): Route[] {
       body: CreateAppBody,
       response: AppSchema,
       status: 201,
-      handler: ({ body, user }) => {
-        assertAppName(body.name);
-        if (!s.store.apps.create(body.name, user)) {
-          throw new BerthError('app_exists', `app "${body.name}" already exists`);
-        }
-        s.routes.setBackends(body.name, []);
-        s.store.events.append({
-          app: body.name,
-          kind: 'app.created',
-          message: `app ${body.name} created by ${user}`,
-        });
-        return appView(s.store.apps.get(body.name)!, s.urlFor(body.name));
-      },
+      handler: ({ body, user }) => appView(s.appCreator.create(body.name, user), s.urlFor(body.name)),
     }),
     route({
       method: 'GET',
