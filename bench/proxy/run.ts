@@ -252,47 +252,59 @@ function berthProxy(name: string, extraArgs: string[]): TargetFactory {
   };
 }
 
-const nginxTarget: TargetFactory = async (backendPort) => {
-  if (!onPath('nginx')) {
-    console.log('skipping nginx: not on PATH (apt-get install -y nginx-light)');
-    return undefined;
-  }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-nginx-'));
-  tempDirs.push(dir);
-  const port = await allocatePort();
-  const conf = path.join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig(dir, port, backendPort));
-  const nginx = start('nginx', 'nginx', ['-c', conf, '-p', dir, '-e', path.join(dir, 'error.log')]);
-  await waitForPort(port, nginx, 'nginx');
-  return {
-    name: 'nginx',
-    url: `http://127.0.0.1:${port}/`,
-    host: `hello.localhost:${port}`,
-    // The master does nothing per request; its worker is a child process.
-    pids: () => [nginx.pid!, ...childPids(nginx.pid!)],
+/**
+ * A peer proxy from the host's packages, started on a config of its own in a temp dir; skipped
+ * with a line when it is not installed.
+ */
+function peerTarget(peer: {
+  name: string;
+  aptPackage: string;
+  configFile: string;
+  config: (dir: string, port: number, backendPort: number) => string;
+  args: (conf: string, dir: string) => string[];
+  /** Whether its worker processes are children of the one started (nginx's master). */
+  workersAreChildren: boolean;
+}): TargetFactory {
+  return async (backendPort) => {
+    if (!onPath(peer.name)) {
+      console.log(`skipping ${peer.name}: not on PATH (apt-get install -y ${peer.aptPackage})`);
+      return undefined;
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), `berth-bench-${peer.name}-`));
+    tempDirs.push(dir);
+    const port = await allocatePort();
+    const conf = path.join(dir, peer.configFile);
+    writeFileSync(conf, peer.config(dir, port, backendPort));
+    const child = start(peer.name, peer.name, peer.args(conf, dir));
+    await waitForPort(port, child, peer.name);
+    return {
+      name: peer.name,
+      url: `http://127.0.0.1:${port}/`,
+      host: `hello.localhost:${port}`,
+      pids: () => (peer.workersAreChildren ? [child.pid!, ...childPids(child.pid!)] : [child.pid!]),
+    };
   };
-};
+}
 
-const haproxyTarget: TargetFactory = async (backendPort) => {
-  if (!onPath('haproxy')) {
-    console.log('skipping haproxy: not on PATH (apt-get install -y haproxy)');
-    return undefined;
-  }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-haproxy-'));
-  tempDirs.push(dir);
-  const port = await allocatePort();
-  const conf = path.join(dir, 'haproxy.cfg');
-  writeFileSync(conf, haproxyConfig(port, backendPort));
+const nginxTarget = peerTarget({
+  name: 'nginx',
+  aptPackage: 'nginx-light',
+  configFile: 'nginx.conf',
+  config: nginxConfig,
+  args: (conf, dir) => ['-c', conf, '-p', dir, '-e', path.join(dir, 'error.log')],
+  // The master does nothing per request; its worker is a child process.
+  workersAreChildren: true,
+});
+
+const haproxyTarget = peerTarget({
+  name: 'haproxy',
+  aptPackage: 'haproxy',
+  configFile: 'haproxy.cfg',
+  config: (_dir, port, backendPort) => haproxyConfig(port, backendPort),
   // -db: stay in the foreground; the process itself does the proxying (one thread).
-  const haproxy = start('haproxy', 'haproxy', ['-db', '-f', conf]);
-  await waitForPort(port, haproxy, 'haproxy');
-  return {
-    name: 'haproxy',
-    url: `http://127.0.0.1:${port}/`,
-    host: `hello.localhost:${port}`,
-    pids: () => [haproxy.pid!],
-  };
-};
+  args: (conf) => ['-db', '-f', conf],
+  workersAreChildren: false,
+});
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));

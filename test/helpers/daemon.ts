@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { ServerInfo } from '../../src/daemon/server-info.js';
+import type { EventInfo, MachineInfo } from '../../src/sdk/types.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -144,6 +145,26 @@ export class TestDaemon {
     if (result.code !== 0)
       throw new Error(`berth ${args.join(' ')} failed: ${result.stderr}${result.stdout}`);
     return JSON.parse(result.stdout) as T;
+  }
+
+  /** `berth deploy DIR`, which must succeed; its output. */
+  async deploy(dir: string): Promise<string> {
+    const result = await this.cli(['deploy', dir]);
+    if (result.code !== 0)
+      throw new Error(`berth deploy ${dir} exited ${result.code}: ${result.stdout}${result.stderr}`);
+    return result.stdout;
+  }
+
+  /** The app's machines, as `berth machine list` shows them. */
+  machines(app: string): Promise<MachineInfo[]> {
+    return this.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
+  }
+
+  /** The app's events, oldest first, from the API. */
+  async events(app: string): Promise<EventInfo[]> {
+    const res = await this.api('GET', `/v1/apps/${app}/events`);
+    if (res.status !== 200) throw new Error(`GET /v1/apps/${app}/events answered ${res.status}: ${res.body}`);
+    return JSON.parse(res.body) as EventInfo[];
   }
 
   /** An HTTP request to the daemon's proxy with the app's Host header. */

@@ -64,12 +64,6 @@ function writeApp(app: string, o: { build?: boolean; env?: Record<string, string
   return dir;
 }
 
-async function deploy(dir: string): Promise<string> {
-  const result = await daemon.cli(['deploy', dir]);
-  assert.equal(result.code, 0, result.stdout + result.stderr);
-  return result.stdout;
-}
-
 before(async () => {
   work = dirSharedWithMachines('berth-build-iso-');
   daemon = await TestDaemon.start();
@@ -90,7 +84,7 @@ test("a build cannot read or write the daemon's home or another app's trees, and
   // A staged secret makes master.key exist, a certificate the local CA's key.
   assert.equal((await daemon.cli(['apps', 'create', 'other'])).code, 0);
   assert.equal((await daemon.cli(['secrets', 'set', 'TOKEN=s3cr3t', '--stage', '-a', 'other'])).code, 0);
-  await deploy(writeApp('other'));
+  await daemon.deploy(writeApp('other'));
   const cert = await daemon.cli(['certs', 'add', 'other.example.test', '-a', 'other']);
   assert.equal(cert.code, 0, cert.stdout + cert.stderr);
   const [other] = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', 'other']);
@@ -109,7 +103,7 @@ test("a build cannot read or write the daemon's home or another app's trees, and
   for (const path of [...reads, ...writes].filter((p) => p.startsWith(home)))
     assert.ok(existsSync(path), path);
 
-  const out = await deploy(
+  const out = await daemon.deploy(
     writeApp('builder', {
       build: true,
       env: { READ_TARGETS: [...reads, 'build.sh'].join(' '), WRITE_TARGETS: writes.join(' ') },
@@ -138,7 +132,7 @@ test("a build cannot read or write the daemon's home or another app's trees, and
 test('a process a build leaves behind with setsid does not outlive the build', async (t) => {
   if (skipUnlessRoot(t)) return;
   const mark = `berth-build-left-${randomBytes(4).toString('hex')}`;
-  const out = await deploy(writeApp('leaver', { build: true, env: { MARK: mark } }));
+  const out = await daemon.deploy(writeApp('leaver', { build: true, env: { MARK: mark } }));
   assert.match(out, new RegExp(`SPAWNED ${mark}`));
   await eventually(() => processesWithMarker(mark).length === 0, 10_000, `no ${mark} left after the build`);
 });

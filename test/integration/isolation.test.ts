@@ -100,16 +100,6 @@ function writeApp(app: string, o: { mounts?: boolean; children?: boolean } = {})
   return dir;
 }
 
-async function deploy(dir: string): Promise<string> {
-  const result = await daemon.cli(['deploy', dir]);
-  assert.equal(result.code, 0, result.stdout + result.stderr);
-  return result.stdout;
-}
-
-async function machines(app: string): Promise<MachineInfo[]> {
-  return daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
-}
-
 function volumeDirOf(app: string): string {
   const db = new Database(join(daemon.home, 'berth.db'), { readonly: true });
   try {
@@ -142,17 +132,17 @@ test('deployed apps run as users of their own, and the deploy does not warn', as
   // A secret makes master.key exist, so there is one to try to read.
   assert.equal((await daemon.cli(['apps', 'create', 'alpha'])).code, 0);
   assert.equal((await daemon.cli(['secrets', 'set', 'TOKEN=s3cr3t', '--stage', '-a', 'alpha'])).code, 0);
-  const out = await deploy(writeApp('alpha', { mounts: true }));
+  const out = await daemon.deploy(writeApp('alpha', { mounts: true }));
   // A hostname makes the local CA and a certificate key exist.
   const cert = await daemon.cli(['certs', 'add', 'alpha.example.test', '-a', 'alpha']);
   assert.equal(cert.code, 0, cert.stdout + cert.stderr);
   assert.doesNotMatch(out, /share the daemon's user/);
-  await deploy(writeApp('beta', { mounts: true }));
+  await daemon.deploy(writeApp('beta', { mounts: true }));
   assert.equal((await daemon.proxied('beta', '/write')).body, 'written');
   assert.match(daemon.daemonLog(), /process driver: machines run as a user of their own per app/);
 
-  const [alpha] = await machines('alpha');
-  const [beta] = await machines('beta');
+  const [alpha] = await daemon.machines('alpha');
+  const [beta] = await daemon.machines('beta');
   const home = daemon.home;
   const betaVolume = volumeDirOf('beta');
   targets = {
@@ -245,7 +235,7 @@ test('`machine run -e` values are sealed in berth.db and gone once the machine i
   if (!existsSync(join(daemon.home, 'berth.db'))) assert.fail('no database');
   const plain = `plain-${randomBytes(8).toString('hex')}`;
   if ((await daemon.cli(['apps', 'create', 'envy'])).code !== 0) assert.fail('apps create');
-  await deploy(writeApp('envy'));
+  await daemon.deploy(writeApp('envy'));
   const made = await daemon.cliJson<MachineInfo>([
     'machine',
     'run',
@@ -320,10 +310,10 @@ test('children started with setsid, a double fork or nohup go with `machine stop
 
 test('children of a deployed app go with scale-down and with apps destroy', async (t) => {
   if (skipUnlessRoot(t)) return;
-  await deploy(writeApp('gamma', { children: true }));
+  await daemon.deploy(writeApp('gamma', { children: true }));
   const up = await daemon.cliJson<ScaleResultInfo>(['scale', 'count', '2', '-a', 'gamma']);
   assert.equal(up.to, 2);
-  const ids = (await machines('gamma')).map((m) => m.id);
+  const ids = (await daemon.machines('gamma')).map((m) => m.id);
   assert.equal(ids.length, 2);
   for (const id of ids) await childrenRunning(`berth-iso-${id}`);
 

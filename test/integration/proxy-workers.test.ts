@@ -9,7 +9,6 @@ import http from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventInfo, MachineInfo } from '../../src/sdk/types.js';
 import { TestDaemon, eventually } from '../helpers/daemon.js';
 
 let daemon: TestDaemon;
@@ -64,22 +63,6 @@ function writeApp(app: string, label: string, extra: string[] = []): string {
   return dir;
 }
 
-async function deploy(dir: string): Promise<string> {
-  const result = await daemon.cli(['deploy', dir]);
-  assert.equal(result.code, 0, result.stdout + result.stderr);
-  return result.stdout;
-}
-
-function machines(app: string): Promise<MachineInfo[]> {
-  return daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
-}
-
-async function events(app: string): Promise<EventInfo[]> {
-  const res = await daemon.api('GET', `/v1/apps/${app}/events`);
-  assert.equal(res.status, 200, res.body);
-  return JSON.parse(res.body) as EventInfo[];
-}
-
 /** A GET through the proxy on `agent` (keep-alive or not); status 0 on a socket error. */
 function get(app: string, path: string, agent: http.Agent): Promise<{ status: number; body: string }> {
   const url = new URL(daemon.info.proxyUrl);
@@ -102,7 +85,7 @@ test('the daemon says it serves the proxy from 2 worker processes', () => {
 });
 
 test('a deploy under steady traffic through 2 workers fails no request, slow ones included', async () => {
-  await deploy(writeApp('steady', 'one'));
+  await daemon.deploy(writeApp('steady', 'one'));
   const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const fresh = new http.Agent({ keepAlive: false });
   const failures: string[] = [];
@@ -127,7 +110,7 @@ test('a deploy under steady traffic through 2 workers fails no request, slow one
   ];
   // Traffic on both releases' sides of the cutover.
   await eventually(async () => counts.fast > 50, 10_000, 'traffic before the deploy');
-  const output = await deploy(writeApp('steady', 'two'));
+  const output = await daemon.deploy(writeApp('steady', 'two'));
   await eventually(
     async () => counts.fast > 0 && (await get('steady', '/', keepAlive)).body.startsWith('two '),
     10_000,
@@ -140,28 +123,28 @@ test('a deploy under steady traffic through 2 workers fails no request, slow one
   assert.deepEqual(failures, [], `${failures.length} of ${counts.fast + counts.slow} requests failed`);
   assert.ok(counts.fast > 100, `${counts.fast} fast requests`);
   assert.ok(counts.slowOld > 0, 'slow requests were in flight on the old machine');
-  const list = await machines('steady');
+  const list = await daemon.machines('steady');
   assert.equal(list.length, 1);
   assert.equal(list[0]!.releaseVersion, 2);
 });
 
 test('traffic through the workers keeps an app from auto-stopping; idle, it stops; a request wakes it through a worker', async () => {
   const scaleToZero = ['auto_stop_machines = "stop"', 'min_machines_running = 0', 'idle_timeout = "1s"'];
-  await deploy(writeApp('sleepy', 'one', scaleToZero));
+  await daemon.deploy(writeApp('sleepy', 'one', scaleToZero));
   const agent = new http.Agent({ keepAlive: true });
   // Three idle_timeouts of steady requests, each one seen only by a worker.
   const until = Date.now() + 3000;
   while (Date.now() < until) assert.equal((await get('sleepy', '/', agent)).status, 200);
   agent.destroy();
   assert.equal(
-    (await events('sleepy')).filter((e) => e.kind === 'machine.idle_stop').length,
+    (await daemon.events('sleepy')).filter((e) => e.kind === 'machine.idle_stop').length,
     0,
     'the app stopped while the workers were serving it',
   );
 
   const stoppedList = await eventually(
     async () => {
-      const list = await machines('sleepy');
+      const list = await daemon.machines('sleepy');
       return list.length === 1 && list[0]!.state === 'stopped' ? list : false;
     },
     20_000,
@@ -176,7 +159,7 @@ test('traffic through the workers keeps an app from auto-stopping; idle, it stop
     responses.map((r) => r.body).join(''),
   );
   assert.ok(responses.every((r) => r.body === `one ${stopped!.id}\n`));
-  const woken = (await events('sleepy')).filter((e) => e.kind === 'machine.woken');
+  const woken = (await daemon.events('sleepy')).filter((e) => e.kind === 'machine.woken');
   assert.equal(woken.length, 1, 'one wake for all the requests, whichever worker held them');
 });
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MachineInfo, ReleaseInfo } from '../../src/sdk/types.js';
+import type { ReleaseInfo } from '../../src/sdk/types.js';
 import { TestDaemon } from '../helpers/daemon.js';
 import { writeRolloutApp, type RolloutAppOptions } from '../helpers/rollout-app.js';
 
@@ -23,10 +23,6 @@ after(async () => {
 
 function deploy(o: RolloutAppOptions, extra: string[] = []) {
   return daemon.cli(['deploy', writeRolloutApp(join(work, `r${n++}`), o), ...extra]);
-}
-
-async function machines(app: string): Promise<MachineInfo[]> {
-  return daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
 }
 
 async function servedLabel(app: string): Promise<string> {
@@ -54,17 +50,17 @@ test('rolling: a one-machine app is replaced while requests keep succeeding', as
   assert.equal(failures, 0, `${failures} of ${total} requests failed during the deploy`);
   assert.ok(total > 10);
   assert.equal(await servedLabel('roll'), 'two');
-  assert.equal((await machines('roll')).length, 1);
+  assert.equal((await daemon.machines('roll')).length, 1);
 });
 
 test('rolling: a release whose health check answers 500 is reverted; the old release serves throughout', async () => {
-  const before = await machines('roll');
+  const before = await daemon.machines('roll');
   const result = await deploy({ app: 'roll', label: 'sick', behaviour: 'unhealthy', waitTimeout: '3s' });
   assert.equal(result.code, 4, result.stdout + result.stderr);
   assert.match(result.stdout, /500/);
   assert.match(result.stdout, /reverting to v2/);
   assert.equal(await servedLabel('roll'), 'two');
-  const after = await machines('roll');
+  const after = await daemon.machines('roll');
   assert.deepEqual(
     after.map((m) => m.id),
     before.map((m) => m.id),
@@ -93,7 +89,7 @@ test('release command: its output streams with RELEASE_COMMAND=1; a failure chan
   assert.match(ok.stdout, /running release command/);
   assert.match(ok.stdout, /│ migrating three with RELEASE_COMMAND=1/);
   assert.equal(await servedLabel('roll'), 'three');
-  const before = await machines('roll');
+  const before = await daemon.machines('roll');
 
   const failed = await deploy({ app: 'roll', label: 'four', releaseCommand: 'echo migrating; exit 3' });
   assert.equal(failed.code, 3, failed.stdout + failed.stderr);
@@ -101,7 +97,7 @@ test('release command: its output streams with RELEASE_COMMAND=1; a failure chan
   assert.match(failed.stdout, /release command "echo migrating; exit 3" exited with code 3/);
   assert.equal(await servedLabel('roll'), 'three');
   assert.deepEqual(
-    (await machines('roll')).map((m) => m.id),
+    (await daemon.machines('roll')).map((m) => m.id),
     before.map((m) => m.id),
   );
 
@@ -117,7 +113,7 @@ test('immediate: says requests may fail, replaces everything without a health wa
   assert.equal(result.code, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /requests may fail/);
   assert.doesNotMatch(result.stdout, /passing/);
-  const after = await machines('roll');
+  const after = await daemon.machines('roll');
   const [latest] = await daemon.cliJson<ReleaseInfo[]>(['releases', '-a', 'roll']);
   assert.equal(after.length, 1);
   assert.equal(after[0]!.releaseVersion, latest!.version);
@@ -146,7 +142,7 @@ test('bluegreen: refused without a health check; switches in one step; a failure
   assert.match(switched.stdout, /cutover: machine \w+ now take traffic instead of machine \w+/);
   assert.equal(await servedLabel('blue'), 'b2');
 
-  const before = await machines('blue');
+  const before = await daemon.machines('blue');
   const pids = daemon.machinePids();
   const failed = await deploy({
     app: 'blue',
@@ -157,7 +153,7 @@ test('bluegreen: refused without a health check; switches in one step; a failure
   });
   assert.equal(failed.code, 4, failed.stdout + failed.stderr);
   assert.doesNotMatch(failed.stdout, /cutover/);
-  const after = await machines('blue');
+  const after = await daemon.machines('blue');
   assert.deepEqual(
     after.map((m) => [m.id, m.startedAt]),
     before.map((m) => [m.id, m.startedAt]),

@@ -27,12 +27,8 @@ async function deploy(o: RolloutAppOptions, extra: string[] = []): Promise<void>
   assert.equal(result.code, 0, result.stdout + result.stderr);
 }
 
-function machines(app: string): Promise<MachineInfo[]> {
-  return daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
-}
-
 async function managed(app: string): Promise<MachineInfo[]> {
-  return (await machines(app)).filter((m) => m.managed);
+  return (await daemon.machines(app)).filter((m) => m.managed);
 }
 
 async function waitFor<T>(
@@ -156,7 +152,7 @@ test('scale up 1 -> 3 on the current release, a deploy keeps 3, scale down 3 -> 
   let draining: string[];
   try {
     draining = await waitFor('two machines draining', async () => {
-      const stopping = (await machines('sc')).filter((m) => m.state === 'stopping');
+      const stopping = (await daemon.machines('sc')).filter((m) => m.state === 'stopping');
       return stopping.length === 2 ? stopping.map((m) => m.id) : undefined;
     });
   } finally {
@@ -337,7 +333,7 @@ test('machine run --release: an unmanaged machine with its own port, not routed 
   assert.match(ran.stdout, /Machine \w+ \(side\) started: unmanaged, app on v1/);
   const address = /Address: http:\/\/(\S+) \(not routed by the app's proxy/.exec(ran.stdout)?.[1];
   assert.ok(address, ran.stdout);
-  const side = (await machines('um')).find((m) => m.name === 'side')!;
+  const side = (await daemon.machines('um')).find((m) => m.name === 'side')!;
   assert.equal(side.managed, false);
   assert.equal(side.releaseVersion, 1);
   assert.equal(side.address, address);
@@ -353,9 +349,9 @@ test('machine run --release: an unmanaged machine with its own port, not routed 
 });
 
 test('an unmanaged machine keeps its id, start time and release across a deploy, a rollback and a scale', async () => {
-  const side = (await machines('um')).find((m) => m.name === 'side')!;
+  const side = (await daemon.machines('um')).find((m) => m.name === 'side')!;
   const same = async (after: string) => {
-    const now = (await machines('um')).find((m) => m.id === side.id);
+    const now = (await daemon.machines('um')).find((m) => m.id === side.id);
     assert.ok(now, `the unmanaged machine is gone after ${after}`);
     assert.deepEqual(
       [now.state, now.releaseVersion, now.startedAt, now.restarts, now.managed],
@@ -479,7 +475,7 @@ test('machine run --rm: the machine is destroyed when its process exits', async 
   assert.equal(made.managed, false);
   await waitFor(
     'the --rm machine to be destroyed',
-    async () => !(await machines('um')).some((m) => m.id === made.id),
+    async () => !(await daemon.machines('um')).some((m) => m.id === made.id),
   );
   const status = await daemon.cli(['machine', 'status', made.id, '-a', 'um']);
   assert.equal(status.code, 2);
@@ -487,11 +483,11 @@ test('machine run --rm: the machine is destroyed when its process exits', async 
 });
 
 test('machine stop, start, status and destroy of an unmanaged machine', async () => {
-  const side = (await machines('um')).find((m) => m.name === 'side')!;
+  const side = (await daemon.machines('um')).find((m) => m.name === 'side')!;
   const stopped = await daemon.cli(['machine', 'stop', 'side', '-a', 'um']);
   assert.equal(stopped.code, 0, stopped.stderr);
   assert.match(stopped.stdout, /drained and stopped/);
-  assert.equal((await machines('um')).find((m) => m.id === side.id)!.state, 'stopped');
+  assert.equal((await daemon.machines('um')).find((m) => m.id === side.id)!.state, 'stopped');
   await assert.rejects(fetch(`http://${side.address}/`));
 
   const again = await daemon.cli(['machine', 'stop', 'side', '-a', 'um']);
@@ -529,7 +525,7 @@ test('machine stop, start, status and destroy of an unmanaged machine', async ()
   assert.match(refused.stderr, /code: machine_conflict/);
   const forced = await daemon.cli(['machine', 'destroy', 'side', '-a', 'um', '--force']);
   assert.equal(forced.code, 0, forced.stderr);
-  assert.ok(!(await machines('um')).some((m) => m.id === side.id));
+  assert.ok(!(await daemon.machines('um')).some((m) => m.id === side.id));
 });
 
 test('a managed machine stopped by hand stays stopped across a deploy; clone grows the group', async () => {
@@ -593,7 +589,7 @@ test('an unmanaged machine is restarted with its own config when it crashes, and
   assert.equal(await getDirect(made.address!), 'kept');
   killGroup(daemon.machinePids().get(made.id)!);
   const restarted = await waitFor('the machine to be restarted', async () => {
-    const m = (await machines('um')).find((x) => x.id === made.id);
+    const m = (await daemon.machines('um')).find((x) => x.id === made.id);
     return m && m.restarts === 1 && m.state === 'started' ? m : undefined;
   });
   assert.equal(restarted.managed, false);
@@ -606,7 +602,7 @@ test('an unmanaged machine is restarted with its own config when it crashes, and
 
   await daemon.terminate();
   await daemon.boot();
-  const adopted = (await machines('um')).find((m) => m.id === made.id)!;
+  const adopted = (await daemon.machines('um')).find((m) => m.id === made.id)!;
   assert.deepEqual(
     [adopted.state, adopted.startedAt, adopted.address, adopted.restarts],
     [restarted.state, restarted.startedAt, restarted.address, 1],

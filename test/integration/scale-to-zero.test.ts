@@ -112,21 +112,11 @@ async function deploy(o: SleepyApp): Promise<string> {
   return result.stdout;
 }
 
-function machines(app: string): Promise<MachineInfo[]> {
-  return daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
-}
-
-async function events(app: string): Promise<EventInfo[]> {
-  const res = await daemon.api('GET', `/v1/apps/${app}/events`);
-  assert.equal(res.status, 200, res.body);
-  return JSON.parse(res.body) as EventInfo[];
-}
-
 /** Waits until the app's machines are in these states (in any order). */
 async function statesBecome(app: string, want: string[], timeoutMs = 20_000): Promise<MachineInfo[]> {
   const list = await eventually(
     async () => {
-      const list = await machines(app);
+      const list = await daemon.machines(app);
       const states = list.map((m) => m.state).sort();
       return JSON.stringify(states) === JSON.stringify([...want].sort()) ? list : false;
     },
@@ -138,13 +128,13 @@ async function statesBecome(app: string, want: string[], timeoutMs = 20_000): Pr
 
 test('an idle app stops its machine; 20 concurrent requests share one wake and all get 200', async () => {
   await deploy({ app: 'sleepy', label: 'one' });
-  const [before] = await machines('sleepy');
+  const [before] = await daemon.machines('sleepy');
   assert.equal(before?.state, 'started');
   assert.equal((await daemon.proxied('sleepy')).status, 200);
 
   const [stopped] = await statesBecome('sleepy', ['stopped']);
   assert.equal(stopped?.id, before?.id, 'the same machine is kept, stopped');
-  const stopEvent = (await events('sleepy')).find((e) => e.kind === 'machine.idle_stop');
+  const stopEvent = (await daemon.events('sleepy')).find((e) => e.kind === 'machine.idle_stop');
   assert.match(
     stopEvent?.message ?? '',
     /machine \w+ \(app\) stopped after \d+s idle \(auto_stop_machines, idle_timeout 2s, min_machines_running 0\)/,
@@ -159,17 +149,17 @@ test('an idle app stops its machine; 20 concurrent requests share one wake and a
   const served = new Set(responses.map((r) => r.headers['berth-machine']));
   assert.deepEqual([...served], [before?.id], 'every request was served by the one woken machine');
   assert.ok(responses.every((r) => r.body.startsWith('one ')));
-  const woken = (await events('sleepy')).filter((e) => e.kind === 'machine.woken');
+  const woken = (await daemon.events('sleepy')).filter((e) => e.kind === 'machine.woken');
   assert.equal(woken.length, 1, 'one wake for all twenty requests');
   assert.match(woken[0]!.message, /woken by a request: launched in \d+ ms, ready in \d+ ms/);
-  assert.equal((await machines('sleepy'))[0]?.state, 'started');
+  assert.equal((await daemon.machines('sleepy'))[0]?.state, 'started');
 });
 
 test('a deploy while every machine is stopped moves them to the new release without starting them', async () => {
   const [stopped] = await statesBecome('sleepy', ['stopped']);
   const output = await deploy({ app: 'sleepy', label: 'two' });
   assert.match(output, /\(stopped\) moved to v2; they stay stopped/);
-  const after = await machines('sleepy');
+  const after = await daemon.machines('sleepy');
   assert.deepEqual(
     after.map((m) => [m.id, m.state, m.releaseVersion]),
     [[stopped?.id, 'stopped', 2]],
@@ -188,7 +178,7 @@ test('min_machines_running = 1 keeps one machine started; a deploy replaces it a
   // Two more idle windows: the last started machine stays.
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline) {
-    const list = await machines('warm');
+    const list = await daemon.machines('warm');
     assert.equal(list.find((m) => m.id === warm.id)?.state, 'started');
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -196,7 +186,7 @@ test('min_machines_running = 1 keeps one machine started; a deploy replaces it a
 
   const output = await deploy({ app: 'warm', label: 'two', groups: ['web', 'api'], minRunning: 1 });
   assert.match(output, new RegExp(`machine ${cold.id} \\(stopped\\) moved to v2; they stay stopped`));
-  const after = await machines('warm');
+  const after = await daemon.machines('warm');
   const moved = after.find((m) => m.id === cold.id);
   assert.deepEqual([moved?.state, moved?.releaseVersion], ['stopped', 2]);
   const replacement = after.find((m) => m.id !== cold.id);
@@ -213,7 +203,7 @@ test('auto_start_machines = false: a stopped app answers a clear 503 instead of 
   assert.equal(res.status, 503);
   assert.match(res.body, /auto_start_machines is off/);
   assert.match(res.body, /berth machine start/);
-  assert.equal((await machines('manual'))[0]?.state, 'stopped', 'nothing was started');
+  assert.equal((await daemon.machines('manual'))[0]?.state, 'stopped', 'nothing was started');
 });
 
 test('a machine that crashes while waking: 503 saying so, stopped again, and the next request wakes it', async () => {
@@ -224,9 +214,9 @@ test('a machine that crashes while waking: 503 saying so, stopped again, and the
   const failed = await daemon.proxied('fragile');
   assert.equal(failed.status, 503);
   assert.match(failed.body, new RegExp(`machine ${machine?.id} exited before it was ready`));
-  const event = (await events('fragile')).find((e) => e.kind === 'machine.wake_failed');
+  const event = (await daemon.events('fragile')).find((e) => e.kind === 'machine.wake_failed');
   assert.match(event?.message ?? '', /crashing on purpose/);
-  assert.equal((await machines('fragile'))[0]?.state, 'stopped');
+  assert.equal((await daemon.machines('fragile'))[0]?.state, 'stopped');
   assert.match(
     daemon.daemonLog(),
     /app fragile: machine \w+ could not be woken: it exited before it was ready/,
@@ -265,9 +255,9 @@ test('a machine whose check never passes: 503 after wait_timeout, the check fail
   assert.equal(failed.status, 503);
   assert.match(failed.body, new RegExp(`machine ${machine?.id} was not ready within 6s`));
   assert.doesNotMatch(failed.body, /healthz/, 'check details stay out of the public answer');
-  const event = (await events('sick')).find((e) => e.kind === 'machine.wake_failed');
+  const event = (await daemon.events('sick')).find((e) => e.kind === 'machine.wake_failed');
   assert.match(event?.message ?? '', /GET \/healthz\) failing: 500/);
-  assert.equal((await machines('sick'))[0]?.state, 'stopped');
+  assert.equal((await daemon.machines('sick'))[0]?.state, 'stopped');
 });
 
 test('an upgrade (WebSocket) to a stopped app wakes it too', async () => {
@@ -301,7 +291,7 @@ test('with a concurrency hard_limit, a machine at its limit gets a stopped one s
   const slow = daemon.proxied('busy', '/slow');
   const woken = await eventually<EventInfo[] | undefined>(
     async () => {
-      const found = (await events('busy')).filter((e) => e.kind === 'machine.woken');
+      const found = (await daemon.events('busy')).filter((e) => e.kind === 'machine.woken');
       return found.length === 2 ? found : undefined;
     },
     20_000,
@@ -321,7 +311,7 @@ test('after a daemon restart, stopped machines stay stopped and the first reques
   await daemon.terminate();
   await daemon.boot();
   assert.deepEqual(
-    (await machines('sleepy')).map((m) => [m.id, m.state]),
+    (await daemon.machines('sleepy')).map((m) => [m.id, m.state]),
     [[stopped?.id, 'stopped']],
   );
   const res = await daemon.proxied('sleepy');
