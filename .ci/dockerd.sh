@@ -33,7 +33,7 @@ dockerd_start() {
   dockerd_install || return 1
   mkdir -p "$DOCKERD_DIR"
   DOCKERD_LOG=$DOCKERD_DIR/dockerd.log
-  local started=$SECONDS
+  local started_ms=$(($(date +%s%N) / 1000000))
   # shellcheck disable=SC2086 # BERTH_DOCKERD_ARGS is a list of flags
   dockerd \
     --data-root "$DOCKERD_DIR/data" \
@@ -58,7 +58,7 @@ dockerd_start() {
     fi
     sleep 0.2
   done
-  echo "== dockerd $(docker version --format '{{.Server.Version}}') ready on $DOCKER_HOST in $((SECONDS - started)) s"
+  echo "== dockerd $(docker version --format '{{.Server.Version}}') ready on $DOCKER_HOST in $(($(date +%s%N) / 1000000 - started_ms)) ms"
 }
 
 # Waits up to $2 seconds for pid $1 to exit.
