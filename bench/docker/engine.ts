@@ -56,7 +56,10 @@ export function freePort(): Promise<number> {
 
 function ip(args: string[]): void {
   const run = spawnSync('ip', args, { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`ip ${args.join(' ')}: ${run.stderr.trim() || run.error?.message}`);
+  if (run.status !== 0)
+    throw new Error(
+      `ip ${args.join(' ')}: ${run.stderr?.trim() || run.error?.message} (--engine own needs root and iproute2)`,
+    );
 }
 
 function exited(child: ChildProcess, ms: number): Promise<boolean> {
