@@ -138,6 +138,21 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: 'Add a [processes] table to berth.toml, a Procfile, or a "start" script in package.json.',
   },
+  empty_command: {
+    status: 422,
+    fault: 'user',
+    hint: 'Write the command in [processes], e.g. app = "node server.js", or deploy with the docker driver, which runs the image\'s own CMD (add a Dockerfile or [build] image).',
+  },
+  unsupported_builder: {
+    status: 422,
+    fault: 'user',
+    hint: 'berth does not run buildpacks: add a Dockerfile (and [build] dockerfile if it is not ./Dockerfile), or give [build] image.',
+  },
+  wrong_port: {
+    status: 422,
+    fault: 'user',
+    hint: 'Make the app listen on the port in the PORT environment variable, or deploy it with the docker driver, where it listens on internal_port.',
+  },
   invalid_archive: {
     status: 400,
     fault: 'user',

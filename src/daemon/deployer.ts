@@ -252,7 +252,12 @@ export class Deployer {
         this.progress(release, 'deploy.step', `release command skipped (--skip-release-command): ${command}`);
       }
     } catch (err) {
-      const reason = err instanceof DeployFailure || err instanceof BerthError ? err.message : String(err);
+      const reason =
+        err instanceof BerthError
+          ? `${err.message}\n  hint: ${err.hint}`
+          : err instanceof DeployFailure
+            ? err.message
+            : String(err);
       return this.finish(release, deployment, 'failed', reason);
     }
     memory = { ...memory, phase: 'rollout' };

@@ -4,7 +4,7 @@ import { httpPortForGroup } from '../core/config/routing.js';
 import { checksForGroup } from '../core/health/checks-for-group.js';
 import type { MachineHandle } from '../drivers/driver.js';
 import type { Store } from '../store/store.js';
-import type { HealthMonitor } from './health/health-monitor.js';
+import { unhealthyReason, type HealthMonitor } from './health/health-monitor.js';
 import type { MachineSupervisor } from './supervisor.js';
 
 const SETTLE_MS = 1500;
@@ -29,9 +29,10 @@ export async function awaitMachineHealthy(
   if (!machine || !handle) return { healthy: false, reason: `machine ${machineId} did not start` };
   const release = deps.store.releases.get(machine.app, machine.releaseVersion)!;
   const checks = machine.managed ? checksForGroup(release.config, machine.processGroup) : [];
-  const listens = machine.runConfig
-    ? machine.runConfig.port !== null
-    : httpPortForGroup(release.config, machine.processGroup) !== undefined;
+  const port = machine.runConfig
+    ? (machine.runConfig.port ?? undefined)
+    : httpPortForGroup(release.config, machine.processGroup);
+  const listens = port !== undefined;
   const waitMs = Math.min(release.config.deploy.waitTimeoutMs, maxWaitMs);
   const outcome = await deps.health.waitHealthy({
     machineId,
@@ -43,12 +44,11 @@ export async function awaitMachineHealthy(
     settleMs: SETTLE_MS,
     isAlive: () => deps.supervisor.isAlive(machineId),
     onProgress,
+    listeningPorts: () => deps.supervisor.listeningPorts(machineId),
+    ...(port !== undefined && { internalPort: port }),
   });
   if (outcome.state === 'healthy') return { healthy: true };
-  const why =
-    outcome.state === 'exited'
-      ? 'it exited before it was healthy'
-      : `not healthy within ${waitMs / 1000}s (${outcome.lastFailure})`;
+  const why = unhealthyReason(outcome, waitMs);
   const lines = await deps.supervisor.recentLogLines(machineId);
   const tail = lines.length ? `\n  last log lines of ${machineId}:\n    ${lines.join('\n    ')}` : '';
   return { healthy: false, reason: `machine ${machineId}: ${why}${tail}` };

@@ -1,9 +1,10 @@
 // The process groups of a release and what each runs, read from its unpacked tree the same
 // way every time ([processes], else Procfile, else npm start): deploys, scaling and
-// `machine run` must agree on them.
+// `machine run` must agree on them. This is the process driver's reading: an empty command
+// (the image's CMD) is refused.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveCommands } from '../core/config/commands.js';
+import { emptyCommandError, resolveCommands } from '../core/config/commands.js';
 import type { AppConfig } from '../core/config/types.js';
 import type { Release } from '../core/model.js';
 import { releaseDir, type HomeLayout } from './home.js';
@@ -17,6 +18,9 @@ export function commandsInTree(config: AppConfig, dir: string): Record<string, s
     packageJson: read('package.json'),
   });
   if ('error' in resolved) throw resolved.error;
+  // Refused here, before a deploy changes anything, as well as by the driver's start.
+  const empty = emptyCommandError(resolved.commands);
+  if (empty) throw empty;
   return resolved.commands;
 }
 

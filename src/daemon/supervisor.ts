@@ -10,7 +10,7 @@ import { machineEnv } from '../core/machine-env.js';
 import type { MachineRunConfig } from '../core/machine-run-config.js';
 import { isSupervised } from '../core/machine-state.js';
 import type { Machine, Release } from '../core/model.js';
-import type { Driver, MachineHandle, MachineSpec, VolumeMount } from '../drivers/driver.js';
+import type { Driver, ListeningPorts, MachineHandle, MachineSpec, VolumeMount } from '../drivers/driver.js';
 import type { RouteTable } from '../proxy/route-table.js';
 import type { Store } from '../store/store.js';
 import { releaseDir, type HomeLayout } from './home.js';
@@ -156,6 +156,12 @@ export class MachineSupervisor {
     const handle = this.store.machines.get(machineId)?.handle as MachineHandle | null;
     if (!handle) return false;
     return (await this.driver.inspect(handle)).state === 'running';
+  }
+
+  /** Where the machine listens, from its driver, when the driver can tell. */
+  async listeningPorts(machineId: string): Promise<ListeningPorts | undefined> {
+    const handle = this.store.machines.get(machineId)?.handle as MachineHandle | null | undefined;
+    return handle ? this.driver.listeningPorts?.(handle) : undefined;
   }
 
   async recentLogLines(machineId: string, count = 15): Promise<string[]> {

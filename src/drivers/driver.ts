@@ -95,6 +95,12 @@ export interface BuildLaunch {
   env?: Record<string, string>;
 }
 
+/** What listeningPorts() sees: ports as the machine sees them, inside its own network. */
+export interface ListeningPorts {
+  expected: number;
+  listening: number[];
+}
+
 export type ObservedState =
   | { state: 'running' }
   | { state: 'exited'; exitCode: number | null; signal: string | null }
@@ -122,6 +128,12 @@ export interface Driver {
    * on the host as the daemon's user.
    */
   buildLaunch?(request: BuildRequest): Promise<BuildLaunch>;
+  /**
+   * The port the machine was told to listen on and the TCP ports its processes do listen on,
+   * so that one listening elsewhere fails at once instead of at the deploy's wait_timeout.
+   * Undefined when the driver cannot tell.
+   */
+  listeningPorts?(handle: MachineHandle): Promise<ListeningPorts | undefined>;
   /** Removes whatever the machine left behind (its copy of the tree, its container). */
   destroy(handle: MachineHandle): Promise<void>;
   /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseProcfile, resolveCommands } from '../../src/core/config/commands.js';
+import { emptyCommandError, parseProcfile, resolveCommands } from '../../src/core/config/commands.js';
 import { normalizeConfig } from '../../src/core/config/normalize.js';
 import type { AppConfig } from '../../src/core/config/types.js';
 
@@ -89,3 +89,30 @@ test('parseProcfile skips lines without a name or a command', () => {
     release: 'rake db:migrate',
   });
 });
+
+const emptyCases: { name: string; commands: Record<string, string>; want: RegExp | undefined }[] = [
+  { name: 'every group has a command', commands: { app: 'node server.js', worker: 'x' }, want: undefined },
+  {
+    name: 'an empty command is refused, naming the group and both ways out',
+    commands: { app: '', worker: 'x' },
+    want: /^process group "app" has an empty command \(\[processes\] app = ""\), which means the image's own CMD/,
+  },
+  {
+    name: 'blank counts as empty; every such group is named',
+    commands: { web: ' ', worker: '' },
+    want: /^process groups "web", "worker" have an empty command/,
+  },
+];
+
+for (const c of emptyCases) {
+  test(`empty commands: ${c.name}`, () => {
+    const err = emptyCommandError(c.commands);
+    if (c.want === undefined) {
+      assert.equal(err, undefined);
+      return;
+    }
+    assert.equal(err?.code, 'empty_command');
+    assert.match(err.message, c.want);
+    assert.match(err.hint, /\[processes\].*docker driver/);
+  });
+}

@@ -10,6 +10,8 @@ interface Expected {
   path: string;
   line?: number;
   message?: RegExp;
+  /** The catalog code the diagnostic carries. */
+  code?: string;
 }
 
 interface Case {
@@ -214,6 +216,78 @@ const shapes: Case[] = [
     },
   },
   { name: 'an empty [build] section', toml: '[build]', get: (c) => c.build, want: { args: {} }, quiet: true },
+  {
+    name: "[build] image, fly's build-target and [build.args]",
+    toml: lines(
+      '[build]',
+      'image = "nginx:1.27"',
+      'build-target = "runtime"',
+      '[build.args]',
+      'NODE_ENV = "production"',
+    ),
+    get: (c) => c.build,
+    want: { image: 'nginx:1.27', target: 'runtime', args: { NODE_ENV: 'production' } },
+    quiet: true,
+  },
+  {
+    name: '[build] target is the same as build-target',
+    toml: lines('[build]', 'dockerfile = "Dockerfile.prod"', 'target = "web"'),
+    get: (c) => c.build,
+    want: { dockerfile: 'Dockerfile.prod', target: 'web', args: {} },
+    quiet: true,
+  },
+  {
+    name: '[build] build-target and a different target: the first wins, with a warning',
+    toml: lines('[build]', 'build-target = "a"', 'target = "b"'),
+    get: (c) => c.build.target,
+    want: 'a',
+    warnings: [{ path: 'build.target', line: 3, message: /differs from build-target = "a"/ }],
+  },
+  {
+    name: '[build] builder beside a dockerfile: the Dockerfile is built, with a warning',
+    toml: lines('[build]', 'builder = "heroku/buildpacks:20"', 'dockerfile = "Dockerfile"'),
+    get: (c) => c.build.dockerfile,
+    want: 'Dockerfile',
+    warnings: [{ path: 'build.builder', line: 2, message: /uses \[build\] dockerfile instead/ }],
+  },
+  {
+    name: '[build] image beside a dockerfile: the image wins, with a warning',
+    toml: lines('[build]', 'image = "nginx"', 'dockerfile = "Dockerfile"'),
+    get: (c) => c.build.image,
+    want: 'nginx',
+    warnings: [{ path: 'build.dockerfile', line: 3, message: /runs "nginx" and does not build/ }],
+  },
+  {
+    name: 'an empty [processes] command is the image\'s CMD: kept as ""',
+    toml: lines('[processes]', 'app = ""', 'worker = []', 'web = "  "'),
+    get: (c) => c.processes,
+    want: { app: '', worker: '', web: '' },
+    quiet: true,
+  },
+  {
+    name: 'a service without internal_port uses 8080, and so do its checks',
+    toml: lines(
+      '[[services]]',
+      'protocol = "tcp"',
+      '[[services.ports]]',
+      'port = 80',
+      'handlers = ["http"]',
+      '[[services.tcp_checks]]',
+      'interval = "15s"',
+      '[[services.http_checks]]',
+      'path = "/up"',
+    ),
+    get: (c) => [c.services[0]!.internalPort, ...c.services[0]!.checks.map((k) => [k.type, k.port])],
+    want: [8080, ['tcp', 8080], ['http', 8080]],
+    quiet: true,
+  },
+  {
+    name: "a check in a service without a port uses that service's internal_port",
+    toml: lines('[[services]]', 'internal_port = 3000', '[[services.tcp_checks]]', 'grace_period = "1s"'),
+    get: (c) => c.services[0]!.checks.map((k) => k.port),
+    want: [3000],
+    quiet: true,
+  },
   {
     name: '[env] numbers and booleans become strings',
     toml: '[env]\nPORT = 8080\nDEBUG = true\nRATIO = 0.5\nNAME = "x"\nEMPTY = ""',
@@ -453,10 +527,41 @@ const shapes: Case[] = [
     ],
   },
   {
-    name: '[checks.NAME] without port uses the http_service port',
-    toml: '[http_service]\ninternal_port = 8080\n[checks.health]\npath = "/h"',
+    name: '[checks.NAME] without port uses the http_service port, with a warning',
+    toml: '[http_service]\ninternal_port = 3000\n[checks.health]\npath = "/h"',
     get: (c) => c.checks.map((k) => [k.type, k.port]),
-    want: [['http', 8080]],
+    want: [['http', 3000]],
+    warnings: [
+      {
+        path: 'checks.health',
+        line: 3,
+        message: /no port; berth checks port 3000, the internal_port of \[http_service\]/,
+      },
+    ],
+  },
+  {
+    name: '[checks.NAME] without port uses the port of the [[services]] entry with an http handler',
+    toml: lines(
+      '[[services]]',
+      'internal_port = 9000',
+      '[[services]]',
+      'internal_port = 4000',
+      '[[services.ports]]',
+      'port = 80',
+      'handlers = ["http"]',
+      '[checks.up]',
+      'type = "tcp"',
+    ),
+    get: (c) => c.checks.map((k) => k.port),
+    want: [4000],
+    warnings: [{ path: 'checks.up', line: 8, message: /port 4000, the internal_port of services\[1\]/ }],
+  },
+  {
+    name: '[checks.NAME] with its own port says nothing of ports',
+    toml: '[http_service]\ninternal_port = 3000\n[checks.health]\nport = 3000\npath = "/h"',
+    get: (c) => c.checks.map((k) => k.port),
+    want: [3000],
+    quiet: true,
   },
   {
     name: 'script checks are skipped with a warning',
@@ -598,9 +703,33 @@ const errors: Case[] = [
     errors: [{ path: 'services[2].ports[1].port', line: 12, message: /got 70000/ }],
   },
   {
-    name: 'a service without internal_port',
-    toml: '[[services]]\nprotocol = "tcp"',
-    errors: [{ path: 'services[0]', line: 1, message: /no internal_port/ }],
+    name: 'a top-level check without a port, in a file with no HTTP service',
+    toml: lines('[[services]]', 'internal_port = 5432', '[checks.alive]', 'type = "tcp"'),
+    errors: [{ path: 'checks.alive', line: 3, message: /no port/ }],
+  },
+  {
+    name: '[build] builder with nothing else to build',
+    toml: lines('[build]', '  builder = "heroku/buildpacks:20"'),
+    errors: [
+      {
+        path: 'build.builder',
+        line: 2,
+        message: /buildpacks are not supported/,
+        code: 'unsupported_builder',
+      },
+    ],
+  },
+  {
+    name: '[build] buildpacks with nothing else to build',
+    toml: lines('[build]', 'buildpacks = ["gcr.io/paketo-buildpacks/nodejs"]'),
+    errors: [
+      {
+        path: 'build.buildpacks',
+        line: 2,
+        message: /buildpacks are not supported/,
+        code: 'unsupported_builder',
+      },
+    ],
   },
   {
     name: 'a service port entry without port',
@@ -722,11 +851,6 @@ const errors: Case[] = [
     errors: [{ path: 'env.B', line: 3 }],
   },
   {
-    name: 'a process command that is empty',
-    toml: '[processes]\nweb = ""',
-    errors: [{ path: 'processes.web', line: 2 }],
-  },
-  {
     name: 'http_service naming a group [processes] does not define',
     toml: lines('[processes]', 'app = "a"', 'worker = "w"', '[http_service]', 'processes = ["web"]'),
     errors: [{ path: 'http_service.processes', line: 5, message: /"web".*"app", "worker"/ }],
@@ -804,6 +928,7 @@ const errors: Case[] = [
       '[http_service]',
       'internal_port = 99999',
       '[[services]]',
+      'protocol = "sctp"',
       '[[services.ports]]',
       'port = "x"',
     ),
@@ -812,8 +937,8 @@ const errors: Case[] = [
       { path: 'kill_signal', line: 2 },
       { path: 'deploy.strategy', line: 4 },
       { path: 'http_service.internal_port', line: 6 },
-      { path: 'services[0]', line: 7 },
-      { path: 'services[0].ports[0].port', line: 9 },
+      { path: 'services[0].protocol', line: 8 },
+      { path: 'services[0].ports[0].port', line: 10 },
     ],
   },
   {
@@ -832,7 +957,8 @@ function matches(d: Diagnostic, e: Expected): boolean {
   return (
     d.path === e.path &&
     (e.line === undefined || d.line === e.line) &&
-    (!e.message || e.message.test(d.message))
+    (!e.message || e.message.test(d.message)) &&
+    (e.code === undefined || d.code === e.code)
   );
 }
 

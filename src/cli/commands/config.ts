@@ -1,7 +1,14 @@
 // `berth config validate`: check a config file without a daemon.
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { findConfigFile, formatDiagnostics, loadConfigFile } from '../../config/load.js';
+import {
+  buildSource,
+  DEFAULT_DOCKERFILE,
+  describeImpliedDriver,
+  impliedDriver,
+} from '../../core/config/build-source.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { CliExit } from '../output.js';
@@ -12,25 +19,28 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .command('validate [dir]')
     .description('Print the normalized config and its warnings, or its errors')
     .option('-c, --config <file>', 'config file (default berth.toml, else fly.toml)')
-    .option('--json', 'print JSON: {file, valid, config, diagnostics}')
+    .option('--json', 'print JSON: {file, valid, config, diagnostics, driver}')
     .action((dir: string | undefined, opts: { config?: string; json?: boolean }) => {
-      const file = findConfigFile(
-        resolve(ctx.cwd, dir ?? '.'),
-        opts.config ? resolve(ctx.cwd, opts.config) : undefined,
-      );
+      const root = resolve(ctx.cwd, dir ?? '.');
+      const file = findConfigFile(root, opts.config ? resolve(ctx.cwd, opts.config) : undefined);
       const loaded = loadConfigFile(file);
       const valid = !!loaded.config && !loaded.diagnostics.some((d) => d.severity === 'error');
+      const implied =
+        loaded.config &&
+        impliedDriver(buildSource(loaded.config.build, existsSync(join(root, DEFAULT_DOCKERFILE))));
       if (opts.json) {
         ctx.out.json({
           file: loaded.file,
           valid,
           config: loaded.config ?? null,
           diagnostics: loaded.diagnostics,
+          driver: valid && implied ? { name: implied.driver, reason: implied.reason } : null,
         });
       } else {
         if (loaded.diagnostics.length > 0) ctx.out.note(formatDiagnostics(loaded));
         if (valid) {
           ctx.out.line(JSON.stringify(loaded.config, null, 2));
+          if (implied) ctx.out.note(describeImpliedDriver(implied));
           ctx.out.note(`${loaded.file} is valid`);
         }
       }

@@ -1,12 +1,18 @@
 // `berth deploy [DIR]`: validate the config, pack and upload the source, make a release and
 // follow its rollout to the end.
 import { Option, type Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { basename, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { packDirectory } from '../../artifacts/pack.js';
 import { findConfigFile, formatDiagnostics, loadConfigText } from '../../config/load.js';
 import { appNameFromDirectory } from '../../core/app-name.js';
+import {
+  buildSource,
+  DEFAULT_DOCKERFILE,
+  describeImpliedDriver,
+  impliedDriver,
+} from '../../core/config/build-source.js';
 import { BerthError } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -68,6 +74,9 @@ async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Pro
   const loaded = loadConfigText(text, shownPath);
   if (loaded.diagnostics.length > 0) out.note(formatDiagnostics(loaded));
   if (!loaded.config || loaded.diagnostics.some((d) => d.severity === 'error')) throw new CliExit(EXIT.usage);
+  // The daemon makes the choice; an image or a Dockerfile is said here, before the upload.
+  const implied = impliedDriver(buildSource(loaded.config.build, existsSync(join(dir, DEFAULT_DOCKERFILE))));
+  if (implied.driver === 'docker') out.note(describeImpliedDriver(implied));
 
   const app = opts.app ?? loaded.config.app ?? appNameFromDirectory(basename(dir));
   if (!app)

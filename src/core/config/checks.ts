@@ -38,6 +38,8 @@ export interface CheckContext {
   defaultType: 'http' | 'tcp';
   /** The service's internal port, used when the check names none. */
   defaultPort?: number;
+  /** The hint when the check has no port and there is no default. */
+  noPortHint?: string;
 }
 
 export function readCheck(r: Reader, t: Table, path: Path, ctx: CheckContext): CheckConfig | undefined {
@@ -55,7 +57,11 @@ export function readCheck(r: Reader, t: Table, path: Path, ctx: CheckContext): C
   const headers = readHeaders(r, t, path);
 
   if (port === undefined && t.port === undefined) {
-    r.error(path, 'the check has no port', 'Add port = N, the internal port the check connects to.');
+    r.error(
+      path,
+      'the check has no port',
+      ctx.noPortHint ?? 'Add port = N, the internal port the check connects to.',
+    );
   }
   if (type === undefined || port === undefined) return undefined;
   return {
@@ -72,8 +78,19 @@ export function readCheck(r: Reader, t: Table, path: Path, ctx: CheckContext): C
   };
 }
 
-/** Top-level [checks.NAME] tables. */
-export function readTopLevelChecks(r: Reader, raw: Table, defaultPort: number | undefined): CheckConfig[] {
+/** The port a top-level check without one uses, and where it comes from, for the warning. */
+export interface DefaultCheckPort {
+  port: number;
+  /** E.g. "the internal_port of [http_service]". */
+  from: string;
+}
+
+/** Top-level [checks.NAME] tables. Without a port, a check uses the HTTP service's, as on fly. */
+export function readTopLevelChecks(
+  r: Reader,
+  raw: Table,
+  defaultPort: DefaultCheckPort | undefined,
+): CheckConfig[] {
   const section = r.table(raw, 'checks', []);
   if (!section) return [];
   const checks: CheckConfig[] = [];
@@ -85,7 +102,20 @@ export function readTopLevelChecks(r: Reader, raw: Table, defaultPort: number | 
     }
     // fly's own default: a check with a path is an HTTP check.
     const defaultType = value.path !== undefined || value.method !== undefined ? 'http' : 'tcp';
-    const check = readCheck(r, value, path, { name, defaultType, defaultPort });
+    const check = readCheck(r, value, path, {
+      name,
+      defaultType,
+      ...(defaultPort && { defaultPort: defaultPort.port }),
+      noPortHint:
+        'Add port = N, the internal port the check connects to; without one a check uses the internal_port of [http_service], and this file has no HTTP service.',
+    });
+    if (check && value.port === undefined && defaultPort) {
+      r.warn(
+        path,
+        `the check has no port; berth checks port ${defaultPort.port}, ${defaultPort.from}`,
+        `Write port = ${defaultPort.port} to say so, or the port the check should reach.`,
+      );
+    }
     if (check) checks.push(check);
   }
   return checks;

@@ -28,6 +28,21 @@ export function resolveCommands(
   return { error: new BerthError('no_command', `nothing to run: ${missing.join(', ')}`) };
 }
 
+/**
+ * The process driver's refusal of a group whose command is '' ([processes] app = ""): on the
+ * docker driver it means the image's own CMD, but a process has no image to take one from.
+ */
+export function emptyCommandError(commands: Record<string, string>): BerthError | undefined {
+  const empty = Object.keys(commands).filter((group) => commands[group]!.trim() === '');
+  if (empty.length === 0) return undefined;
+  const named = empty.map((g) => `"${g}"`).join(', ');
+  const written = empty.map((g) => `${g} = ""`).join(', ');
+  return new BerthError(
+    'empty_command',
+    `process group${empty.length > 1 ? 's' : ''} ${named} ha${empty.length > 1 ? 've' : 's'} an empty command ([processes] ${written}), which means the image's own CMD; the process driver runs no image, so it has nothing to run`,
+  );
+}
+
 /** `name: command` lines; blank lines, `#` comments and lines without a name are skipped. */
 export function parseProcfile(text: string): Record<string, string> {
   const commands: Record<string, string> = {};

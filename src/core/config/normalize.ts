@@ -13,7 +13,7 @@ import { readTopLevelChecks } from './checks.js';
 import { TIMEOUT_RANGE } from './duration.js';
 import { describe, isTable, listTables, Reader, type Locate, type Path, type Table } from './reader.js';
 import { readBuild, readDeploy, readEnv, readMounts, readProcesses, readSchedules } from './sections.js';
-import { readHttpService, readServices } from './services.js';
+import { httpCheckPort, readHttpService, readServices } from './services.js';
 
 export const KILL_DEFAULTS = { killSignal: 'SIGINT', killTimeoutMs: 5_000 } as const;
 
@@ -66,6 +66,7 @@ export function normalizeConfig(
   const primaryRegion = r.string(raw, 'primary_region', []);
   const processes = readProcesses(r, raw);
   const httpService = readHttpService(r, raw);
+  const services = readServices(r, raw);
   const config: AppConfig = {
     ...(app !== undefined && { app }),
     ...(primaryRegion !== undefined && { primaryRegion }),
@@ -76,8 +77,8 @@ export function normalizeConfig(
     env: readEnv(r, raw),
     processes,
     ...(httpService && { httpService }),
-    services: readServices(r, raw),
-    checks: readTopLevelChecks(r, raw, httpService?.internalPort),
+    services,
+    checks: readTopLevelChecks(r, raw, httpCheckPort(httpService, services)),
     mounts: readMounts(r, raw),
     schedules: readSchedules(r, raw),
   };

@@ -2,6 +2,7 @@
 // is recorded once, with its path and line, and reading goes on: the user sees all problems
 // of a file at once. A read that fails returns undefined and the caller uses its default.
 
+import type { ErrorCode } from '../errors.js';
 import type { Diagnostic } from './types.js';
 import {
   describeRange,
@@ -74,18 +75,25 @@ export class Reader {
     return [...this.kept, more];
   }
 
-  report(severity: Diagnostic['severity'], path: Path, message: string, hint: string): void {
+  report(
+    severity: Diagnostic['severity'],
+    path: Path,
+    message: string,
+    hint: string,
+    code?: ErrorCode,
+  ): void {
     if (severity === 'error') this.errors++;
     if (this.kept.length >= MAX_DIAGNOSTICS) {
       this.dropped[severity]++;
       return;
     }
     const at = this.locate(path.map(String));
-    this.kept.push({ severity, path: formatPath(path), message, hint, ...at });
+    this.kept.push({ severity, path: formatPath(path), message, hint, ...at, ...(code && { code }) });
   }
 
-  error(path: Path, message: string, hint: string): void {
-    this.report('error', path, message, hint);
+  /** `code`: the catalog's code for an error that has one of its own. */
+  error(path: Path, message: string, hint: string, code?: ErrorCode): void {
+    this.report('error', path, message, hint, code);
   }
 
   warn(path: Path, message: string, hint: string): void {

@@ -1,5 +1,6 @@
 // The smaller sections: [build], [deploy], [env], [processes], [mounts], [schedules.NAME].
 
+import { ERROR_CATALOG } from '../errors.js';
 import type { AppConfig, DeployStrategy, MountConfig, ScheduleConfig } from './types.js';
 import { describe, isTable, type Reader, type Table } from './reader.js';
 import { TIMEOUT_RANGE } from './duration.js';
@@ -12,14 +13,11 @@ export const DEPLOY_DEFAULTS = {
 } as const;
 
 // fly keys with no meaning for berth, accepted without a word.
-const FLY_BUILD_KEYS = [
-  'buildpacks',
-  'build-target',
-  'build_target',
-  'ignorefile',
-  'dockerignorefile',
-  'settings',
-];
+const FLY_BUILD_KEYS = ['ignorefile', 'dockerignorefile', 'settings'];
+// fly's spellings of the Dockerfile stage to build, first one first.
+const TARGET_KEYS = ['build-target', 'build_target', 'target'] as const;
+// Cloud Native Buildpacks: fly builds with them, berth does not.
+const BUILDPACK_KEYS = ['builder', 'buildpacks'] as const;
 const FLY_MOUNT_KEYS = [
   'auto_extend_size_threshold',
   'auto_extend_size_increment',
@@ -31,7 +29,16 @@ const FLY_MOUNT_KEYS = [
 export function readBuild(r: Reader, raw: Table): AppConfig['build'] {
   const base = ['build'];
   const t = r.table(raw, 'build', []) ?? {};
-  r.unknownKeys(t, base, ['command', 'image', 'dockerfile', 'builder', 'args', 'builtin', ...FLY_BUILD_KEYS]);
+  r.unknownKeys(t, base, [
+    'command',
+    'image',
+    'dockerfile',
+    'args',
+    'builtin',
+    ...TARGET_KEYS,
+    ...BUILDPACK_KEYS,
+    ...FLY_BUILD_KEYS,
+  ]);
   if (t.builtin !== undefined) {
     r.warn(
       [...base, 'builtin'],
@@ -44,7 +51,67 @@ export function readBuild(r: Reader, raw: Table): AppConfig['build'] {
     const value = r.string(t, key, base);
     if (value !== undefined && value.trim() !== '') build[key] = value;
   }
+  const target = readTarget(r, t);
+  if (target !== undefined) build.target = target;
+  if (build.image !== undefined && build.dockerfile !== undefined) {
+    r.warn(
+      [...base, 'dockerfile'],
+      `[build] image is given, so berth runs ${describe(build.image)} and does not build the Dockerfile`,
+      'Remove one of image and dockerfile.',
+    );
+  }
+  readBuildpacks(r, t, build);
   return build;
+}
+
+/** `build-target`, `build_target` or `target`: the first written wins; a second that differs is a warning. */
+function readTarget(r: Reader, t: Table): string | undefined {
+  const found = TARGET_KEYS.flatMap((key) => {
+    const value = r.string(t, key, ['build'])?.trim();
+    return value ? [{ key, value }] : [];
+  });
+  const [first, ...rest] = found;
+  for (const other of rest.filter((o) => o.value !== first?.value)) {
+    r.warn(
+      ['build', other.key],
+      `differs from ${first!.key} = ${describe(first!.value)}; berth builds the stage ${describe(first!.value)}`,
+      `Keep one of ${TARGET_KEYS.join(', ')}.`,
+    );
+  }
+  return first?.value;
+}
+
+/**
+ * berth does not run buildpacks. With a Dockerfile or an image named beside them, those are
+ * built or run instead (a warning); with nothing else to build, the config is refused.
+ */
+function readBuildpacks(r: Reader, t: Table, build: AppConfig['build']): void {
+  const key = BUILDPACK_KEYS.find((k) => {
+    const value = t[k];
+    return Array.isArray(value)
+      ? value.length > 0
+      : typeof value === 'string'
+        ? value.trim() !== ''
+        : value !== undefined;
+  });
+  if (key === undefined) return;
+  const path = ['build', key];
+  const instead =
+    build.image !== undefined ? 'image' : build.dockerfile !== undefined ? 'dockerfile' : undefined;
+  if (instead !== undefined) {
+    r.warn(
+      path,
+      `buildpacks are not supported; berth uses [build] ${instead} instead`,
+      `Remove ${key} if [build] ${instead} is how the app is built.`,
+    );
+    return;
+  }
+  r.error(
+    path,
+    `buildpacks are not supported (got ${describe(t[key])}); berth builds a Dockerfile or runs an image`,
+    ERROR_CATALOG.unsupported_builder.hint,
+    'unsupported_builder',
+  );
 }
 
 export function readDeploy(r: Reader, raw: Table): AppConfig['deploy'] {
@@ -114,7 +181,10 @@ function stringTable(r: Reader, t: Table, key: string, base: string[]): Record<s
   return out;
 }
 
-/** [processes]: name = "command", or name = ["argv", "list"]. */
+/**
+ * [processes]: name = "command", or name = ["argv", "list"]. An empty command (app = "") is
+ * kept as '': the image's own CMD on the docker driver; the process driver refuses it.
+ */
 export function readProcesses(r: Reader, raw: Table): Record<string, string> {
   const value = raw.processes;
   // Old fly files write `processes = []` at the top level, a list that named no groups.
@@ -140,10 +210,8 @@ export function readProcesses(r: Reader, raw: Table): Record<string, string> {
         `must be a command string or a list of arguments (got ${describe(command)})`,
         `Write ${name} = "command --flag".`,
       );
-    } else if (line.trim() === '') {
-      r.error(path, 'the command is empty', `Write the command that starts the "${name}" group.`);
     } else {
-      out[name] = line;
+      out[name] = line.trim() === '' ? '' : line;
     }
   }
   return out;

@@ -1,7 +1,7 @@
 // [http_service] (the modern fly form) and [[services]] (the older, general one).
 
 import type { AutoStop, CheckConfig, HttpServiceConfig, ServiceConfig, ServicePort } from './types.js';
-import { readCheck } from './checks.js';
+import { readCheck, type DefaultCheckPort } from './checks.js';
 import { readConcurrency } from './concurrency.js';
 import { TIMEOUT_RANGE } from './duration.js';
 import { describe, type Path, type Reader, type Table } from './reader.js';
@@ -13,6 +13,8 @@ export const HTTP_SERVICE_DEFAULTS = {
   autoStartMachines: true,
   minMachinesRunning: 0,
 } as const;
+
+export const SERVICE_DEFAULTS = { internalPort: 8080 } as const;
 
 const SCALING_KEYS = ['auto_stop_machines', 'auto_start_machines', 'min_machines_running', 'processes'];
 // fly keys that mean nothing to berth's proxy: accepted without a word.
@@ -56,6 +58,24 @@ export function readHttpService(r: Reader, raw: Table): HttpServiceConfig | unde
   };
 }
 
+/**
+ * Where a top-level check without a port connects: the HTTP service's internal_port, that of
+ * [http_service], else of the first TCP [[services]] with an "http" handler (as routing.ts).
+ */
+export function httpCheckPort(
+  http: HttpServiceConfig | undefined,
+  services: readonly ServiceConfig[],
+): DefaultCheckPort | undefined {
+  if (http) return { port: http.internalPort, from: 'the internal_port of [http_service]' };
+  const i = services.findIndex(
+    (s) => s.protocol === 'tcp' && s.ports.some((p) => p.handlers.includes('http')),
+  );
+  const service = services[i];
+  return (
+    service && { port: service.internalPort, from: `the internal_port of services[${i}], the HTTP service` }
+  );
+}
+
 export function readServices(r: Reader, raw: Table): ServiceConfig[] {
   return r.tables(raw, 'services', []).map(({ table, path }) => readService(r, table, path));
 }
@@ -80,10 +100,8 @@ function readService(r: Reader, t: Table, base: Path): ServiceConfig {
       'Write protocol = "tcp".',
     );
   }
-  const internalPort = r.port(t, 'internal_port', base);
-  if (t.internal_port === undefined) {
-    r.error(base, 'the service has no internal_port', 'Add internal_port = N, the port the app listens on.');
-  }
+  // fly's default when the file names none, as for [http_service].
+  const internalPort = r.port(t, 'internal_port', base) ?? SERVICE_DEFAULTS.internalPort;
   const ports = r.tables(t, 'ports', base).map(({ table, path }) => readPort(r, table, path));
   const concurrency = readConcurrency(r, t, base);
 
@@ -96,7 +114,7 @@ function readService(r: Reader, t: Table, base: Path): ServiceConfig {
         name,
         type,
         defaultType: type,
-        ...(internalPort !== undefined && { defaultPort: internalPort }),
+        defaultPort: internalPort,
       });
       if (check) checks.push(check);
     }
@@ -110,7 +128,7 @@ function readService(r: Reader, t: Table, base: Path): ServiceConfig {
   }
   return {
     protocol: protocol === 'udp' ? 'udp' : 'tcp',
-    internalPort: internalPort ?? 0,
+    internalPort,
     ports: ports.filter((p): p is ServicePort => p !== undefined),
     ...readScaling(r, t, base),
     ...(concurrency && { concurrency }),

@@ -1,6 +1,8 @@
 // The normalized, typed form of berth.toml / fly.toml. Every shape real files use is folded
 // into this one model by normalize.ts; the rest of berth reads only this.
 
+import type { ErrorCode } from '../errors.js';
+
 /** A problem found in a config file. Errors stop a deploy; warnings never do. */
 export interface Diagnostic {
   severity: 'error' | 'warning';
@@ -12,6 +14,8 @@ export interface Diagnostic {
   /** 1-based line in the file, where it could be found. */
   line?: number;
   column?: number;
+  /** Set where an error has a code of its own in the catalog (e.g. unsupported_builder). */
+  code?: ErrorCode;
 }
 
 export type DeployStrategy = 'rolling' | 'immediate' | 'canary' | 'bluegreen';
@@ -94,10 +98,17 @@ export interface AppConfig {
   /** Milliseconds. */
   killTimeoutMs: number;
   build: {
+    /** berth's own: run once per release in its tree (process driver). */
     command?: string;
+    /** An image to run as it is (docker driver). */
     image?: string;
+    /** A Dockerfile to build, relative to the deploy directory (docker driver). */
     dockerfile?: string;
+    /** The Dockerfile stage to build: fly's `build-target` (or `target`). */
+    target?: string;
+    /** Kept for messages; a config with a builder and nothing to build instead does not load. */
     builder?: string;
+    /** [build.args]: the Dockerfile's ARGs. */
     args: Record<string, string>;
   };
   deploy: {
@@ -109,7 +120,10 @@ export interface AppConfig {
     waitTimeoutMs: number;
   };
   env: Record<string, string>;
-  /** Process group name -> command line. Empty when the file has no [processes]. */
+  /**
+   * Process group name -> command line. Empty when the file has no [processes]. A command of ''
+   * means the image's own CMD: the docker driver runs it, the process driver refuses it.
+   */
   processes: Record<string, string>;
   httpService?: HttpServiceConfig;
   services: ServiceConfig[];

@@ -6,12 +6,19 @@
 // It knows nothing of the store or the driver (the caller passes isAlive and an address), so it
 // works the same for a machine started a second ago and one adopted after a daemon restart.
 import type { CheckConfig } from '../../core/config/types.js';
+import { judgeListeningPorts } from '../../core/health/listening-port.js';
 import { checkLabel, healthVerdict, type ProbeResult } from '../../core/health/verdict.js';
+import type { ListeningPorts } from '../../drivers/driver.js';
 import { probeHttp, probeTcp, type ProbeOutcome } from './probe.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const FAILING_RETRY_MS = 1000;
+
+/** Up this long with its port still closed, a machine is asked where it listens instead. */
+const WRONG_PORT_AFTER_MS = 2500;
+/** How often it is asked; listening only elsewhere on two asks this far apart fails it. */
+const PORT_ASK_MS = 1000;
 
 export interface WaitHealthyOptions {
   machineId: string;
@@ -31,10 +38,37 @@ export interface WaitHealthyOptions {
   onProgress?: (line: string) => void;
   /** Aborting stops every timer and probe; the wait then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Where the machine listens (from its driver). Asked once it has been up a few seconds
+   * without its port open: a machine that listens only on other ports (a fixed 8080 instead
+   * of $PORT) fails the wait with wrong_port, instead of at the deadline.
+   */
+  listeningPorts?: () => Promise<ListeningPorts | undefined>;
+  /** The config's internal_port of the machine's group, for the wrong_port message. */
+  internalPort?: number;
 }
 
 export type WaitHealthyOutcome =
-  { state: 'healthy' } | { state: 'exited' } | { state: 'timeout'; lastFailure: string };
+  | { state: 'healthy' }
+  | { state: 'exited' }
+  | { state: 'timeout'; lastFailure: string }
+  /** It listens only on other ports: message and hint say which and what to do. */
+  | { state: 'wrong_port'; message: string; hint: string; expected: number; ports: number[] };
+
+/** Why a wait did not end healthy, for the machine's failure line (after "machine ID: "). */
+export function unhealthyReason(
+  outcome: Exclude<WaitHealthyOutcome, { state: 'healthy' }>,
+  waitMs: number,
+): string {
+  switch (outcome.state) {
+    case 'exited':
+      return 'it exited before it was healthy';
+    case 'timeout':
+      return `not healthy within ${waitMs / 1000}s (${outcome.lastFailure})`;
+    case 'wrong_port':
+      return `wrong_port: it ${outcome.message}\n  hint: ${outcome.hint}`;
+  }
+}
 
 export interface HealthMonitorOptions {
   /** How often to ask isAlive and, without checks, to try connecting. */
@@ -63,6 +97,11 @@ class HealthWait {
   /** What onProgress last said of each check, so that it speaks only on a change. */
   private readonly reported: ('passing' | 'failing' | undefined)[];
   private listening = false;
+  /** The driver saw the machine listen on its port: no need to ask again. */
+  private portSeen = false;
+  private nextPortAsk = 0;
+  /** When the driver first saw it listen only elsewhere, in the current run of such answers. */
+  private wrongPortSince: number | undefined;
   private finished = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Cancels probes in flight when the wait ends. */
@@ -106,6 +145,8 @@ class HealthWait {
     }
     if (this.finished) return;
     if (!alive) return this.finish({ state: 'exited' });
+    await this.askWherePortsAre();
+    if (this.finished) return;
 
     if (this.o.checks.length === 0 && this.o.address !== null && !this.listening) {
       const result = await probeTcp({
@@ -121,6 +162,43 @@ class HealthWait {
     }
     this.evaluate();
     this.after(this.pollMs, () => this.poll());
+  }
+
+  /** Fails the wait with wrong_port when the machine keeps listening only on other ports. */
+  private async askWherePortsAre(): Promise<void> {
+    const now = Date.now();
+    if (!this.o.listeningPorts || this.o.address === null || this.listening || this.portSeen) return;
+    // A check's grace period says how long the app takes to boot: it may open other ports first.
+    const after = Math.max(WRONG_PORT_AFTER_MS, ...this.o.checks.map((c) => c.gracePeriodMs));
+    if (now - this.o.startedAt < after || now < this.nextPortAsk) return;
+    this.nextPortAsk = now + PORT_ASK_MS;
+    let ports: ListeningPorts | undefined;
+    try {
+      ports = await this.o.listeningPorts();
+    } catch {
+      // Not knowing is not failing: the checks and the deadline still decide.
+      return;
+    }
+    if (this.finished || !ports) return;
+    const judged = judgeListeningPorts({
+      ...ports,
+      ...(this.o.internalPort !== undefined && { internalPort: this.o.internalPort }),
+    });
+    if (judged.state === 'listening') this.portSeen = true;
+    if (judged.state !== 'wrong-port') {
+      this.wrongPortSince = undefined;
+      return;
+    }
+    // Twice, a second apart: an app may open an admin port a moment before its main one.
+    this.wrongPortSince ??= now;
+    if (now - this.wrongPortSince < PORT_ASK_MS) return;
+    this.finish({
+      state: 'wrong_port',
+      message: judged.message,
+      hint: judged.hint,
+      expected: ports.expected,
+      ports: judged.ports,
+    });
   }
 
   /** Probes check i, then schedules its next run an interval after this one started. */

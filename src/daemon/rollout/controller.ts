@@ -15,7 +15,7 @@ import type {
 } from '../../core/rollout/types.js';
 import type { MachineHandle } from '../../drivers/driver.js';
 import type { Store } from '../../store/store.js';
-import type { HealthMonitor } from '../health/health-monitor.js';
+import { unhealthyReason, type HealthMonitor } from '../health/health-monitor.js';
 import type { MachineSupervisor } from '../supervisor.js';
 import type { DeploymentMemory } from './memory.js';
 import type { BeforeStep } from './step-hook.js';
@@ -262,7 +262,8 @@ export class RolloutController {
       return;
     }
     const checks = checksForGroup(release.config, machine.processGroup);
-    const serves = httpPortForGroup(release.config, machine.processGroup) !== undefined;
+    const port = httpPortForGroup(release.config, machine.processGroup);
+    const serves = port !== undefined;
     const outcome = await this.deps.health.waitHealthy({
       machineId,
       address: serves || checks.length > 0 ? (handle.address ?? null) : null,
@@ -273,6 +274,8 @@ export class RolloutController {
       settleMs: SETTLE_MS,
       isAlive: () => this.deps.supervisor.isAlive(machineId),
       onProgress: (line) => this.say('machine.check', line),
+      listeningPorts: () => this.deps.supervisor.listeningPorts(machineId),
+      ...(port !== undefined && { internalPort: port }),
     });
     if (outcome.state === 'healthy') {
       this.health.set(machineId, 'healthy');
@@ -280,10 +283,18 @@ export class RolloutController {
       return;
     }
     this.health.set(machineId, outcome.state === 'exited' ? 'exited' : 'unhealthy');
-    const why =
-      outcome.state === 'exited'
-        ? 'it exited before it was healthy'
-        : `not healthy within ${this.memory.waitTimeoutMs / 1000}s (${outcome.lastFailure})`;
+    if (outcome.state === 'wrong_port') {
+      this.say(
+        'machine.wrong_port',
+        `machine ${machineId}: listening on port ${outcome.ports.join(', ')}, not on its $PORT (${outcome.expected})`,
+        {
+          machineId,
+          code: 'wrong_port',
+          ports: outcome.ports,
+        },
+      );
+    }
+    const why = unhealthyReason(outcome, this.memory.waitTimeoutMs);
     this.failureDetail.set(machineId, await this.logTail(machine, why));
   }
 

@@ -8,6 +8,7 @@ import { constants as fsConstants } from 'node:fs';
 import { chmod, cp, lstat, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { emptyCommandError } from '../../core/config/commands.js';
 import { BerthError } from '../../core/errors.js';
 import type { MountSupport } from '../../core/volumes/mount-support.js';
 import type {
@@ -15,6 +16,7 @@ import type {
   BuildRequest,
   Driver,
   Isolation,
+  ListeningPorts,
   MachineHandle,
   MachineSpec,
   MountCapability,
@@ -23,6 +25,7 @@ import type {
 } from '../driver.js';
 import { MemoryAppUsers, uidForApp, type AppUserRegistry } from './app-users.js';
 import { allocatePort } from './free-port.js';
+import { machineListeningPorts } from './listening-ports.js';
 import { probeMountSupport, sandboxCommand } from './mount-namespace.js';
 import { chownTree, coverFor, exitOfInit, type ExitInfo } from './sandbox-files.js';
 import {
@@ -170,6 +173,8 @@ export class ProcessDriver implements Driver {
   }
 
   async start(spec: MachineSpec): Promise<MachineHandle> {
+    const empty = emptyCommandError({ [spec.processGroup]: spec.command });
+    if (empty) throw empty;
     const mounts = spec.mounts ?? [];
     const support = this.sandbox;
     if (mounts.length > 0 && !support.ok) {
@@ -331,6 +336,17 @@ export class ProcessDriver implements Driver {
       return { state: 'exited', ...(exit ?? { exitCode: null, signal: null }) };
     }
     return { state: 'running' };
+  }
+
+  /** $PORT (the handle's address) and the ports the machine's processes listen on. */
+  async listeningPorts(handle: MachineHandle): Promise<ListeningPorts | undefined> {
+    const pid = this.pidOf(handle);
+    const expected = Number(handle.address?.slice(handle.address.lastIndexOf(':') + 1));
+    if (pid === undefined || !this.procfs || !Number.isInteger(expected) || !this.isOurs(pid, handle)) {
+      return undefined;
+    }
+    const listening = machineListeningPorts(pid);
+    return listening && { expected, listening };
   }
 
   async destroy(handle: MachineHandle): Promise<void> {
