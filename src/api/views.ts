@@ -1,6 +1,7 @@
 // Records as the API shows them: stable field names, nothing internal (no driver handles,
 // no config in list views).
-import type { App, Machine, Release } from '../core/model.js';
+import type { App, Release } from '../core/model.js';
+import type { Machine } from '../store/machines.js';
 
 export function appView(app: App, url: string) {
   return {

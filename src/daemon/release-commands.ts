@@ -1,25 +1,24 @@
-// The process groups of a release and what each runs, read from its unpacked tree the same
-// way every time ([processes], else Procfile, else npm start): deploys, scaling and
-// `machine run` must agree on them.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { resolveCommands } from '../core/config/commands.js';
-import type { AppConfig } from '../core/config/types.js';
+// The process groups of a release and what each runs: the config's [processes], else what its
+// driver finds in the prepared release (process: a Procfile or npm start; docker: the image's
+// own CMD). Deploys, scaling and `machine run` must agree on them.
+import { BerthError } from '../core/errors.js';
 import type { Release } from '../core/model.js';
-import { releaseDir, type HomeLayout } from './home.js';
+import type { DaemonDrivers } from './drivers.js';
 
-/** Group name -> command for a config and the tree it was built into. */
-export function commandsInTree(config: AppConfig, dir: string): Record<string, string> {
-  const read = (name: string) =>
-    existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined;
-  const resolved = resolveCommands(config, {
-    procfile: read('Procfile'),
-    packageJson: read('package.json'),
-  });
-  if ('error' in resolved) throw resolved.error;
-  return resolved.commands;
-}
-
-export function releaseCommands(layout: HomeLayout, release: Release): Record<string, string> {
-  return commandsInTree(release.config, releaseDir(layout, release.app, release.version));
+/** Group name -> command for a release whose driver has prepared it. */
+export async function releaseCommands(
+  drivers: DaemonDrivers,
+  release: Release,
+): Promise<Record<string, string>> {
+  if (Object.keys(release.config.processes).length > 0) return { ...release.config.processes };
+  if (!release.prepared) {
+    throw new BerthError(
+      'release_not_found',
+      `release v${release.version} of app "${release.app}" was never built`,
+      {
+        hint: '`berth releases` lists the releases that completed; deploy again to make a new one.',
+      },
+    );
+  }
+  return drivers.forRelease(release).defaultCommands(release.config, release.prepared);
 }
