@@ -221,7 +221,7 @@ export const ERROR_CATALOG = {
   mounts_unsupported: {
     status: 422,
     fault: 'user',
-    hint: 'Run the daemon as root on Linux with unshare(1), or remove [mounts] from the config.',
+    hint: 'Run the daemon as root on Linux (the process driver mounts volumes in a namespace of their own), use the docker driver, or remove [mounts] from the config.',
   },
   docker_unavailable: {
     status: 422,

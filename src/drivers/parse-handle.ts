@@ -29,7 +29,7 @@ function readProcessHandle(v: Record<string, unknown>): ProcessHandle | undefine
   const pid = typeof v.pid === 'number' ? v.pid : typeof v.ref === 'string' ? Number(v.ref) : NaN;
   // Never 0 or 1: kill(-0) signals the daemon's own group and kill(-1) every process it may.
   if (!Number.isSafeInteger(pid) || pid <= 1) return undefined;
-  const addresses = readAddresses(v.addresses) ?? legacyAddresses(v.address);
+  const addresses = 'addresses' in v ? readAddresses(v.addresses) : legacyAddresses(v.address);
   if (!addresses) return undefined;
   const handle: ProcessHandle = { driver: 'process', pid, logPath: v.logPath, addresses };
   if (typeof v.startTime === 'string') handle.startTime = v.startTime;

@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { decideMountSupport, type MountSupport } from '../../core/volumes/mount-support.js';
+import { decideMountSupport, type MountSupport } from './mount-support.js';
 
 /** A volume's host directory and where the machine sees it. */
 export interface HostMount {

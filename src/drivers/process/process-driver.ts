@@ -22,7 +22,7 @@ import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { AppConfig } from '../../core/config/types.js';
 import { BerthError } from '../../core/errors.js';
-import type { MountSupport } from '../../core/volumes/mount-support.js';
+import type { MountSupport } from './mount-support.js';
 import { isVolumeId } from '../../core/volumes/volume-name.js';
 import type {
   Driver,
