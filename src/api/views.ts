@@ -10,6 +10,7 @@ export function appView(app: App, url: string) {
     url,
     createdAt: app.createdAt,
     createdBy: app.createdBy,
+    driver: app.driver,
   };
 }
 
@@ -24,6 +25,7 @@ export function releaseView(r: Release) {
     configFile: r.configFile,
     failureReason: r.failureReason,
     secretsDigest: r.secretsDigest,
+    driver: r.driver,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };

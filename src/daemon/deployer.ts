@@ -99,6 +99,8 @@ export class Deployer {
     request: DeployRequest,
   ): Promise<{ release: Release; deployment: Deployment; done: Promise<DeployResult> }> {
     const strategy = request.config.deploy.strategy;
+    // Volumes block a move whether or not the other driver is here.
+    if (request.driver) this.refuseVolumeMove(request.app, request.driver);
     const choice = await this.chooseDriver(request);
     const driver = this.deps.drivers.require(choice.driver);
     const reuse = await this.reusable(request, driver);
