@@ -34,6 +34,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineEnv } from '../../src/core/machine-env.js';
 import { allocatePort } from '../../src/drivers/process/free-port.js';
+import { withHostBase } from '../../src/drivers/process/host-env.js';
 
 interface Options {
   wakes: number;
@@ -227,7 +228,6 @@ async function waitStopped(info: ServerInfo): Promise<void> {
 async function bootToListen(treeCopy: string): Promise<number> {
   const port = await allocatePort();
   const env = machineEnv({
-    hostEnv: process.env,
     configEnv: {},
     app: APP,
     releaseVersion: 1,
@@ -237,7 +237,7 @@ async function bootToListen(treeCopy: string): Promise<number> {
   const started = performance.now();
   const child = spawn('/bin/sh', ['-c', COMMAND], {
     cwd: treeCopy,
-    env: { ...env, PORT: String(port) },
+    env: { ...withHostBase(env, { ownUser: false }), PORT: String(port) },
     detached: true,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -14,12 +14,16 @@ export const ErrorSchema = Type.Object({
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 
+export const DriverNameSchema = Type.Union([Type.Literal('process'), Type.Literal('docker')]);
+
 export const AppSchema = Type.Object({
   name: Type.String(),
   currentRelease: Nullable(Type.Integer()),
   url: Type.String(),
   createdAt: Type.String(),
   createdBy: Type.String(),
+  /** The driver its machines run on; null before its first deploy. */
+  driver: Nullable(DriverNameSchema),
 });
 
 export const ReleaseSchema = Type.Object({
@@ -32,6 +36,8 @@ export const ReleaseSchema = Type.Object({
   configFile: Type.String(),
   failureReason: Nullable(Type.String()),
   secretsDigest: Nullable(Type.String()),
+  /** The driver the release runs on. */
+  driver: DriverNameSchema,
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
@@ -107,6 +113,8 @@ export const DeployBody = Type.Object(
     /** Overrides [deploy] wait_timeout: how long each batch may take to become healthy. */
     waitTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
     skipReleaseCommand: Type.Optional(Type.Boolean()),
+    /** This deploy's driver, and the app's from now on (`berth deploy --driver`). */
+    driver: Type.Optional(DriverNameSchema),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@ import type { AppCreator } from '../daemon/app-creator.js';
 import type { AppDestroyer } from '../daemon/app-destroyer.js';
 import type { CertificateManager } from '../daemon/certificates.js';
 import type { Deployer } from '../daemon/deployer.js';
+import type { DaemonDrivers } from '../daemon/drivers.js';
 import type { MachineControl } from '../daemon/machine-control.js';
 import type { Scaler } from '../daemon/scaler.js';
 import type { NetListeners } from '../daemon/net-listeners.js';
@@ -27,6 +28,8 @@ export interface ApiServices {
   scaler: Scaler;
   machineControl: MachineControl;
   supervisor: MachineSupervisor;
+  /** The daemon's drivers: machine logs are read through them. */
+  drivers: DaemonDrivers;
   volumes: VolumeManager;
   routes: RouteTable;
   secrets: SecretVault;

@@ -1,6 +1,7 @@
 // Records as the API shows them: stable field names, nothing internal (no driver handles,
 // no config in list views).
-import type { App, Machine, Release } from '../core/model.js';
+import type { App, Release } from '../core/model.js';
+import type { Machine } from '../store/machines.js';
 
 export function appView(app: App, url: string) {
   return {
@@ -9,6 +10,7 @@ export function appView(app: App, url: string) {
     url,
     createdAt: app.createdAt,
     createdBy: app.createdBy,
+    driver: app.driver,
   };
 }
 
@@ -23,6 +25,7 @@ export function releaseView(r: Release) {
     configFile: r.configFile,
     failureReason: r.failureReason,
     secretsDigest: r.secretsDigest,
+    driver: r.driver,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };

@@ -236,7 +236,22 @@ export const ERROR_CATALOG = {
   mounts_unsupported: {
     status: 422,
     fault: 'user',
-    hint: 'Run the daemon as root on Linux with unshare(1), or remove [mounts] from the config.',
+    hint: 'Run the daemon as root on Linux (the process driver mounts volumes in a namespace of their own), use the docker driver, or remove [mounts] from the config.',
+  },
+  docker_unavailable: {
+    status: 422,
+    fault: 'user',
+    hint: 'Start Docker (or set DOCKER_HOST) and restart `berth server`, or add [processes] and deploy with --driver process.',
+  },
+  driver_unavailable: {
+    status: 422,
+    fault: 'user',
+    hint: '`berth server --driver` names the default; deploy with --driver NAME naming a driver this daemon has.',
+  },
+  driver_move_blocked: {
+    status: 409,
+    fault: 'user',
+    hint: 'Volumes stay on their driver: destroy them with `berth volumes destroy ID` to move the app, or deploy with --driver naming its current driver.',
   },
   invalid_hostname: {
     status: 400,

@@ -1,25 +1,32 @@
-// The environment a machine runs with: a small base from the host (never the daemon's own
-// variables, which may hold tokens), the config's [env], and berth's identifying variables.
-
-const HOST_VARIABLES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'SHELL'];
+// The environment berth gives a machine: the config's [env] (with secrets and run env merged
+// in by the caller) and berth's identifying variables. Nothing of the daemon's host: each
+// driver adds its own base (the process driver a few host variables, docker the image's ENV).
 
 export function machineEnv(input: {
-  hostEnv: Record<string, string | undefined>;
   configEnv: Record<string, string>;
   app: string;
   releaseVersion: number;
   machineId: string;
   processGroup: string;
 }): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of HOST_VARIABLES) {
-    const value = input.hostEnv[name];
-    if (value !== undefined) env[name] = value;
-  }
-  Object.assign(env, input.configEnv);
-  env.BERTH_APP = input.app;
-  env.BERTH_RELEASE_VERSION = String(input.releaseVersion);
-  env.BERTH_MACHINE_ID = input.machineId;
-  env.BERTH_PROCESS_GROUP = input.processGroup;
-  return env;
+  return {
+    ...input.configEnv,
+    BERTH_APP: input.app,
+    BERTH_RELEASE_VERSION: String(input.releaseVersion),
+    BERTH_MACHINE_ID: input.machineId,
+    BERTH_PROCESS_GROUP: input.processGroup,
+  };
+}
+
+/** A build's environment: the config's [env], BERTH_APP and BERTH_RELEASE_VERSION. Never secrets. */
+export function buildEnv(input: {
+  configEnv: Record<string, string>;
+  app: string;
+  releaseVersion: number;
+}): Record<string, string> {
+  return {
+    ...input.configEnv,
+    BERTH_APP: input.app,
+    BERTH_RELEASE_VERSION: String(input.releaseVersion),
+  };
 }

@@ -1,5 +1,6 @@
 // An unmanaged machine's own configuration (`berth machine run`), kept on its row so that a
 // restart, a clone or a daemon restart runs it the same way. Deploys never change it.
+import type { PreparedRelease } from './drivers.js';
 import { BerthError } from './errors.js';
 
 export interface MachineRunConfig {
@@ -16,6 +17,8 @@ export interface MachineRunConfig {
   autoDestroy: boolean;
   /** A directory uploaded with --dir: the artifact digest whose unpacked tree the machine runs. */
   artifactDigest: string | null;
+  /** That directory as the release's driver prepared it (absent on machines run before drivers). */
+  prepared?: PreparedRelease;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,7 +1,7 @@
 // The records berth keeps, as the rest of the code sees them (the store maps rows to these).
+// A machine's record is the store's (src/store/machines.ts): it holds a driver's handle.
 import type { AppConfig } from './config/types.js';
-import type { MachineRunConfig } from './machine-run-config.js';
-import type { MachineState } from './machine-state.js';
+import type { DriverName, PreparedRelease } from './drivers.js';
 import type { ReleaseStatus } from './release-status.js';
 
 export interface App {
@@ -9,6 +9,8 @@ export interface App {
   currentRelease: number | null;
   createdAt: string;
   createdBy: string;
+  /** The driver its machines run on, kept for its next deploys; null before its first deploy. */
+  driver: DriverName | null;
 }
 
 export interface Release {
@@ -23,32 +25,12 @@ export interface Release {
   failureReason: string | null;
   /** Digest of the app's secrets when the release was made (null: it had none). */
   secretsDigest: string | null;
+  /** The driver the release runs on (releases made before there were drivers: process). */
+  driver: DriverName;
+  /** The release as its driver prepared it; null until its build finished. */
+  prepared: PreparedRelease | null;
   createdAt: string;
   updatedAt: string;
-}
-
-export interface Machine {
-  id: string;
-  app: string;
-  releaseVersion: number;
-  processGroup: string;
-  command: string;
-  managed: boolean;
-  state: MachineState;
-  /** The proxy may route to it (once it answers). Rollouts flip this, never the supervisor. */
-  serving: boolean;
-  /** Driver handle as JSON; absent before the first start. */
-  handle: unknown;
-  address: string | null;
-  restarts: number;
-  lastExit: string | null;
-  startedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  /** A name given with `machine run --name`; null for deploy-made machines. */
-  name: string | null;
-  /** Its own config when made by `machine run` (or cloned from one); null otherwise. */
-  runConfig: MachineRunConfig | null;
 }
 
 export type DeploymentStatus = 'running' | 'succeeded' | 'failed' | 'reverted';

@@ -3,14 +3,13 @@
 // or a scale, so it never pulls machines from under one: while either runs, it is refused at
 // once naming the holder, and the deploy or scale goes on untouched.
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { BerthError, isBerthError } from '../core/errors.js';
 import type { RouteTable } from '../proxy/route-table.js';
 import type { Store } from '../store/store.js';
 import type { CertificateManager } from './certificates.js';
 import type { DeployLocks, Lease } from './deploy-lock.js';
-import type { HomeLayout } from './home.js';
+import type { DaemonDrivers } from './drivers.js';
+import { forgetAppReleases } from './release-pruner.js';
 import type { MachineSupervisor } from './supervisor.js';
 import type { VolumeManager } from './volumes.js';
 
@@ -21,7 +20,7 @@ export interface AppDestroyerDeps {
   volumes: VolumeManager;
   certificates: CertificateManager;
   locks: DeployLocks;
-  layout: HomeLayout;
+  drivers: DaemonDrivers;
 }
 
 export class AppDestroyer {
@@ -44,7 +43,7 @@ export class AppDestroyer {
       await this.deps.volumes.destroyAll(app);
       this.deps.certificates.forgetApp(app);
       store.apps.delete(app);
-      await rm(join(this.deps.layout.releases, app), { recursive: true, force: true });
+      await forgetAppReleases(this.deps.drivers, app);
       store.events.append({ app, kind: 'app.destroyed', message: `app ${app} destroyed by ${user}` });
       return { destroyed: app };
     } finally {

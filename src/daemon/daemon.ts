@@ -5,9 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { buildRouter } from '../api/api.js';
 import { createApiServer } from '../api/http-server.js';
 import { ArtifactStore } from '../artifacts/store.js';
-import { BerthError } from '../core/errors.js';
-import type { Driver } from '../drivers/driver.js';
-import { ProcessDriver } from '../drivers/process/process-driver.js';
 import { EdgeProxy } from '../proxy/edge-proxy.js';
 import type { ProxyLimits } from '../proxy/limits.js';
 import { TlsListener } from '../proxy/tls-listener.js';
@@ -27,6 +24,9 @@ import { pruneArtifacts } from './artifact-pruner.js';
 import { AutoStopper } from './auto-stopper.js';
 import { DeployLocks } from './deploy-lock.js';
 import { Deployer } from './deployer.js';
+import { startDrivers } from './drivers.js';
+import { upgradeLegacyRecords } from './legacy-records.js';
+import { pruneAppReleases } from './release-pruner.js';
 import { MachineControl } from './machine-control.js';
 import { Scaler } from './scaler.js';
 import { SecretChanges } from './secret-changes.js';
@@ -57,7 +57,10 @@ export interface DaemonOptions {
   domain: string;
   /** Processes serving the proxy's main listener: 1 (default) is the daemon itself. */
   proxyWorkers?: number;
+  /** The default driver (`--driver process|docker`); docker needs a reachable Engine. */
   driver: string;
+  /** Where DOCKER_HOST is read; default process.env. */
+  env?: Record<string, string | undefined>;
   /** Largest artifact accepted, compressed and unpacked. */
   maxArtifactBytes: number;
   /** The proxy's time limits, queueing and trusted proxies; unset ones take their defaults. */
@@ -72,13 +75,6 @@ export interface RunningDaemon {
   layout: HomeLayout;
   /** Stops serving; machines keep running for the next daemon to adopt. */
   close(): Promise<void>;
-}
-
-function createDriver(name: string, layout: HomeLayout, store: Store): Driver {
-  if (name === 'process') {
-    return new ProcessDriver({ machinesDir: layout.machines, home: layout.root, users: store.appUsers });
-  }
-  throw new BerthError('invalid_request', `unknown driver "${name}"`, { hint: 'Use --driver process.' });
 }
 
 /** Machines run before `-e` values were sealed: seal them now, so berth.db holds none in the clear. */
@@ -121,7 +117,14 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   createPrivateFile(layout.database);
   const store = new Store(layout.database);
   securePrivateFiles(layout);
-  const driver = createDriver(options.driver, layout, store);
+  upgradeLegacyRecords(store, layout);
+  const drivers = await startDrivers({
+    layout,
+    store,
+    defaultDriver: options.driver,
+    env: options.env ?? process.env,
+    log: options.log,
+  });
   const { created } = ensureAdminToken(store.tokens, layout.credentials);
   if (created) options.log(`created the admin token in ${layout.credentials}`);
 
@@ -131,15 +134,17 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     workerCount > 1
       ? new SharedRouteTable({ domain: options.domain })
       : new RouteTable({ domain: options.domain });
-  const supervisor = new MachineSupervisor(store, driver, routes, layout);
+  const supervisor = new MachineSupervisor(store, drivers, routes);
   // Checked before any machine starts: a wrong master key stops the daemon here, not a machine later.
   const secrets = new SecretVault(store.secrets, MasterKey.locate(masterKeyFile(layout.root)));
   secrets.verifyMasterKey();
   supervisor.secretEnv = (app) => secrets.envFor(app);
   supervisor.openRunEnv = (app, sealed) => secrets.openMachineEnv(app, sealed);
   sealLegacyRunEnv(store, secrets);
-  const isolation = await driver.isolation?.();
-  if (isolation) options.log(`${driver.name} driver: ${isolation.summary}`);
+  for (const driver of drivers.all()) {
+    const isolation = await driver.isolation?.();
+    if (isolation) options.log(`${driver.name} driver: ${isolation.summary}`);
+  }
   const proxyLimits = options.proxyLimits ?? {};
   const proxy = new EdgeProxy({ routes, domain: options.domain, limits: proxyLimits });
   // With workers, the main listener is theirs; the daemon's proxy serves TLS and allocated addresses.
@@ -152,8 +157,8 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     proxyWorkers?.closeTunnelsTo(machineId);
   };
   if (options.beforeStep) supervisor.beforeStep = options.beforeStep;
-  const volumes = new VolumeManager(store, layout, driver, supervisor);
-  supervisor.volumeMounts = (machine, release) => volumes.mountsFor(machine, release);
+  const volumes = new VolumeManager(store, drivers, supervisor);
+  supervisor.volumeMounts = (machine, release, driver) => volumes.mountsFor(machine, release, driver);
   const proxyAddress = proxyWorkers
     ? await proxyWorkers.start(options.proxy.host, options.proxy.port)
     : await proxy.listen(options.proxy.host, options.proxy.port);
@@ -178,14 +183,14 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   const locks = new DeployLocks(store.locks);
   const health = new HealthMonitor();
   const hostFor = (app: string) => `${app}.${options.domain}`;
-  const scaler = new Scaler({ store, supervisor, health, locks, layout, hostFor });
+  const scaler = new Scaler({ store, supervisor, health, locks, drivers, hostFor });
   const machineControl = new MachineControl({
     store,
     sealEnv: (app, env) => secrets.sealMachineEnv(app, env),
     supervisor,
     health,
     locks,
-    layout,
+    drivers,
     hostFor,
     artifacts,
     maxUnpackedBytes,
@@ -193,19 +198,23 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   const deployer = new Deployer({
     store,
     supervisor,
-    driver,
+    drivers,
     artifacts,
     health: new HealthMonitor(),
     locks: new DeployLocks(store.locks),
-    layout,
     maxUnpackedBytes,
     hostFor: (app) => `${app}.${options.domain}`,
     secrets,
-    checkVolumes: (app, config, strategy) => volumes.checkDeploy(app, config, strategy),
+    checkVolumes: (app, config, strategy, driver) => volumes.checkDeploy(app, config, strategy, driver),
     ...(options.beforeStep && { beforeStep: options.beforeStep }),
-    afterSuccess: () => {
+    afterSuccess: (app) => {
       const { removed } = pruneArtifacts(store, artifacts);
       if (removed.length > 0) options.log(`pruned ${removed.length} artifact(s) no recent release uses`);
+      pruneAppReleases(store, drivers, app).catch((err: unknown) =>
+        options.log(
+          `could not prune old releases of ${app}: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
     },
   });
 
@@ -232,11 +241,12 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     artifacts,
     deployer,
     appCreator: new AppCreator(store, routes),
-    appDestroyer: new AppDestroyer({ store, supervisor, routes, volumes, certificates, locks, layout }),
+    appDestroyer: new AppDestroyer({ store, supervisor, routes, volumes, certificates, locks, drivers }),
     secretChanges: new SecretChanges({ store, secrets, deployer }),
     scaler,
     machineControl,
     supervisor,
+    drivers,
     volumes,
     routes,
     secrets,
@@ -262,7 +272,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     ...(tlsUrl !== undefined && { proxyTlsUrl: tlsUrl }),
     caCertPath: certificates.ca.certPath,
     domain: options.domain,
-    driver: driver.name,
+    driver: drivers.default,
     startedAt: new Date().toISOString(),
     version: BERTH_VERSION,
   };

@@ -1,26 +1,26 @@
-// Turns a release into running machines: unpack and build, run the release command, then
+// Turns a release into running machines: its driver prepares it (process: unpack and build;
+// docker: an image), run the release command, then
 // hand the rollout to the controller with the app's strategy. Each phase is recorded on the
 // deployment, so a daemon killed at any point fails (before anything live changed) or resumes
 // (during the rollout) on restart. Progress goes out as events the CLI streams.
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { hasRootFile } from '../artifacts/root-file.js';
 import type { ArtifactStore } from '../artifacts/store.js';
-import { unpackArchive } from '../artifacts/unpack.js';
-import { runBuild } from '../build/run-build.js';
 import type { AppConfig, DeployStrategy } from '../core/config/types.js';
+import { chooseDriver, type DriverChoice } from '../core/driver-choice.js';
+import type { DriverName, PreparedRelease } from '../core/drivers.js';
 import { BerthError } from '../core/errors.js';
 import { durationsOutOfRange } from '../core/config/stored-durations.js';
 import { hasHealthCheck } from '../core/health/checks-for-group.js';
-import { machineEnv } from '../core/machine-env.js';
+import { buildEnv } from '../core/machine-env.js';
 import type { Deployment, Release } from '../core/model.js';
 import { summarizeChange, type SecretChange } from '../core/secret-change.js';
 import type { Driver } from '../drivers/driver.js';
 import type { Store } from '../store/store.js';
 import type { DeployLocks } from './deploy-lock.js';
+import type { DaemonDrivers } from './drivers.js';
 import type { HealthMonitor } from './health/health-monitor.js';
-import { releaseDir, type HomeLayout } from './home.js';
-import { commandsInTree } from './release-commands.js';
+import { releaseCommands } from './release-commands.js';
 import { RolloutController } from './rollout/controller.js';
 import { readMemory, type DeploymentMemory } from './rollout/memory.js';
 import { noHook, type BeforeStep } from './rollout/step-hook.js';
@@ -41,6 +41,10 @@ export interface DeployRequest {
   lockWaitMs?: number;
   /** Make the app's staged secret changes current, under the lock, before the release is made. */
   applyStagedSecrets?: boolean;
+  /** `berth deploy --driver NAME`: this deploy's driver, and the app's from now on. */
+  driver?: DriverName;
+  /** A rollback: the earlier release's prepared form, run as it is when its driver still has it. */
+  reuse?: { version: number; driver: DriverName; prepared: PreparedRelease | null };
 }
 
 /** The app's secrets as the deployer needs them: never their values. */
@@ -61,17 +65,16 @@ const BUILD_TIMEOUT_MS = 15 * 60_000;
 export interface DeployerDeps {
   store: Store;
   supervisor: MachineSupervisor;
-  driver: Driver;
+  drivers: DaemonDrivers;
   artifacts: ArtifactStore;
   health: HealthMonitor;
-  layout: HomeLayout;
   locks: DeployLocks;
   maxUnpackedBytes: number;
   hostFor(app: string): string;
   /** Refuses a deploy that the app's volumes make impossible, before anything changes. */
-  checkVolumes?: (app: string, config: AppConfig, strategy: DeployStrategy) => Promise<void>;
+  checkVolumes?: (app: string, config: AppConfig, strategy: DeployStrategy, driver: Driver) => Promise<void>;
   /** Called after each deployment that went live, e.g. to prune old artifacts. */
-  afterSuccess?: () => void;
+  afterSuccess?: (app: string) => void;
   secrets?: DeploySecrets;
   /** Tests only: runs before each named step (see rollout/step-hook.ts). */
   beforeStep?: BeforeStep;
@@ -96,7 +99,12 @@ export class Deployer {
     request: DeployRequest,
   ): Promise<{ release: Release; deployment: Deployment; done: Promise<DeployResult> }> {
     const strategy = request.config.deploy.strategy;
-    if (!this.deps.artifacts.has(request.artifactDigest)) {
+    // Volumes block a move whether or not the other driver is here.
+    if (request.driver) this.refuseVolumeMove(request.app, request.driver);
+    const choice = await this.chooseDriver(request);
+    const driver = this.deps.drivers.require(choice.driver);
+    const reuse = await this.reusable(request, driver);
+    if (!reuse && !this.deps.artifacts.has(request.artifactDigest)) {
       throw new BerthError('artifact_not_found', `artifact ${request.artifactDigest} has not been uploaded`);
     }
     if (strategy === 'bluegreen' && !hasHealthCheck(request.config)) {
@@ -118,14 +126,15 @@ export class Deployer {
         },
       );
     }
-    await this.deps.checkVolumes?.(request.app, request.config, strategy);
+    this.refuseVolumeMove(request.app, choice.driver);
+    await this.deps.checkVolumes?.(request.app, request.config, strategy, driver);
     const lease = await this.deps.locks.acquire(request.app, {
       owner: `${request.description} by ${request.user} (${randomUUID().slice(0, 8)})`,
       user: request.user,
       waitMs: request.lockWaitMs ?? 0,
     });
     try {
-      const started = this.begin(request);
+      const started = this.begin(request, choice, reuse);
       if (lease.tookOver) {
         this.progress(
           started.release,
@@ -157,10 +166,68 @@ export class Deployer {
       artifactDigest: release.artifactDigest,
       configFile: release.configFile,
       config: release.config,
+      reuse: { version: release.version, driver: release.driver, prepared: release.prepared },
     });
   }
 
-  private begin(request: DeployRequest): {
+  /** The deploy's driver and why, refused before anything changes when this daemon lacks it. */
+  private async chooseDriver(request: DeployRequest): Promise<DriverChoice> {
+    const { build } = request.config;
+    const looksForDockerfile =
+      !build.image && !build.dockerfile && !request.driver && this.deps.artifacts.has(request.artifactDigest);
+    const rootDockerfile = looksForDockerfile
+      ? await hasRootFile(this.deps.artifacts.path(request.artifactDigest), 'Dockerfile')
+      : false;
+    const drivers = this.deps.drivers;
+    return chooseDriver({
+      ...(request.driver ? { requested: request.driver } : {}),
+      appDriver: this.store.apps.get(request.app)?.driver ?? null,
+      build: {
+        ...(build.image && { image: build.image }),
+        ...(build.dockerfile && { dockerfile: build.dockerfile }),
+        rootDockerfile,
+      },
+      hasProcesses: Object.keys(request.config.processes).length > 0,
+      serverDefault: drivers.default,
+      available: drivers.names(),
+      unavailable: Object.fromEntries(
+        (['process', 'docker'] as const).flatMap((name) => {
+          const missing = drivers.unavailable(name);
+          return missing ? [[name, missing]] : [];
+        }),
+      ),
+    });
+  }
+
+  /** A rollback's earlier release, when it is on this driver and the driver still has it. */
+  private async reusable(request: DeployRequest, driver: Driver): Promise<PreparedRelease | undefined> {
+    const prepared = request.reuse?.prepared;
+    if (!prepared || request.reuse?.driver !== driver.name || prepared.driver !== driver.name)
+      return undefined;
+    return (await driver.releaseAvailable(prepared)) ? prepared : undefined;
+  }
+
+  /** Volumes live on their driver's storage: an app that has some cannot move to another driver. */
+  private refuseVolumeMove(app: string, driver: DriverName): void {
+    const current = this.store.apps.get(app)?.driver ?? null;
+    if (current === null || current === driver) return;
+    const volumes = this.store.volumes.listByApp(app);
+    if (volumes.length === 0) return;
+    const names = volumes.map((v) => `${v.id} (${v.name})`).join(', ');
+    throw new BerthError(
+      'driver_move_blocked',
+      `app "${app}" runs on the ${current} driver and has volumes there (${names}); they cannot move to the ${driver} driver`,
+      {
+        hint: `Keep the app on ${current} (deploy with --driver ${current}), or destroy its volumes first with \`berth volumes destroy ID -a ${app}\` (their data is lost) and deploy again.`,
+      },
+    );
+  }
+
+  private begin(
+    request: DeployRequest,
+    choice: DriverChoice,
+    reuse: PreparedRelease | undefined,
+  ): {
     release: Release;
     deployment: Deployment;
     done: Promise<DeployResult>;
@@ -181,6 +248,7 @@ export class Deployer {
         message: `app ${request.app} created by ${request.user} with its first deploy`,
       });
     }
+    this.store.apps.setDriver(request.app, choice.driver);
     const from = this.store.apps.get(request.app)?.currentRelease ?? null;
     const appliedSecrets = request.applyStagedSecrets
       ? (this.deps.secrets?.applyStaged(request.app) ?? null)
@@ -193,6 +261,7 @@ export class Deployer {
       configFile: request.configFile,
       config: request.config,
       secretsDigest: this.deps.secrets?.digest(request.app) ?? null,
+      driver: choice.driver,
     });
     const deployment = this.store.deployments.create(release.app, release.version, strategy);
     const memory: DeploymentMemory = {
@@ -207,13 +276,17 @@ export class Deployer {
     };
     this.remember(deployment, memory);
     this.progress(release, 'release.created', `release v${release.version} created by ${request.user}`);
+    this.progress(release, 'deploy.driver', `driver ${choice.driver}: ${choice.reason}`, {
+      driver: choice.driver,
+    });
     if (appliedSecrets) {
       this.progress(release, 'secrets.applied', `secrets applied: ${summarizeChange(appliedSecrets)}`, {
         set: appliedSecrets.set,
         unset: appliedSecrets.unset,
       });
     }
-    const done = this.run(release, deployment, memory, !!request.skipReleaseCommand);
+    const reused = reuse && request.reuse ? { version: request.reuse.version, prepared: reuse } : undefined;
+    const done = this.run(release, deployment, memory, !!request.skipReleaseCommand, reused);
     return { release, deployment, done };
   }
 
@@ -234,12 +307,15 @@ export class Deployer {
     deployment: Deployment,
     memory: DeploymentMemory,
     skipReleaseCommand: boolean,
+    reuse?: { version: number; prepared: PreparedRelease },
   ): Promise<DeployResult> {
     try {
       this.store.releases.setStatus(release.app, release.version, 'building');
       await this.beforeStep('build');
-      const dir = await this.prepareTree(release);
-      memory = { ...memory, ...this.groupsFor(release, dir, memory.from) };
+      const prepared = await this.prepare(release, reuse);
+      this.store.releases.setPrepared(release.app, release.version, prepared);
+      release = { ...release, prepared };
+      memory = { ...memory, ...(await this.groupsFor(release, memory.from)) };
       this.remember(deployment, memory);
 
       const command = release.config.deploy.releaseCommand;
@@ -273,7 +349,7 @@ export class Deployer {
     this.store.releases.setStatus(release.app, release.version, 'deploying');
     if (memory.phase === 'rollout') {
       // Said on every deploy where machines are not each app's own user: it is a security fact.
-      const isolation = await this.deps.driver.isolation?.();
+      const isolation = await this.deps.drivers.forRelease(release).isolation?.();
       if (isolation && !isolation.ownUsers) {
         this.progress(release, 'deploy.isolation', `note: ${isolation.summary}`, {
           homeHidden: isolation.homeHidden,
@@ -322,7 +398,7 @@ export class Deployer {
       this.progress(release, 'release.complete', `release v${release.version} is live`, {
         status: 'complete',
       });
-      this.deps.afterSuccess?.();
+      this.deps.afterSuccess?.(release.app);
       return result;
     }
     this.store.releases.setStatus(release.app, release.version, 'failed', reason ?? null);
@@ -340,52 +416,40 @@ export class Deployer {
     return result;
   }
 
-  /** Unpacks the artifact into the release's own directory and runs its build command. */
-  private async prepareTree(release: Release): Promise<string> {
-    const dir = releaseDir(this.deps.layout, release.app, release.version);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(join(dir, '..'), { recursive: true });
-    const unpacked = await unpackArchive(this.deps.artifacts.path(release.artifactDigest), dir, {
-      maxBytes: this.deps.maxUnpackedBytes,
-    });
-    this.progress(
-      release,
-      'deploy.step',
-      `unpacked ${release.artifactDigest.slice(0, 19)} (${unpacked.files} files)`,
-    );
-    const command = release.config.build.command;
-    if (!command) return dir;
-    this.progress(release, 'build.started', `building: ${command}`);
-    const env = machineEnv({
-      hostEnv: process.env,
-      configEnv: release.config.env,
+  /** The release's runnable form, made by its driver (or an earlier release's, on a rollback). */
+  private async prepare(
+    release: Release,
+    reuse?: { version: number; prepared: PreparedRelease },
+  ): Promise<PreparedRelease> {
+    const driver = this.deps.drivers.forRelease(release);
+    if (reuse) {
+      this.progress(release, 'build.step', `runs v${reuse.version}'s build as it is (${driver.name} driver)`);
+      return reuse.prepared;
+    }
+    return driver.prepareRelease({
       app: release.app,
       releaseVersion: release.version,
-      machineId: 'build',
-      processGroup: 'build',
-    });
-    const launch = await this.deps.driver.buildLaunch?.({ app: release.app, dir, command, env });
-    // Said on every build that does not run as the app's own user: it is a security fact.
-    if (launch?.note) this.progress(release, 'build.isolation', `note: ${launch.note}`);
-    const result = await runBuild({
-      command,
-      ...(launch ? { launch } : {}),
-      cwd: dir,
-      env,
+      artifactPath: this.deps.artifacts.path(release.artifactDigest),
+      artifactDigest: release.artifactDigest,
+      build: release.config.build,
+      env: buildEnv({ configEnv: release.config.env, app: release.app, releaseVersion: release.version }),
+      maxUnpackedBytes: this.deps.maxUnpackedBytes,
       timeoutMs: BUILD_TIMEOUT_MS,
-      onLine: (stream, line) => this.progress(release, 'build.output', line, { stream }),
+      onProgress: (event) => {
+        if (event.kind === 'output') {
+          this.progress(release, 'build.output', event.line, { stream: event.stream ?? 'stdout' });
+        } else if (event.kind === 'note') {
+          this.progress(release, 'build.note', `note: ${event.line}`);
+        } else {
+          this.progress(release, 'build.step', event.line);
+        }
+      },
     });
-    if (!result.ok) {
-      const why = result.timedOut ? 'timed out' : `exited with code ${result.exitCode ?? result.signal}`;
-      throw new DeployFailure(`build command "${command}" ${why}`);
-    }
-    this.progress(release, 'build.finished', `build finished in ${(result.durationMs / 1000).toFixed(1)}s`);
-    return dir;
   }
 
   /** The new release's process groups and commands, and the sizes to keep. */
-  private groupsFor(release: Release, dir: string, from: number | null): Partial<DeploymentMemory> {
-    const commands = commandsInTree(release.config, dir);
+  private async groupsFor(release: Release, from: number | null): Promise<Partial<DeploymentMemory>> {
+    const commands = await releaseCommands(this.deps.drivers, release);
     const managed = this.store.machines
       .listByApp(release.app)
       .filter((m) => m.managed && m.state !== 'destroyed' && m.state !== 'stopping');
@@ -413,7 +477,7 @@ export class Deployer {
     this.progress(release, 'release_command.started', `running release command: ${command}`);
     const result = await runReleaseCommand({
       store: this.store,
-      driver: this.deps.driver,
+      drivers: this.deps.drivers,
       supervisor: this.deps.supervisor,
       release,
       command,

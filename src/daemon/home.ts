@@ -42,11 +42,6 @@ export function homeLayout(root: string): HomeLayout {
   };
 }
 
-/** Where a release's unpacked, built tree lives. */
-export function releaseDir(layout: HomeLayout, app: string, version: number): string {
-  return join(layout.releases, app, `v${version}`);
-}
-
 /**
  * Creates the home and its directories as 0700, and tightens a home others could enter.
  * Returns the old mode (e.g. "0755") when it had to be tightened.

@@ -1,13 +1,11 @@
 // Machines one at a time: `berth machine run|clone|start|stop|destroy|status`. A machine made
 // by `machine run` is unmanaged: it carries its own config, and deploys, rollbacks and scaling
 // never touch it (the supervisor still restarts it when it crashes, unless it was run --rm).
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { ArtifactStore } from '../artifacts/store.js';
-import { unpackArchive } from '../artifacts/unpack.js';
+import type { PreparedRelease } from '../core/drivers.js';
 import { BerthError } from '../core/errors.js';
+import { buildEnv } from '../core/machine-env.js';
 import {
   checkMachineName,
   checkPort,
@@ -15,21 +13,23 @@ import {
   type MachineRunConfig,
 } from '../core/machine-run-config.js';
 import { isSupervised } from '../core/machine-state.js';
-import type { BerthEvent, Machine, Release } from '../core/model.js';
+import type { BerthEvent, Release } from '../core/model.js';
+import type { Machine } from '../store/machines.js';
 import type { Store } from '../store/store.js';
 import type { DeployLocks } from './deploy-lock.js';
-import { releaseDir, type HomeLayout } from './home.js';
+import type { DaemonDrivers } from './drivers.js';
 import { awaitMachineHealthy, type MachineHealthDeps } from './machine-health.js';
-import { machineTreeDir } from './machine-tree.js';
 import { releaseCommands } from './release-commands.js';
+import { pruneAppReleases } from './release-pruner.js';
 
 const RUN_LISTEN_WAIT_MS = 60_000;
+const ONE_OFF_PREPARE_MS = 15 * 60_000;
 
 export interface MachineControlDeps extends MachineHealthDeps {
   /** Seals `-e` values before they are stored (the secrets vault). */
   sealEnv: (app: string, env: Record<string, string>) => Record<string, string>;
   locks: DeployLocks;
-  layout: HomeLayout;
+  drivers: DaemonDrivers;
   artifacts: ArtifactStore;
   maxUnpackedBytes: number;
 }
@@ -53,9 +53,12 @@ export interface MachineStatus {
 
 export class MachineControl {
   constructor(private readonly deps: MachineControlDeps) {
-    // A --dir tree is kept while any machine still runs it.
+    // A --dir tree (or image) is kept while any machine still runs it.
     deps.store.events.subscribe((event) => {
-      if (event.kind === 'machine.destroyed' && event.machineId) void this.pruneTree(event.machineId);
+      if (event.kind !== 'machine.destroyed' || !event.app || !event.machineId) return;
+      if (deps.store.machines.get(event.machineId)?.runConfig?.prepared) {
+        void pruneAppReleases(deps.store, deps.drivers, event.app).catch(() => {});
+      }
     });
   }
 
@@ -82,7 +85,7 @@ export class MachineControl {
         },
       );
     }
-    const release = this.releaseFor(app, request.release);
+    const release = await this.releaseFor(app, request.release);
     if (request.name !== undefined) {
       checkMachineName(request.name);
       if (this.store.machines.findByName(app, request.name)) {
@@ -97,16 +100,18 @@ export class MachineControl {
     }
     if (request.port !== undefined) checkPort(request.port);
     for (const name of Object.keys(request.env ?? {})) checkEnvName(name);
-    const commands = releaseCommands(this.deps.layout, release);
+    const commands = await releaseCommands(this.deps.drivers, release);
     const group = 'app' in commands ? 'app' : Object.keys(commands)[0]!;
     const command = request.command ?? commands[group]!;
-    if (request.artifact !== undefined) await this.prepareTree(request.artifact);
+    const prepared =
+      request.artifact === undefined ? undefined : await this.prepareOneOff(release, request.artifact);
     const runConfig: MachineRunConfig = {
       env: this.deps.sealEnv(app, request.env ?? {}),
       envSealed: true,
       port: request.port ?? null,
       autoDestroy: request.autoDestroy ?? false,
       artifactDigest: request.artifact ?? null,
+      ...(prepared && { prepared }),
     };
     const machine = await this.deps.supervisor.launch(
       release,
@@ -222,7 +227,7 @@ export class MachineControl {
     return { machine, events: this.store.events.recentForMachine(machine.id, 10) };
   }
 
-  private releaseFor(app: string, version: number | undefined): Release {
+  private async releaseFor(app: string, version: number | undefined): Promise<Release> {
     const current = this.store.apps.get(app)?.currentRelease ?? null;
     if (version === undefined) {
       const release = current === null ? undefined : this.store.releases.get(app, current);
@@ -234,7 +239,8 @@ export class MachineControl {
       return release;
     }
     const release = this.store.releases.get(app, version);
-    if (!release || !existsSync(releaseDir(this.deps.layout, release.app, release.version))) {
+    const driver = release && this.deps.drivers.get(release.driver);
+    if (!release?.prepared || !driver || !(await driver.releaseAvailable(release.prepared))) {
       throw new BerthError('release_not_found', `app "${app}" has no release v${version} to run`, {
         hint: '`berth releases` lists the versions that exist; a release that failed before unpacking cannot run.',
       });
@@ -269,29 +275,22 @@ export class MachineControl {
     this.store.groupScales.set(app, group, size);
   }
 
-  private async prepareTree(digest: string): Promise<void> {
+  /** An uploaded directory in the form the release's driver runs (not built), kept per digest. */
+  private async prepareOneOff(release: Release, digest: string): Promise<PreparedRelease> {
     if (!this.deps.artifacts.has(digest)) {
       throw new BerthError('artifact_not_found', `artifact ${digest} has not been uploaded`);
     }
-    const dir = machineTreeDir(this.deps.layout, digest);
-    if (existsSync(dir)) return;
-    await mkdir(dirname(dir), { recursive: true });
-    const scratch = `${dir}.unpacking-${randomBytes(4).toString('hex')}`;
-    try {
-      await unpackArchive(this.deps.artifacts.path(digest), scratch, {
-        maxBytes: this.deps.maxUnpackedBytes,
-      });
-      // Another run of the same digest may have finished first; either tree is the same.
-      if (!existsSync(dir)) await rename(scratch, dir);
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
-  }
-
-  private async pruneTree(machineId: string): Promise<void> {
-    const digest = this.store.machines.get(machineId)?.runConfig?.artifactDigest;
-    if (!digest) return;
-    const inUse = this.store.machines.listLive().some((m) => m.runConfig?.artifactDigest === digest);
-    if (!inUse) await rm(machineTreeDir(this.deps.layout, digest), { recursive: true, force: true });
+    return this.deps.drivers.forRelease(release).prepareRelease({
+      app: release.app,
+      releaseVersion: release.version,
+      artifactPath: this.deps.artifacts.path(digest),
+      artifactDigest: digest,
+      build: { args: {} },
+      env: buildEnv({ configEnv: release.config.env, app: release.app, releaseVersion: release.version }),
+      maxUnpackedBytes: this.deps.maxUnpackedBytes,
+      timeoutMs: ONE_OFF_PREPARE_MS,
+      onProgress: () => {},
+      oneOff: true,
+    });
   }
 }

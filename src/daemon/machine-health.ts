@@ -2,7 +2,6 @@
 // healthy, with the same checks and settle time a deploy's batches use.
 import { httpPortForGroup } from '../core/config/routing.js';
 import { checksForGroup } from '../core/health/checks-for-group.js';
-import type { MachineHandle } from '../drivers/driver.js';
 import type { Store } from '../store/store.js';
 import { unhealthyReason, type HealthMonitor } from './health/health-monitor.js';
 import type { MachineSupervisor } from './supervisor.js';
@@ -25,8 +24,7 @@ export async function awaitMachineHealthy(
   maxWaitMs = Number.POSITIVE_INFINITY,
 ): Promise<MachineHealthOutcome> {
   const machine = deps.store.machines.get(machineId);
-  const handle = machine?.handle as MachineHandle | null | undefined;
-  if (!machine || !handle) return { healthy: false, reason: `machine ${machineId} did not start` };
+  if (!machine?.handle) return { healthy: false, reason: `machine ${machineId} did not start` };
   const release = deps.store.releases.get(machine.app, machine.releaseVersion)!;
   const checks = machine.managed ? checksForGroup(release.config, machine.processGroup) : [];
   const port = machine.runConfig
@@ -36,7 +34,7 @@ export async function awaitMachineHealthy(
   const waitMs = Math.min(release.config.deploy.waitTimeoutMs, maxWaitMs);
   const outcome = await deps.health.waitHealthy({
     machineId,
-    address: listens || checks.length > 0 ? (handle.address ?? null) : null,
+    address: listens || checks.length > 0 ? machine.address : null,
     checks,
     hostHeader: deps.hostFor(machine.app),
     startedAt: machine.startedAt ? Date.parse(machine.startedAt) : Date.now(),

@@ -1,29 +1,31 @@
-// The process groups of a release and what each runs, read from its unpacked tree the same
-// way every time ([processes], else Procfile, else npm start): deploys, scaling and
-// `machine run` must agree on them. This is the process driver's reading: an empty command
-// (the image's CMD) is refused.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { emptyCommandError, resolveCommands } from '../core/config/commands.js';
-import type { AppConfig } from '../core/config/types.js';
+// The process groups of a release and what each runs: the config's [processes], else what its
+// driver finds in the prepared release (process: a Procfile or npm start; docker: the image's
+// own CMD). Deploys, scaling and `machine run` must agree on them.
+import { BerthError } from '../core/errors.js';
 import type { Release } from '../core/model.js';
-import { releaseDir, type HomeLayout } from './home.js';
+import type { DaemonDrivers } from './drivers.js';
 
-/** Group name -> command for a config and the tree it was built into. */
-export function commandsInTree(config: AppConfig, dir: string): Record<string, string> {
-  const read = (name: string) =>
-    existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined;
-  const resolved = resolveCommands(config, {
-    procfile: read('Procfile'),
-    packageJson: read('package.json'),
-  });
-  if ('error' in resolved) throw resolved.error;
-  // Refused here, before a deploy changes anything, as well as by the driver's start.
-  const empty = emptyCommandError(resolved.commands);
-  if (empty) throw empty;
-  return resolved.commands;
-}
-
-export function releaseCommands(layout: HomeLayout, release: Release): Record<string, string> {
-  return commandsInTree(release.config, releaseDir(layout, release.app, release.version));
+/** Group name -> command for a release whose driver has prepared it. */
+export async function releaseCommands(
+  drivers: DaemonDrivers,
+  release: Release,
+): Promise<Record<string, string>> {
+  const driver = drivers.forRelease(release);
+  if (Object.keys(release.config.processes).length > 0) {
+    const commands = { ...release.config.processes };
+    // Refused here, before a deploy changes anything, as well as by the driver's start.
+    const refused = driver.refuseCommands?.(commands);
+    if (refused) throw refused;
+    return commands;
+  }
+  if (!release.prepared) {
+    throw new BerthError(
+      'release_not_found',
+      `release v${release.version} of app "${release.app}" was never built`,
+      {
+        hint: '`berth releases` lists the releases that completed; deploy again to make a new one.',
+      },
+    );
+  }
+  return driver.defaultCommands(release.config, release.prepared);
 }

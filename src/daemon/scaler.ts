@@ -3,18 +3,19 @@
 // first. Holds the app's deploy lock so that a scale and a deploy never interleave.
 import { randomUUID } from 'node:crypto';
 import { BerthError } from '../core/errors.js';
-import type { Machine, Release } from '../core/model.js';
+import type { Release } from '../core/model.js';
+import type { Machine } from '../store/machines.js';
 import { machinesToRemove } from '../core/scale-down.js';
 import { checkScaleCount, checkScaleGroup } from '../core/scale-count.js';
 import type { Store } from '../store/store.js';
 import type { DeployLocks } from './deploy-lock.js';
-import type { HomeLayout } from './home.js';
+import type { DaemonDrivers } from './drivers.js';
 import { awaitMachineHealthy, type MachineHealthDeps } from './machine-health.js';
 import { releaseCommands } from './release-commands.js';
 
 export interface ScalerDeps extends MachineHealthDeps {
   locks: DeployLocks;
-  layout: HomeLayout;
+  drivers: DaemonDrivers;
 }
 
 export interface GroupScale {
@@ -66,10 +67,10 @@ export class Scaler {
     return release;
   }
 
-  show(app: string): ScaleShow {
+  async show(app: string): Promise<ScaleShow> {
     const release = this.currentRelease(app);
     const scaled = this.deps.store.groupScales.get(app);
-    const groups = Object.keys(releaseCommands(this.deps.layout, release)).map((group) => {
+    const groups = Object.keys(await releaseCommands(this.deps.drivers, release)).map((group) => {
       const members = groupMembers(this.deps.store, app, group);
       return {
         group,
@@ -84,9 +85,9 @@ export class Scaler {
   }
 
   /** The group a scale means when none is named: "app", else the release's only group. */
-  defaultGroup(app: string): string {
+  async defaultGroup(app: string): Promise<string> {
     const release = this.currentRelease(app);
-    const groups = Object.keys(releaseCommands(this.deps.layout, release));
+    const groups = Object.keys(await releaseCommands(this.deps.drivers, release));
     if (groups.includes('app')) return 'app';
     if (groups.length === 1) return groups[0]!;
     throw new BerthError('invalid_request', `app "${app}" has several process groups; which one?`, {
@@ -113,8 +114,8 @@ export class Scaler {
   ): Promise<{ run(progress: (message: string) => void): Promise<ScaleResult> }> {
     checkScaleCount(request.count);
     const release = this.currentRelease(app);
-    const commands = releaseCommands(this.deps.layout, release);
-    const group = request.group ?? this.defaultGroup(app);
+    const commands = await releaseCommands(this.deps.drivers, release);
+    const group = request.group ?? (await this.defaultGroup(app));
     checkScaleGroup(group, Object.keys(commands), release.version);
     const lease = await this.deps.locks.acquire(app, {
       owner: `scale ${group} to ${request.count} by ${request.user} (${randomUUID().slice(0, 8)})`,

@@ -9,14 +9,20 @@ import { BerthError } from '../core/errors.js';
 import { machineEnv } from '../core/machine-env.js';
 import type { MachineRunConfig } from '../core/machine-run-config.js';
 import { isSupervised } from '../core/machine-state.js';
-import type { Machine, Release } from '../core/model.js';
-import type { Driver, ListeningPorts, MachineHandle, MachineSpec, VolumeMount } from '../drivers/driver.js';
+import type { Release } from '../core/model.js';
+import type { Machine } from '../store/machines.js';
+import {
+  primaryAddress,
+  type Driver,
+  type ListeningPorts,
+  type MachineHandle,
+  type MachineSpec,
+} from '../drivers/driver.js';
 import type { RouteTable } from '../proxy/route-table.js';
 import type { Store } from '../store/store.js';
-import { releaseDir, type HomeLayout } from './home.js';
-import { lastLines } from './log-tail.js';
+import type { DaemonDrivers } from './drivers.js';
+import { machinePorts } from '../core/machine-ports.js';
 import { noHook, type BeforeStep } from './rollout/step-hook.js';
-import { machineTreeDir } from './machine-tree.js';
 import { canConnect, sleep } from './readiness.js';
 
 interface RestartState {
@@ -45,7 +51,11 @@ export class MachineSupervisor {
    * every launcher (deploys, scaling, restarts) gives a machine of a group with [mounts] its
    * own volume.
    */
-  volumeMounts: (machine: Machine, release: Release) => VolumeMount[] = () => [];
+  volumeMounts: (
+    machine: Machine,
+    release: Release,
+    driver: Driver,
+  ) => Promise<{ volumeId: string; destination: string }[]> = async () => [];
   /** Set by the daemon: closes what the proxy still holds open to a machine at its drain deadline. */
   onDrainDeadline: ((machineId: string) => void) | undefined;
   /** Tests only: runs before each named step (see rollout/step-hook.ts). */
@@ -54,20 +64,48 @@ export class MachineSupervisor {
 
   constructor(
     private readonly store: Store,
-    private readonly driver: Driver,
+    private readonly drivers: DaemonDrivers,
     private readonly routes: RouteTable,
-    private readonly layout: HomeLayout,
   ) {
-    driver.onExit((machineId) => {
-      // React at once instead of at the next poll.
-      void this.tick(machineId);
-    });
+    for (const driver of drivers.all()) {
+      driver.onExit((machineId) => {
+        // React at once instead of at the next poll.
+        void this.tick(machineId);
+      });
+    }
+  }
+
+  /** The driver of a machine: its handle's, or its release's before it first started. */
+  driverOf(machine: Machine): Driver {
+    if (machine.handle) return this.drivers.forHandle(machine.handle);
+    const release = this.store.releases.get(machine.app, machine.releaseVersion);
+    return this.drivers.require(release?.driver ?? 'process');
+  }
+
+  /** What the machine's output last said, through its driver. */
+  async recentLogLines(machineId: string, count = 15): Promise<string[]> {
+    const machine = this.store.machines.get(machineId);
+    if (!machine?.handle) return [];
+    return this.drivers.forHandle(machine.handle).tailLogs(machine.handle, count);
   }
 
   /** Adopts machines left by an earlier daemon, then supervises every second. */
   async start(): Promise<void> {
     for (const app of this.store.apps.list()) this.routes.setBackends(app.name, []);
-    for (const machine of this.store.machines.listLive()) await this.adopt(machine);
+    for (const machine of this.store.machines.listLive()) {
+      try {
+        await this.adopt(machine);
+      } catch (err) {
+        // A machine whose driver is gone (Docker stopped) must not keep the daemon from starting.
+        this.store.events.append({
+          app: machine.app,
+          releaseVersion: machine.releaseVersion,
+          machineId: machine.id,
+          kind: 'machine.adopt_failed',
+          message: `machine ${machine.id} could not be adopted: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      }
+    }
     for (const app of this.store.apps.list()) this.syncRoutes(app.name);
     this.timer = setInterval(() => void this.tick(), 1000);
     this.timer.unref();
@@ -78,11 +116,11 @@ export class MachineSupervisor {
   }
 
   private async adopt(machine: Machine): Promise<void> {
-    let handle = machine.handle as MachineHandle | null;
+    let handle = machine.handle;
     if (!handle && machine.state === 'starting') {
       // The daemon died between starting this machine and recording it.
-      handle = (await this.driver.recover(machine.id)) ?? null;
-      if (handle) this.store.machines.recordStart(machine.id, handle, handle.address ?? null);
+      handle = (await this.driverOf(machine).recover(machine.id)) ?? null;
+      if (handle) this.recordStart(machine, handle);
       else this.store.machines.setState(machine.id, 'destroyed');
     }
     if (machine.state === 'stopping' && handle) {
@@ -90,16 +128,17 @@ export class MachineSupervisor {
       return;
     }
     if (!isSupervised(machine.state) || !handle) return;
-    const observed = await this.driver.inspect(handle);
+    const driver = this.drivers.forHandle(handle);
+    const observed = await driver.inspect(handle);
     if (observed.state === 'running') {
       this.store.events.append({
         app: machine.app,
         releaseVersion: machine.releaseVersion,
         machineId: machine.id,
         kind: 'machine.adopted',
-        message: `machine ${machine.id} adopted (pid ${handle.ref}), still running`,
+        message: `machine ${machine.id} adopted (${driver.describe?.(handle) ?? `${driver.name} driver`}), still running`,
       });
-      if (await this.answers(machine, handle)) this.ready.add(machine.id);
+      if (await this.answers(machine)) this.ready.add(machine.id);
     }
     // A dead machine is restarted by the first tick.
   }
@@ -125,16 +164,18 @@ export class MachineSupervisor {
       runConfig: own.runConfig ?? null,
     });
     this.store.machines.setState(id, 'starting');
-    const spec = this.specFor(this.store.machines.get(id)!, release);
+    const machine = this.store.machines.get(id)!;
+    const driver = this.drivers.forRelease(release);
+    const spec = await this.specFor(machine, release, driver);
     Object.assign(spec.env, extraEnv);
-    const handle = await this.driver.start(spec);
-    this.store.machines.recordStart(id, handle, handle.address ?? null);
+    const handle = await driver.start(spec);
+    const address = this.recordStart(machine, handle);
     this.store.events.append({
       app: release.app,
       releaseVersion: release.version,
       machineId: id,
       kind: 'machine.started',
-      message: `machine ${id} (${processGroup}) started${handle.address ? ` on ${handle.address}` : ''}`,
+      message: `machine ${id} (${processGroup}) started${address ? ` on ${address}` : ''}`,
     });
     return this.store.machines.get(id)!;
   }
@@ -153,21 +194,24 @@ export class MachineSupervisor {
   }
 
   async isAlive(machineId: string): Promise<boolean> {
-    const handle = this.store.machines.get(machineId)?.handle as MachineHandle | null;
+    const handle = this.store.machines.get(machineId)?.handle;
     if (!handle) return false;
-    return (await this.driver.inspect(handle)).state === 'running';
+    return (await this.drivers.forHandle(handle).inspect(handle)).state === 'running';
   }
 
   /** Where the machine listens, from its driver, when the driver can tell. */
   async listeningPorts(machineId: string): Promise<ListeningPorts | undefined> {
-    const handle = this.store.machines.get(machineId)?.handle as MachineHandle | null | undefined;
-    return handle ? this.driver.listeningPorts?.(handle) : undefined;
+    const handle = this.store.machines.get(machineId)?.handle;
+    return handle ? this.drivers.forHandle(handle).listeningPorts?.(handle) : undefined;
   }
 
-  async recentLogLines(machineId: string, count = 15): Promise<string[]> {
-    const handle = this.store.machines.get(machineId)?.handle as MachineHandle | null;
-    if (!handle) return [];
-    return (await lastLines(handle.logPath, count)).lines;
+  /** Records a (re)start and the address the proxy reaches: the handle's for the HTTP port. */
+  private recordStart(machine: Machine, handle: MachineHandle): string | null {
+    const release = this.store.releases.get(machine.app, machine.releaseVersion);
+    const port = release ? machinePorts(machine, release)[0] : undefined;
+    const address = primaryAddress(handle, port) ?? null;
+    this.store.machines.recordStart(machine.id, handle, address);
+    return address;
   }
 
   /**
@@ -178,8 +222,8 @@ export class MachineSupervisor {
     const machine = this.store.machines.get(machineId);
     if (!machine || !isSupervised(machine.state)) return;
     await this.takeOut(machine, options.drain);
-    const handle = machine.handle as MachineHandle | null;
-    if (handle) await this.driver.stop(handle, this.stopOptions(machine));
+    const handle = machine.handle;
+    if (handle) await this.drivers.forHandle(handle).stop(handle, this.stopOptions(machine));
     this.store.machines.setState(machineId, 'stopped');
     this.store.events.append({
       app: machine.app,
@@ -198,13 +242,15 @@ export class MachineSupervisor {
     if (!machine) throw new BerthError('machine_not_found', `machine ${machineId} does not exist`);
     const release = this.store.releases.get(machine.app, machine.releaseVersion)!;
     this.store.machines.setState(machineId, 'starting');
-    const handle = await this.driver.start(this.specFor(machine, release));
-    this.store.machines.recordStart(machineId, handle, handle.address ?? null);
+    // Its release's driver: a machine moved in place to a release on another driver moves with it.
+    const driver = this.drivers.forRelease(release);
+    const handle = await driver.start(await this.specFor(machine, release, driver));
+    const address = this.recordStart(machine, handle);
     this.store.events.append({
       app: machine.app,
       machineId,
       kind: 'machine.started',
-      message: `machine ${machineId} (${machine.processGroup}) started${handle.address ? ` on ${handle.address}` : ''}`,
+      message: `machine ${machineId} (${machine.processGroup}) started${address ? ` on ${address}` : ''}`,
     });
     return this.store.machines.get(machineId)!;
   }
@@ -220,8 +266,11 @@ export class MachineSupervisor {
     if (!machine || machine.state === 'destroyed') return undefined;
     await this.takeOut(machine, true);
     // The recorded handle, and the one on disk if a start was cut short before it was recorded.
-    const handles = [machine.handle as MachineHandle | null, await this.driver.recover(machineId)];
-    for (const handle of handles) if (handle) await this.driver.stop(handle, this.stopOptions(machine));
+    const driver = this.driverOf(machine);
+    const handles = [machine.handle, await driver.recover(machineId)];
+    for (const handle of handles) {
+      if (handle) await this.drivers.forHandle(handle).stop(handle, this.stopOptions(machine));
+    }
     await this.beforeStep('replace-in-place:stopped');
     this.store.machines.moveToRelease(machineId, release.version, command);
     this.store.events.append({
@@ -263,7 +312,7 @@ export class MachineSupervisor {
     const machine = this.store.machines.get(machineId);
     if (!machine || machine.state === 'destroyed') return;
     await this.takeOut(machine, options.drain);
-    const handle = machine.handle as MachineHandle | null;
+    const handle = machine.handle;
     if (!handle) {
       this.store.machines.setState(machineId, 'destroyed');
       return;
@@ -272,8 +321,9 @@ export class MachineSupervisor {
   }
 
   private async finishStop(machine: Machine, handle: MachineHandle): Promise<void> {
-    await this.driver.stop(handle, this.stopOptions(machine));
-    await this.driver.destroy(handle);
+    const driver = this.drivers.forHandle(handle);
+    await driver.stop(handle, this.stopOptions(machine));
+    await driver.destroy(handle);
     this.store.machines.setState(machine.id, 'destroyed');
     // An app-level event: a deploy's own output says when it retires a machine.
     this.store.events.append({
@@ -342,12 +392,12 @@ export class MachineSupervisor {
   }
 
   private async supervise(machine: Machine): Promise<void> {
-    const handle = machine.handle as MachineHandle | null;
+    const handle = machine.handle;
     if (!handle) return;
-    const observed = await this.driver.inspect(handle);
+    const observed = await this.drivers.forHandle(handle).inspect(handle);
     const now = Date.now();
     if (observed.state === 'running') {
-      if (!this.ready.has(machine.id) && (await this.answers(machine, handle))) {
+      if (!this.ready.has(machine.id) && (await this.answers(machine))) {
         this.ready.add(machine.id);
         this.store.machines.setState(machine.id, 'started');
         this.syncRoutes(machine.app);
@@ -403,11 +453,12 @@ export class MachineSupervisor {
   private async restart(machine: Machine): Promise<void> {
     const release = this.store.releases.get(machine.app, machine.releaseVersion);
     if (!release) return;
-    const previous = machine.handle as MachineHandle | null;
-    // The main process is gone, but children it left in its group may not be.
-    if (previous) await this.driver.stop(previous, { signal: 'SIGKILL', timeoutMs: 0 });
-    const handle = await this.driver.start(this.specFor(machine, release));
-    this.store.machines.recordStart(machine.id, handle, handle.address ?? null);
+    const previous = machine.handle;
+    // The main process is gone, but what it started may not be.
+    if (previous) await this.drivers.forHandle(previous).stop(previous, { signal: 'SIGKILL', timeoutMs: 0 });
+    const driver = this.drivers.forRelease(release);
+    const handle = await driver.start(await this.specFor(machine, release, driver));
+    const address = this.recordStart(machine, handle);
     this.store.machines.incrementRestarts(machine.id);
     this.store.machines.setState(machine.id, 'started');
     this.store.events.append({
@@ -415,19 +466,19 @@ export class MachineSupervisor {
       releaseVersion: machine.releaseVersion,
       machineId: machine.id,
       kind: 'machine.restarted',
-      message: `machine ${machine.id} (${machine.processGroup}) restarted${handle.address ? ` on ${handle.address}` : ''}`,
+      message: `machine ${machine.id} (${machine.processGroup}) restarted${address ? ` on ${address}` : ''}`,
     });
   }
 
   /** The address to probe for readiness: only machines whose group serves HTTP have one. */
-  probeAddress(machine: Machine, handle: MachineHandle): string | null {
+  probeAddress(machine: Machine): string | null {
     const release = this.store.releases.get(machine.app, machine.releaseVersion);
     if (!release || httpPortForGroup(release.config, machine.processGroup) === undefined) return null;
-    return handle.address ?? null;
+    return this.store.machines.get(machine.id)?.address ?? null;
   }
 
-  private async answers(machine: Machine, handle: MachineHandle): Promise<boolean> {
-    const address = this.probeAddress(machine, handle);
+  private async answers(machine: Machine): Promise<boolean> {
+    const address = this.probeAddress(machine);
     return address === null || (await canConnect(address));
   }
 
@@ -437,7 +488,15 @@ export class MachineSupervisor {
     return config.envSealed ? this.openRunEnv(machine.app, config.env) : config.env;
   }
 
-  specFor(machine: Machine, release: Release): MachineSpec {
+  async specFor(machine: Machine, release: Release, driver: Driver): Promise<MachineSpec> {
+    const prepared = machine.runConfig?.prepared ?? release.prepared;
+    if (!prepared || prepared.driver !== driver.name) {
+      throw new BerthError(
+        'release_not_found',
+        `release v${release.version} of app "${release.app}" has no form the ${driver.name} driver can run`,
+        { hint: `Deploy the app again with \`berth deploy -a ${release.app}\`.` },
+      );
+    }
     return {
       machineId: machine.id,
       app: machine.app,
@@ -445,7 +504,6 @@ export class MachineSupervisor {
       processGroup: machine.processGroup,
       command: machine.command,
       env: machineEnv({
-        hostEnv: process.env,
         configEnv: {
           ...release.config.env,
           ...this.secretEnv(machine.app),
@@ -456,15 +514,11 @@ export class MachineSupervisor {
         machineId: machine.id,
         processGroup: machine.processGroup,
       }),
-      internalPort: machine.runConfig
-        ? (machine.runConfig.port ?? undefined)
-        : httpPortForGroup(release.config, machine.processGroup),
-      releaseDir: machine.runConfig?.artifactDigest
-        ? machineTreeDir(this.layout, machine.runConfig.artifactDigest)
-        : releaseDir(this.layout, release.app, release.version),
+      ports: machinePorts(machine, release),
+      prepared,
       killSignal: release.config.killSignal,
       killTimeoutMs: release.config.killTimeoutMs,
-      mounts: this.volumeMounts(machine, release),
+      mounts: await this.volumeMounts(machine, release, driver),
     };
   }
 }

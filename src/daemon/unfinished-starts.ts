@@ -2,7 +2,7 @@
 // wake) and died before routing: on restart they are still "starting" and take no traffic.
 // Each is finished the way it would have been: served once healthy, else removed (a scaled
 // group keeps its size, so the next deploy fills the gap).
-import type { Machine } from '../core/model.js';
+import type { Machine } from '../store/machines.js';
 import { awaitMachineHealthy, type MachineHealthDeps } from './machine-health.js';
 
 export async function finishUnfinishedStarts(

@@ -1,14 +1,12 @@
-// Volumes: named directories under <home>/volumes/<id>/ whose data outlives every release
-// and machine. Each machine of a group with [mounts] holds one volume per mount source: the
+// Volumes: named storage whose data outlives every release and machine, kept by the driver of
+// the machines that use it (process: <home>/volumes/<id>/; docker: a named volume). Each machine of a group with [mounts] holds one volume per mount source: the
 // one it already has, else a free one of that name, else a new one of initial_size. A
 // destroyed machine frees its volume (see VolumeStore); only `volumes destroy` deletes data.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { lstat, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { AppConfig, DeployStrategy } from '../core/config/types.js';
 import { BerthError } from '../core/errors.js';
-import type { Machine, Release } from '../core/model.js';
+import type { Release } from '../core/model.js';
+import type { Machine } from '../store/machines.js';
 import { checkVolumeDeploy, mountsForGroup, type HeldVolume } from '../core/volumes/deploy-checks.js';
 import {
   DEFAULT_VOLUME_SIZE_BYTES,
@@ -16,10 +14,10 @@ import {
   isVolumeId,
   parseVolumeSize,
 } from '../core/volumes/volume-name.js';
-import type { Driver, VolumeMount } from '../drivers/driver.js';
+import type { Driver } from '../drivers/driver.js';
 import type { Store } from '../store/store.js';
 import type { Volume } from '../store/volumes.js';
-import type { HomeLayout } from './home.js';
+import type { DaemonDrivers } from './drivers.js';
 import type { MachineSupervisor } from './supervisor.js';
 
 export function newVolumeId(): string {
@@ -35,25 +33,29 @@ export interface DestroyedVolume {
 export class VolumeManager {
   constructor(
     private readonly store: Store,
-    private readonly layout: HomeLayout,
-    private readonly driver: Driver,
+    private readonly drivers: DaemonDrivers,
     private readonly supervisor: MachineSupervisor,
   ) {}
 
-  dirOf(id: string): string {
-    if (!isVolumeId(id)) throw new BerthError('internal', `${JSON.stringify(id)} is not a volume id`);
-    return join(this.layout.volumes, id);
+  /** The driver that keeps an app's volumes: the app's own (volumes block a move between drivers). */
+  private driverOf(app: string): Driver {
+    return this.drivers.require(this.store.apps.get(app)?.driver ?? this.drivers.default);
   }
 
-  create(app: string, name: string, sizeBytes: number): Volume {
+  async create(app: string, name: string, sizeBytes: number, driver = this.driverOf(app)): Promise<Volume> {
     const volume = this.store.volumes.create({ id: newVolumeId(), app, name, sizeBytes });
-    mkdirSync(this.dirOf(volume.id), { recursive: true, mode: 0o755 });
+    await driver.createVolume(volume.id);
     this.store.events.append({
       app,
       kind: 'volume.created',
       message: `volume ${volume.id} (${name}, ${formatSize(sizeBytes)}) created`,
     });
     return volume;
+  }
+
+  /** Where a volume's data is, in its driver's words (process: its directory). */
+  locationOf(volume: Volume): string {
+    return this.driverOf(volume.app).volumeLocation?.(volume.id) ?? volume.id;
   }
 
   /** The app's volume with this id, or the error that says there is none. */
@@ -65,9 +67,11 @@ export class VolumeManager {
     return volume;
   }
 
-  /** Bytes the volume's files take on disk (the process driver records the size, but does not enforce it). */
+  /** Bytes the volume's data takes, when its driver can tell (the size is recorded, not enforced). */
   async usage(id: string): Promise<number> {
-    return diskUsage(this.dirOf(id));
+    const volume = this.store.volumes.get(id);
+    if (!volume) return 0;
+    return (await this.driverOf(volume.app).volumeUsage?.(id)) ?? 0;
   }
 
   /**
@@ -75,17 +79,22 @@ export class VolumeManager {
    * every time the machine starts, so a new destination mounts the same data there. Only the
    * app's managed machines get volumes: a release command or a one-off machine does not.
    */
-  mountsFor(machine: Machine, release: Release): VolumeMount[] {
+  async mountsFor(
+    machine: Machine,
+    release: Release,
+    driver: Driver,
+  ): Promise<{ volumeId: string; destination: string }[]> {
     if (!machine.managed) return [];
     const mounts = mountsForGroup(release.config, machine.processGroup);
     const held = this.store.volumes.listByMachine(machine.id);
-    return mounts.map((mount) => {
+    const result: { volumeId: string; destination: string }[] = [];
+    for (const mount of mounts) {
       let volume = held.find((v) => v.name === mount.source);
       if (!volume) {
         volume = this.store.volumes.attachFree(machine.app, mount.source, machine.id);
         if (!volume) {
           const size = mount.initialSize ? parseVolumeSize(mount.initialSize) : DEFAULT_VOLUME_SIZE_BYTES;
-          volume = this.create(machine.app, mount.source, size);
+          volume = await this.create(machine.app, mount.source, size, driver);
           this.store.volumes.attach(volume.id, machine.id);
         }
         held.push(volume);
@@ -97,10 +106,11 @@ export class VolumeManager {
           message: `volume ${volume.id} (${mount.source}) attached to machine ${machine.id}`,
         });
       }
-      const source = this.dirOf(volume.id);
-      mkdirSync(source, { recursive: true });
-      return { source, destination: mount.destination };
-    });
+      // Made again if its storage went missing; a no-op when it is there.
+      await driver.createVolume(volume.id);
+      result.push({ volumeId: volume.id, destination: mount.destination });
+    }
+    return result;
   }
 
   /** The volumes the app's managed machines hold, for the checks a deploy makes first. */
@@ -122,13 +132,13 @@ export class VolumeManager {
   }
 
   /** Refuses a deploy that volumes make impossible, before it changes anything. */
-  async checkDeploy(app: string, config: AppConfig, strategy: DeployStrategy): Promise<void> {
+  async checkDeploy(app: string, config: AppConfig, strategy: DeployStrategy, driver: Driver): Promise<void> {
     const problem = checkVolumeDeploy({ config, strategy, held: this.held(app) });
     if (problem) throw problem;
     if (config.mounts.length === 0) return;
-    const capability = (await this.driver.mountCapability?.()) ?? {
+    const capability = (await driver.mountCapability?.()) ?? {
       ok: false as const,
-      cause: `the ${this.driver.name} driver cannot mount volumes`,
+      cause: `the ${driver.name} driver cannot mount volumes`,
       fix: 'Use the process driver, or remove [mounts] from the config.',
     };
     if (!capability.ok) {
@@ -171,8 +181,9 @@ export class VolumeManager {
       this.store.volumes.detachFrom(volume.machineId);
       result.stoppedMachine = { id: volume.machineId, ...(destination ? { destination } : {}) };
     }
+    const driver = this.driverOf(app);
     this.store.volumes.delete(id);
-    await rm(this.dirOf(id), { recursive: true, force: true });
+    await driver.removeVolume(id);
     this.store.events.append({
       app,
       kind: 'volume.destroyed',
@@ -183,9 +194,12 @@ export class VolumeManager {
 
   /** Deletes every volume of an app (when the app itself is destroyed). */
   async destroyAll(app: string): Promise<void> {
-    for (const volume of this.store.volumes.listByApp(app)) {
+    const volumes = this.store.volumes.listByApp(app);
+    if (volumes.length === 0) return;
+    const driver = this.driverOf(app);
+    for (const volume of volumes) {
       this.store.volumes.delete(volume.id);
-      await rm(this.dirOf(volume.id), { recursive: true, force: true });
+      await driver.removeVolume(volume.id);
     }
   }
 
@@ -195,18 +209,4 @@ export class VolumeManager {
     return mountsForGroup(release.config, machine.processGroup).find((m) => m.source === volume.name)
       ?.destination;
   }
-}
-
-async function diskUsage(path: string): Promise<number> {
-  let stats;
-  try {
-    stats = await lstat(path);
-  } catch {
-    return 0;
-  }
-  let total = stats.blocks * 512;
-  if (stats.isDirectory()) {
-    for (const entry of await readdir(path)) total += await diskUsage(join(path, entry));
-  }
-  return total;
 }

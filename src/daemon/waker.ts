@@ -5,7 +5,8 @@
 // requests get a 503 that says what happened.
 import { httpPortForGroup } from '../core/config/routing.js';
 import { checksForGroup } from '../core/health/checks-for-group.js';
-import type { Machine, Release } from '../core/model.js';
+import type { Release } from '../core/model.js';
+import type { Machine } from '../store/machines.js';
 import { scalePolicy } from '../core/scale-to-zero/policy.js';
 import { chooseWake, type WakeCandidate, type WakeChoice } from '../core/scale-to-zero/wake-target.js';
 import type { WakeOutcome } from '../proxy/wake-gate.js';

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { ApiError } from './api-error.js';
 import type { CertificateInfo, IpInfo, TlsInfo } from './net-types.js';
 import type {
+  DriverName,
   AppInfo,
   DeployResult,
   EventInfo,
@@ -181,6 +182,8 @@ export class BerthClient {
       /** Overrides [deploy] wait_timeout. */
       waitTimeoutMs?: number;
       skipReleaseCommand?: boolean;
+      /** This deploy's driver, and the app's from now on. */
+      driver?: DriverName;
     },
   ): Promise<DeployResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/deploys`, { body });

@@ -1,10 +1,16 @@
 // The API's records, as the SDK returns them (see GET /v1/openapi.json).
+
+/** berth's drivers: machines as processes on the host, or as Docker containers. */
+export type DriverName = 'process' | 'docker';
+
 export interface AppInfo {
   name: string;
   currentRelease: number | null;
   url: string;
   createdAt: string;
   createdBy: string;
+  /** The driver its machines run on; null before its first deploy. */
+  driver: DriverName | null;
 }
 
 export interface ReleaseInfo {
@@ -18,6 +24,8 @@ export interface ReleaseInfo {
   failureReason: string | null;
   /** Digest of the app's secrets when the release was made (null: it had none). */
   secretsDigest: string | null;
+  /** The driver the release runs on. */
+  driver: DriverName;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,4 +1,5 @@
 // The apps table.
+import { isDriverName, type DriverName } from '../core/drivers.js';
 import type { App } from '../core/model.js';
 import type { Db } from './database.js';
 
@@ -7,6 +8,7 @@ interface AppRow {
   current_release: number | null;
   created_at: string;
   created_by: string;
+  driver: string | null;
 }
 
 const toApp = (r: AppRow): App => ({
@@ -14,6 +16,7 @@ const toApp = (r: AppRow): App => ({
   currentRelease: r.current_release,
   createdAt: r.created_at,
   createdBy: r.created_by,
+  driver: isDriverName(r.driver) ? r.driver : null,
 });
 
 export class AppStore {
@@ -38,6 +41,11 @@ export class AppStore {
 
   setCurrentRelease(name: string, version: number | null): void {
     this.db.prepare('UPDATE apps SET current_release = ? WHERE name = ?').run(version, name);
+  }
+
+  /** The driver the app's next deploys run on, unless one asks for another. */
+  setDriver(name: string, driver: DriverName): void {
+    this.db.prepare('UPDATE apps SET driver = ? WHERE name = ?').run(driver, name);
   }
 
   delete(name: string): void {

@@ -1,8 +1,34 @@
 // The machines table: what the daemon intends each machine to be, and its driver handle.
 import type { MachineRunConfig } from '../core/machine-run-config.js';
-import type { Machine } from '../core/model.js';
 import type { MachineState } from '../core/machine-state.js';
+import type { MachineHandle } from '../drivers/driver.js';
+import { parseHandle } from '../drivers/parse-handle.js';
 import type { Db } from './database.js';
+
+export interface Machine {
+  id: string;
+  app: string;
+  releaseVersion: number;
+  processGroup: string;
+  command: string;
+  managed: boolean;
+  state: MachineState;
+  /** The proxy may route to it (once it answers). Rollouts flip this, never the supervisor. */
+  serving: boolean;
+  /** Its driver's handle; null before the first start (its driver is then its release's). */
+  handle: MachineHandle | null;
+  /** Where the proxy and health checks reach it: its handle's address for the HTTP port. */
+  address: string | null;
+  restarts: number;
+  lastExit: string | null;
+  startedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** A name given with `machine run --name`; null for deploy-made machines. */
+  name: string | null;
+  /** Its own config when made by `machine run` (or cloned from one); null otherwise. */
+  runConfig: MachineRunConfig | null;
+}
 
 interface MachineRow {
   id: string;
@@ -33,7 +59,7 @@ const toMachine = (r: MachineRow): Machine => ({
   managed: r.managed === 1,
   state: r.state,
   serving: r.serving === 1,
-  handle: r.handle_json ? (JSON.parse(r.handle_json) as unknown) : null,
+  handle: parseHandle(r.handle_json),
   address: r.address,
   restarts: r.restarts,
   lastExit: r.last_exit,
@@ -132,7 +158,7 @@ export class MachineStore {
   }
 
   /** Records a (re)start: the driver handle, the address it got and when. */
-  recordStart(id: string, handle: unknown, address: string | null): void {
+  recordStart(id: string, handle: MachineHandle, address: string | null): void {
     const now = new Date().toISOString();
     this.db
       .prepare(

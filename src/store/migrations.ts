@@ -217,4 +217,18 @@ export const MIGRATIONS: Migration[] = [
         WHERE state = 'destroyed' AND run_config_json IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: 'drivers: per app, per release, and the release as its driver prepared it',
+    // Everything deployed before ran on the process driver. Its trees' paths depend on the
+    // home, so those releases are marked here and the daemon fills in their prepared form at
+    // start (daemon/legacy-records.ts).
+    sql: `
+      ALTER TABLE apps ADD COLUMN driver TEXT;
+      ALTER TABLE releases ADD COLUMN driver TEXT;
+      ALTER TABLE releases ADD COLUMN prepared_json TEXT;
+      UPDATE apps SET driver = 'process' WHERE EXISTS (SELECT 1 FROM releases r WHERE r.app = apps.name);
+      UPDATE releases SET driver = 'process', prepared_json = '"legacy"';
+    `,
+  },
 ];

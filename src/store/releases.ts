@@ -1,5 +1,6 @@
 // The releases table: immutable records, but for their status.
 import type { AppConfig } from '../core/config/types.js';
+import { isDriverName, readPreparedRelease, type DriverName, type PreparedRelease } from '../core/drivers.js';
 import type { Release } from '../core/model.js';
 import type { ReleaseStatus } from '../core/release-status.js';
 import type { Db } from './database.js';
@@ -15,6 +16,8 @@ interface ReleaseRow {
   config_json: string;
   failure_reason: string | null;
   secrets_digest: string | null;
+  driver: string | null;
+  prepared_json: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -30,6 +33,8 @@ const toRelease = (r: ReleaseRow): Release => ({
   config: JSON.parse(r.config_json) as AppConfig,
   failureReason: r.failure_reason,
   secretsDigest: r.secrets_digest,
+  driver: isDriverName(r.driver) ? r.driver : 'process',
+  prepared: r.prepared_json ? (readPreparedRelease(JSON.parse(r.prepared_json)) ?? null) : null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -43,6 +48,8 @@ export interface NewRelease {
   config: AppConfig;
   /** Digest of the app's secret set the release was made with (null: none). */
   secretsDigest?: string | null;
+  /** Default: process. */
+  driver?: DriverName;
 }
 
 export class ReleaseStore {
@@ -58,8 +65,8 @@ export class ReleaseStore {
       this.db
         .prepare(
           `INSERT INTO releases (app, version, status, description, created_by, artifact_digest,
-             config_file, config_json, secrets_digest, created_at, updated_at)
-           VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
+             config_file, config_json, secrets_digest, driver, created_at, updated_at)
+           VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           input.app,
@@ -70,6 +77,7 @@ export class ReleaseStore {
           input.configFile,
           JSON.stringify(input.config),
           input.secretsDigest ?? null,
+          input.driver ?? 'process',
           now,
           now,
         );
@@ -95,6 +103,21 @@ export class ReleaseStore {
         'UPDATE releases SET status = ?, failure_reason = ?, updated_at = ? WHERE app = ? AND version = ?',
       )
       .run(status, failureReason, new Date().toISOString(), app, version);
+  }
+
+  /** Records the release as its driver prepared it (once its build finished). */
+  setPrepared(app: string, version: number, prepared: PreparedRelease): void {
+    this.db
+      .prepare('UPDATE releases SET prepared_json = ?, updated_at = ? WHERE app = ? AND version = ?')
+      .run(JSON.stringify(prepared), new Date().toISOString(), app, version);
+  }
+
+  /** Releases made before drivers (migration 9), whose prepared form the daemon fills in once. */
+  listLegacy(): { app: string; version: number }[] {
+    return this.db.prepare(`SELECT app, version FROM releases WHERE prepared_json = '"legacy"'`).all() as {
+      app: string;
+      version: number;
+    }[];
   }
 
   /** Digests still referenced by any release, so artifact pruning can keep them. */

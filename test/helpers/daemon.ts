@@ -220,7 +220,12 @@ export class TestDaemon {
           "SELECT id, handle_json FROM machines WHERE state != 'destroyed' AND handle_json IS NOT NULL",
         )
         .all() as { id: string; handle_json: string }[];
-      return new Map(rows.map((r) => [r.id, Number((JSON.parse(r.handle_json) as { ref: string }).ref)]));
+      // Handles before drivers were typed held the pid as `ref`.
+      const pidOf = (json: string) => {
+        const handle = JSON.parse(json) as { pid?: number; ref?: string };
+        return handle.pid ?? Number(handle.ref);
+      };
+      return new Map(rows.map((r) => [r.id, pidOf(r.handle_json)]));
     } finally {
       db.close();
     }

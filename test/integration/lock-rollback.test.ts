@@ -67,6 +67,9 @@ test('berth rollback vN goes back to that release, as admin, with its artifact',
   const result = await daemon.cli(['rollback', 'v1', '-a', APP]);
   assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.match(result.stdout, /Release v6 of rb created: rollback to v1/);
+  // v1's build still exists: it runs as it is, nothing is unpacked or built again.
+  assert.match(result.stdout, /runs v1's build as it is \(process driver\)/);
+  assert.doesNotMatch(result.stdout, /unpacked/);
   assert.equal(await body(), 'content one');
 
   const releases = await daemon.cliJson<ReleaseInfo[]>(['releases', '-a', APP]);
@@ -113,6 +116,7 @@ test('berth releases show prints the release and its whole deploy log', async ()
   assert.match(shown.stdout, /^Release\s+v5 of rb \(superseded\)$/m);
   assert.match(shown.stdout, /^Why\s+rollback to v2$/m);
   assert.match(shown.stdout, /^By\s+admin$/m);
+  assert.match(shown.stdout, /^Driver\s+process$/m);
   assert.match(shown.stdout, /^Artifact\s+sha256:[0-9a-f]{64}$/m);
   assert.match(shown.stdout, /^Deploy log:$/m);
   assert.match(shown.stdout, /^\s+\d\d:\d\d:\d\d\s+release v5 created by admin$/m);
@@ -142,10 +146,12 @@ test('berth releases show prints the release and its whole deploy log', async ()
   assert.match(missing.stderr, /has no release v42/);
 });
 
-test('a rollback whose artifact was pruned is refused with a way forward', async () => {
+test('a rollback whose artifact and build were pruned is refused with a way forward', async () => {
   const releases = await daemon.cliJson<ReleaseInfo[]>(['releases', '-a', APP]);
   const v2 = releases.find((r) => r.version === 2)!;
   rmSync(join(daemon.home, 'artifacts', 'sha256', `${v2.artifactDigest.slice(7)}.tar.gz`));
+  // The process driver's build of v2 (a rollback would run it as it is, without the artifact).
+  rmSync(join(daemon.home, 'releases', APP, 'v2'), { recursive: true, force: true });
   const result = await daemon.cli(['rollback', 'v2', '-a', APP]);
   assert.equal(result.code, 2, result.stderr + result.stdout);
   assert.match(result.stderr, /the source of v2 \(sha256:[0-9a-f]{12}\) is no longer stored/);

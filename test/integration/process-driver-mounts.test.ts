@@ -34,9 +34,12 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+const VOLUME_ID = 'vol_0000000000000001';
+
 function setup() {
   const release = join(root, 'release');
-  const volume = join(root, 'volumes', 'vol_0000000000000001');
+  // The driver keeps volume <id> at <home>/volumes/<id>; its home is the parent of machinesDir.
+  const volume = join(root, 'volumes', VOLUME_ID);
   const destination = join(root, 'mnt', 'data');
   mkdirSync(release, { recursive: true });
   mkdirSync(volume, { recursive: true });
@@ -61,13 +64,14 @@ test(
       processGroup: 'app',
       command: command(destination),
       env: { PATH },
-      releaseDir: release,
+      prepared: { driver: 'process', dir: release },
+      ports: [],
       killSignal: 'SIGTERM',
       killTimeoutMs: 2_000,
-      mounts: [{ source: volume, destination }],
+      mounts: [{ volumeId: VOLUME_ID, destination }],
     });
     started.push(handle);
-    const pid = Number(handle.ref);
+    const pid = handle.pid;
 
     await eventually(() => existsSync(join(volume, 'out.txt')), 10_000, 'the machine to write to its volume');
     assert.equal(readFileSync(join(volume, 'out.txt'), 'utf8'), 'from-the-machine\n');
@@ -97,7 +101,7 @@ test(
   'without root, a machine with a volume is refused, naming the cause and the fix',
   { skip: needsNoRoot },
   async () => {
-    const { release, volume, destination } = setup();
+    const { release, destination } = setup();
     assert.equal((await driver.mountCapability()).ok, false);
     await assert.rejects(
       driver.start({
@@ -107,10 +111,11 @@ test(
         processGroup: 'app',
         command: command(destination),
         env: { PATH },
-        releaseDir: release,
+        prepared: { driver: 'process', dir: release },
+        ports: [],
         killSignal: 'SIGTERM',
         killTimeoutMs: 2_000,
-        mounts: [{ source: volume, destination }],
+        mounts: [{ volumeId: VOLUME_ID, destination }],
       }),
       (err: unknown) =>
         err instanceof BerthError && err.code === 'mounts_unsupported' && /root/.test(err.message),

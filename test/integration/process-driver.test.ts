@@ -19,7 +19,14 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MachineHandle, MachineSpec } from '../../src/drivers/driver.js';
+import { packDirectory } from '../../src/artifacts/pack.js';
+import { loadConfigText } from '../../src/config/load.js';
+import {
+  primaryAddress,
+  type MachineHandle,
+  type MachineSpec,
+  type ProcessHandle,
+} from '../../src/drivers/driver.js';
 import { ProcessDriver } from '../../src/drivers/process/process-driver.js';
 import { childInOwnPidNamespace, readProcStat } from '../../src/drivers/process/proc-stat.js';
 
@@ -59,7 +66,8 @@ function specFor(releaseDir: string, command: string, overrides: Partial<Machine
     processGroup: 'app',
     command,
     env: { PATH, GREETING: 'berth' },
-    releaseDir,
+    prepared: { driver: 'process', dir: releaseDir },
+    ports: [],
     killSignal: 'SIGTERM',
     killTimeoutMs: 2_000,
     ...overrides,
@@ -97,9 +105,12 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
   }
 }
 
+/** The one address a process machine serves on. */
+const addr = (handle: MachineHandle): string => primaryAddress(handle)!;
+
 const serving = (handle: MachineHandle) =>
-  waitFor(`${handle.address} to answer`, () =>
-    httpGet(handle.address!).then((r) => r.status === 200 || undefined),
+  waitFor(`${addr(handle)} to answer`, () =>
+    httpGet(addr(handle)).then((r) => r.status === 200 || undefined),
   );
 
 /** Alive means it exists and is not a zombie nobody reaped (this sandbox's init does not reap). */
@@ -132,11 +143,12 @@ async function stopAll(): Promise<void> {
   for (const id of readdirSync(machinesDir)) {
     try {
       const record = JSON.parse(await readFile(join(machinesDir, id, 'handle.json'), 'utf8'));
-      const handle: MachineHandle = {
+      const handle: ProcessHandle = {
         driver: 'process',
-        ref: String(record.pid),
+        pid: record.pid,
         startTime: record.startTime,
         logPath: record.logPath,
+        addresses: {},
       };
       await cleaner.stop(handle, { signal: 'SIGKILL', timeoutMs: 0 });
     } catch {
@@ -172,34 +184,37 @@ describe('process driver', { timeout: 30_000 }, () => {
     process.env.BERTH_TEST_SHOULD_NOT_LEAK = 'secret';
     const spec = specFor(serverRelease, 'exec node server.mjs', {
       env: { PATH, GREETING: 'berth', DATABASE_URL: 'postgres://x', PORT: '1' },
-      internalPort: 8080,
+      ports: [8080],
     });
     const handle = await driver.start(spec);
     delete process.env.BERTH_TEST_SHOULD_NOT_LEAK;
 
     assert.equal(handle.driver, 'process');
-    assert.match(handle.ref, /^\d+$/);
+    assert.ok(Number.isSafeInteger(handle.pid) && handle.pid > 1);
     assert.match(handle.startTime ?? '', /^\d+$/);
-    assert.match(handle.address ?? '', /^127\.0\.0\.1:\d+$/);
+    // One host port stands for the internal port: processes share the host's network.
+    assert.deepEqual(Object.keys(handle.addresses), ['8080']);
+    assert.match(addr(handle), /^127\.0\.0\.1:\d+$/);
+    assert.equal(driver.describe(handle), `pid ${handle.pid}`);
     assert.equal(handle.logPath, join(machinesDir, spec.machineId, 'machine.log'));
     await serving(handle);
 
-    assert.equal((await httpGet(handle.address!)).body, 'hello from berth');
-    const env = JSON.parse((await httpGet(handle.address!, '/env')).body) as Record<string, string>;
-    assert.equal(env.PORT, handle.address!.split(':')[1]);
+    assert.equal((await httpGet(addr(handle))).body, 'hello from berth');
+    const env = JSON.parse((await httpGet(addr(handle), '/env')).body) as Record<string, string>;
+    assert.equal(env.PORT, addr(handle).split(':')[1]);
     assert.equal(env.GREETING, 'berth');
     assert.equal(env.DATABASE_URL, 'postgres://x');
     assert.equal(env.BERTH_TEST_SHOULD_NOT_LEAK, undefined);
     assert.deepEqual(await driver.inspect(handle), { state: 'running' });
 
     const record = JSON.parse(await readFile(join(machinesDir, spec.machineId, 'handle.json'), 'utf8'));
-    assert.equal(record.pid, Number(handle.ref));
+    assert.equal(record.pid, handle.pid);
     assert.equal(record.startTime, handle.startTime);
-    assert.equal(record.address, handle.address);
+    assert.deepEqual(record.addresses, handle.addresses);
     assert.equal(record.machineId, spec.machineId);
 
     await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
-    assert.equal(alive(Number(handle.ref)), false);
+    assert.equal(alive(handle.pid), false);
   });
 
   test('the log gets stdout and stderr, appended across restarts', async () => {
@@ -222,7 +237,7 @@ describe('process driver', { timeout: 30_000 }, () => {
     const spec = specFor(release, 'exec node server.mjs');
     const handle = await driver.start(spec);
     await serving(handle);
-    assert.equal((await httpGet(handle.address!, '/write')).body, 'ok');
+    assert.equal((await httpGet(addr(handle), '/write')).body, 'ok');
 
     const appDir = join(machinesDir, spec.machineId, 'app');
     assert.equal(await readFile(join(appDir, 'written.txt'), 'utf8'), 'by the machine');
@@ -255,11 +270,11 @@ describe('process driver', { timeout: 30_000 }, () => {
     const inMachine = await waitFor('the child pid', async () =>
       existsSync(childPidFile) ? Number(await readFile(childPidFile, 'utf8')) || undefined : undefined,
     );
-    const grandchild = hostPid(Number(handle.ref), inMachine);
+    const grandchild = hostPid(handle.pid, inMachine);
     assert.ok(alive(grandchild));
 
     await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
-    assert.equal(alive(Number(handle.ref)), false);
+    assert.equal(alive(handle.pid), false);
     assert.equal(alive(grandchild), false);
     assert.deepEqual(await driver.inspect(handle), { state: 'exited', exitCode: null, signal: 'SIGTERM' });
     assert.deepEqual(exits.at(-1), { machineId: spec.machineId, exitCode: null, signal: 'SIGTERM' });
@@ -298,7 +313,7 @@ console.log('ready');`,
     await driver.stop(handle, { signal: 'INT', timeoutMs: 400 });
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 400, `stopped after ${elapsed}ms`);
-    assert.equal(alive(Number(handle.ref)), false);
+    assert.equal(alive(handle.pid), false);
     assert.deepEqual(await driver.inspect(handle), { state: 'exited', exitCode: null, signal: 'SIGKILL' });
     assert.match(await readFile(handle.logPath, 'utf8'), /ignoring SIGINT/);
   });
@@ -341,7 +356,7 @@ console.log('ready');`,
     const inMachine = await waitFor('the child pid', async () =>
       existsSync(childPidFile) ? Number(await readFile(childPidFile, 'utf8')) || undefined : undefined,
     );
-    const grandchild = hostPid(Number(handle.ref), inMachine);
+    const grandchild = hostPid(handle.pid, inMachine);
     writeFileSync(join(machinesDir, spec.machineId, 'app', 'go'), '');
     await waitFor('the exit', () => exits.find((e) => e.machineId === spec.machineId));
     assert.deepEqual(await driver.inspect(handle), { state: 'exited', exitCode: 0, signal: null });
@@ -356,10 +371,10 @@ console.log('ready');`,
     const adoptedExits: string[] = [];
     restarted.onExit((id) => adoptedExits.push(id));
     // Round-trip through JSON, as the store does.
-    const stored = JSON.parse(JSON.stringify(handle)) as MachineHandle;
+    const stored = JSON.parse(JSON.stringify(handle)) as ProcessHandle;
     assert.deepEqual(await restarted.inspect(stored), { state: 'running' });
     await restarted.stop(stored, { signal: 'SIGTERM', timeoutMs: 2_000 });
-    assert.equal(alive(Number(handle.ref)), false);
+    assert.equal(alive(handle.pid), false);
     assert.notEqual((await restarted.inspect(stored)).state, 'running');
     // Only the driver that spawned a machine hears of its exit.
     assert.deepEqual(adoptedExits, []);
@@ -376,19 +391,20 @@ console.log('ready');`,
     await other.stop(impostor, { signal: 'SIGKILL', timeoutMs: 100 });
     await driver.stop(impostor, { signal: 'SIGKILL', timeoutMs: 100 });
     assert.deepEqual(await driver.inspect(handle), { state: 'running' });
-    assert.equal((await httpGet(handle.address!)).status, 200);
+    assert.equal((await httpGet(addr(handle))).status, 200);
 
     await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
   });
 
-  test('handles that cannot be ours: bad refs are missing, other drivers are refused', async () => {
+  test('handles that cannot be ours: bad pids are missing, other drivers are refused', async () => {
     const logPath = join(machinesDir, 'nope', 'machine.log');
-    for (const ref of ['0', '1', '-1', 'abc', '', '1.5']) {
-      const handle: MachineHandle = { driver: 'process', ref, logPath };
-      assert.deepEqual(await driver.inspect(handle), { state: 'missing' }, ref);
+    for (const pid of [0, 1, -1, Number.NaN, 1.5]) {
+      const handle: MachineHandle = { driver: 'process', pid, logPath, addresses: {} };
+      assert.deepEqual(await driver.inspect(handle), { state: 'missing' }, String(pid));
       await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 10 });
     }
-    await assert.rejects(driver.inspect({ driver: 'docker', ref: 'abc', logPath }), { code: 'internal' });
+    const docker: MachineHandle = { driver: 'docker', containerId: 'abc', containerName: 'x', addresses: {} };
+    await assert.rejects(driver.inspect(docker), { code: 'internal' });
   });
 
   test('destroy removes the machine directory, and only a machine directory', async () => {
@@ -403,6 +419,119 @@ console.log('ready');`,
       await assert.rejects(driver.destroy({ ...handle, logPath }), { code: 'internal' }, logPath);
     }
     assert.ok(existsSync(machinesDir));
+  });
+
+  test('an empty command is refused with a hint, before anything starts', async () => {
+    const spec = specFor(serverRelease, '  ');
+    await assert.rejects(driver.start(spec), { code: 'no_command', hint: /\[processes\].*--driver docker/s });
+    assert.equal(existsSync(join(machinesDir, spec.machineId)), false);
+  });
+
+  test('the base environment: a few host variables under the spec env, and PORT', async () => {
+    const spec = specFor(serverRelease, 'exec node server.mjs', {
+      env: { GREETING: 'berth', TZ: 'Europe/Paris' },
+    });
+    const handle = await driver.start(spec);
+    await serving(handle);
+    const env = JSON.parse((await httpGet(addr(handle), '/env')).body) as Record<string, string>;
+    assert.equal(env.PATH, process.env.PATH);
+    assert.equal(env.TZ, 'Europe/Paris');
+    assert.ok(env.HOME === process.env.HOME || env.HOME === '/tmp', env.HOME);
+    assert.equal(env.PORT, addr(handle).split(':')[1]);
+    await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
+  });
+
+  test('tailLogs reads the last lines; followLogs hears new ones, or all of them from the start', async () => {
+    const release = await makeRelease({});
+    const spec = specFor(
+      release,
+      'echo one; echo two >&2; while [ ! -e go ]; do sleep 0.05; done; echo three',
+    );
+    const handle = await driver.start(spec);
+    await waitFor('two lines', async () => (await driver.tailLogs(handle, 10)).length === 2);
+    assert.deepEqual((await driver.tailLogs(handle, 10)).sort(), ['one', 'two']);
+    assert.equal((await driver.tailLogs(handle, 1)).length, 1);
+
+    const stop = new AbortController();
+    const later: string[] = [];
+    const all: string[] = [];
+    const following = Promise.all([
+      driver.followLogs(handle, (line) => later.push(line), stop.signal),
+      driver.followLogs(handle, (line) => all.push(line), stop.signal, { fromStart: true }),
+    ]);
+    await waitFor('the first lines from the start', () => all.length === 2);
+    writeFileSync(join(machinesDir, spec.machineId, 'app', 'go'), '');
+    await waitFor('the new line', () => later.includes('three') && all.includes('three'));
+    stop.abort();
+    await following;
+    assert.deepEqual(later, ['three']);
+    assert.deepEqual(all.sort(), ['one', 'three', 'two']);
+  });
+
+  test('releases: prepared from an artifact, built, their commands found, kept or pruned', async () => {
+    const home = join(root, 'prepare-home');
+    const own = new ProcessDriver({ machinesDir: join(home, 'machines') });
+    const source = await makeRelease({
+      'package.json': JSON.stringify({ scripts: { start: 'node server.mjs' } }),
+      'server.mjs': SERVER,
+    });
+    const packed = await packDirectory(source);
+    const artifactPath = packed.path;
+    const config = loadConfigText(
+      '[build]\ncommand = "echo built > built.txt; echo done"\n',
+      'berth.toml',
+    ).config!;
+    const progress: string[] = [];
+    const request = {
+      app: 'demo',
+      artifactPath,
+      artifactDigest: packed.digest,
+      build: config.build,
+      env: { BERTH_APP: 'demo' },
+      maxUnpackedBytes: 10_000_000,
+      timeoutMs: 60_000,
+      onProgress: (event: { kind: string; line: string }) => progress.push(`${event.kind}: ${event.line}`),
+    };
+    const v1 = await own.prepareRelease({ ...request, releaseVersion: 1 });
+    assert.deepEqual(v1, { driver: 'process', dir: join(home, 'releases', 'demo', 'v1') });
+    assert.equal(readFileSync(join(v1.dir, 'built.txt'), 'utf8'), 'built\n');
+    assert.ok(progress.some((line) => /^step: unpacked sha256:/.test(line)));
+    assert.ok(progress.includes('output: done'));
+    assert.deepEqual(await own.defaultCommands(config, v1), { app: 'npm start' });
+
+    const failing = loadConfigText('[build]\ncommand = "exit 4"\n', 'berth.toml').config!;
+    await assert.rejects(own.prepareRelease({ ...request, build: failing.build, releaseVersion: 2 }), {
+      code: 'build_failed',
+      message: /exited with code 4/,
+    });
+    const oneOff = await own.prepareRelease({ ...request, releaseVersion: 1, oneOff: true });
+    assert.ok(existsSync(join(oneOff.driver === 'process' ? oneOff.dir : '', 'server.mjs')));
+    assert.equal(existsSync(join(oneOff.driver === 'process' ? oneOff.dir : '', 'built.txt')), false);
+
+    assert.equal(await own.releaseAvailable(v1), true);
+    await own.pruneReleases('demo', [v1]);
+    assert.equal(await own.releaseAvailable(v1), true);
+    assert.equal(await own.releaseAvailable(oneOff), false);
+    assert.equal(existsSync(join(home, 'releases', 'demo', 'v2')), false);
+    await own.pruneReleases('demo', []);
+    assert.equal(await own.releaseAvailable(v1), false);
+    assert.equal(existsSync(join(home, 'releases', 'demo')), false);
+    rmSync(artifactPath, { force: true });
+  });
+
+  test('volumes: an id maps to <home>/volumes/<id>, made on first use and removed for good', async () => {
+    const home = join(root, 'volume-home');
+    const own = new ProcessDriver({ machinesDir: join(home, 'machines') });
+    const id = 'vol_0123456789abcdef';
+    await own.createVolume(id);
+    assert.equal(own.volumeLocation(id), join(home, 'volumes', id));
+    writeFileSync(join(home, 'volumes', id, 'data'), 'kept');
+    await own.createVolume(id);
+    assert.equal(readFileSync(join(home, 'volumes', id, 'data'), 'utf8'), 'kept');
+    assert.ok((await own.volumeUsage(id)) > 0);
+    await own.removeVolume(id);
+    assert.equal(existsSync(join(home, 'volumes', id)), false);
+    await assert.rejects(own.createVolume('../escape'), { code: 'internal' });
   });
 
   test('start rejects a machine id that cannot name a directory', async () => {
@@ -432,23 +561,23 @@ setInterval(() => {}, 1000);
     daemon.stdout.setEncoding('utf8');
     daemon.stdout.on('data', (chunk: string) => (out += chunk));
     const handle = await waitFor('the handle', () =>
-      out.includes('\n') ? (JSON.parse(out.split('\n')[0]!) as MachineHandle) : undefined,
+      out.includes('\n') ? (JSON.parse(out.split('\n')[0]!) as ProcessHandle) : undefined,
     );
-    assert.equal(readProcStat(Number(handle.ref))?.ppid, daemon.pid);
+    assert.equal(readProcStat(handle.pid)?.ppid, daemon.pid);
     await serving(handle);
 
     process.kill(daemon.pid!, 'SIGKILL');
     await daemonExit;
     // Still its own, now orphaned, process: same pid, same start time, still serving.
-    assert.notEqual(readProcStat(Number(handle.ref))?.ppid, daemon.pid);
-    assert.equal((await httpGet(handle.address!)).body, 'hello from berth');
+    assert.notEqual(readProcStat(handle.pid)?.ppid, daemon.pid);
+    assert.equal((await httpGet(addr(handle))).body, 'hello from berth');
 
     const next = new ProcessDriver({ machinesDir });
     assert.deepEqual(await next.inspect(handle), { state: 'running' });
     await next.stop(handle, { signal: 'SIGTERM', timeoutMs: 2_000 });
-    assert.equal(alive(Number(handle.ref)), false);
+    assert.equal(alive(handle.pid), false);
     const state = await next.inspect(handle);
     assert.notEqual(state.state, 'running');
-    await assert.rejects(httpGet(handle.address!));
+    await assert.rejects(httpGet(addr(handle)));
   });
 });

@@ -456,7 +456,8 @@ for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => server.close(() => pr
   // The tree stays while either machine runs it, and goes with the last one.
   const destroyed = await daemon.cli(['machine', 'destroy', made.id, '-a', 'um', '--force']);
   assert.equal(destroyed.code, 0, destroyed.stderr);
-  const trees = join(daemon.home, 'machine-trees', status.runConfig!.artifact!.replace('sha256:', ''));
+  // The process driver keeps an app's uploaded trees under machine-trees/<app>/<digest>.
+  const trees = join(daemon.home, 'machine-trees', 'um', status.runConfig!.artifact!.replace('sha256:', ''));
   assert.ok(existsSync(trees));
   assert.equal((await daemon.cli(['machine', 'destroy', clone.id, '-a', 'um', '--force'])).code, 0);
   await waitFor('the uploaded tree to be removed', async () => !existsSync(trees));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideMountSupport, type MountProbe } from '../../src/core/volumes/mount-support.js';
+import { decideMountSupport, type MountProbe } from '../../src/drivers/process/mount-support.js';
 import { sandboxCommand } from '../../src/drivers/process/mount-namespace.js';
 
 const linuxRoot: MountProbe = {

@@ -47,6 +47,7 @@ export function deployRoutes(s: ApiServices): Route[] {
           skipReleaseCommand: body.skipReleaseCommand,
           lockWaitMs: body.lockWaitMs,
           applyStagedSecrets: true,
+          ...(body.driver !== undefined && { driver: body.driver }),
         });
         return {
           release: releaseView(release),

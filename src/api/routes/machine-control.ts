@@ -1,6 +1,6 @@
 // One machine at a time: run an unmanaged machine, clone, start, stop, destroy, status.
 import { Type } from '@sinclair/typebox';
-import type { Machine } from '../../core/model.js';
+import type { Machine } from '../../store/machines.js';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
 import { EventSchema, MachineSchema, Nullable } from '../schemas.js';

@@ -1,7 +1,5 @@
 // Machines and their logs.
 import { Type } from '@sinclair/typebox';
-import type { MachineHandle } from '../../drivers/driver.js';
-import { followFile, lastLines } from '../../daemon/log-tail.js';
 import { BerthError } from '../../core/errors.js';
 import { requireApp } from '../lookups.js';
 import { startNdjson } from '../ndjson.js';
@@ -41,18 +39,21 @@ export function machineRoutes(s: ApiServices): Route[] {
         if (only && machines.length === 0) {
           throw new BerthError('machine_not_found', `app "${params.app}" has no machine ${only}`);
         }
+        // Each machine's output through its own driver (one whose driver is gone here is skipped).
+        const sources = machines.flatMap((machine) => {
+          const handle = machine.handle!;
+          const driver = s.drivers.get(handle.driver);
+          return driver ? [{ machine, handle, driver }] : [];
+        });
         const write = startNdjson(res);
-        const sources = await Promise.all(
-          machines.map(async (m) => ({
-            machine: m,
-            ...(await lastLines((m.handle as MachineHandle).logPath, lines)),
-          })),
+        const tails = await Promise.all(
+          sources.map((source) => source.driver.tailLogs(source.handle, lines)),
         );
-        for (const source of sources) {
-          for (const line of source.lines) {
+        sources.forEach((source, i) => {
+          for (const line of tails[i]!) {
             write({ machine: source.machine.id, processGroup: source.machine.processGroup, line });
           }
-        }
+        });
         if (!follow) {
           res.end();
           return STREAMED;
@@ -60,9 +61,8 @@ export function machineRoutes(s: ApiServices): Route[] {
         const abort = new AbortController();
         req.on('close', () => abort.abort());
         for (const source of sources) {
-          void followFile(
-            (source.machine.handle as MachineHandle).logPath,
-            source.offset,
+          void source.driver.followLogs(
+            source.handle,
             (line) => write({ machine: source.machine.id, processGroup: source.machine.processGroup, line }),
             abort.signal,
           );

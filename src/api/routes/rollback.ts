@@ -27,7 +27,13 @@ export function rollbackRoutes(s: ApiServices): Route[] {
           app.currentRelease,
           body.version,
         );
-        if (!s.artifacts.has(target.artifactDigest)) {
+        // A rollback runs the earlier release as its driver prepared it, when it still can.
+        const driver = s.drivers.get(target.driver);
+        const reusable =
+          target.prepared !== null &&
+          driver !== undefined &&
+          (await driver.releaseAvailable(target.prepared));
+        if (!reusable && !s.artifacts.has(target.artifactDigest)) {
           throw new BerthError(
             'artifact_not_found',
             `the source of v${target.version} (${target.artifactDigest.slice(0, 19)}) is no longer stored`,
@@ -44,6 +50,7 @@ export function rollbackRoutes(s: ApiServices): Route[] {
           description: `rollback to v${target.version}`,
           user,
           lockWaitMs: body.lockWaitMs,
+          reuse: { version: target.version, driver: target.driver, prepared: target.prepared },
         };
         const { release, deployment } = await s.deployer.start(request);
         const warnings: string[] = [];

@@ -56,7 +56,7 @@ async function volumeView(volumes: VolumeManager, v: Volume) {
     machineId: v.machineId,
     attachedAt: v.attachedAt,
     createdAt: v.createdAt,
-    path: volumes.dirOf(v.id),
+    path: volumes.locationOf(v),
     quotaEnforced: false,
   };
 }
@@ -87,7 +87,7 @@ export function volumeRoutes(s: ApiServices): Route[] {
         requireApp(s.store, params.app!);
         assertVolumeName(body.name);
         const size = body.size === undefined ? DEFAULT_VOLUME_SIZE_BYTES : parseVolumeSize(body.size);
-        return volumeView(s.volumes, s.volumes.create(params.app!, body.name, size));
+        return volumeView(s.volumes, await s.volumes.create(params.app!, body.name, size));
       },
     }),
     route({

@@ -30,10 +30,11 @@ export function registerApps(program: Command, ctx: CliContext): void {
       if (list.length === 0) return ctx.out.line('No apps yet. Deploy one: berth deploy examples/hello');
       ctx.out.line(
         table(
-          ['NAME', 'RELEASE', 'URL', 'CREATED'],
+          ['NAME', 'RELEASE', 'DRIVER', 'URL', 'CREATED'],
           list.map((a) => [
             a.name,
             a.currentRelease === null ? null : `v${a.currentRelease}`,
+            a.driver,
             a.url,
             a.createdAt,
           ]),

@@ -31,6 +31,7 @@ interface DeployOptions {
   strategy?: 'rolling' | 'immediate' | 'canary' | 'bluegreen';
   waitTimeout?: number;
   skipReleaseCommand?: boolean;
+  driver?: 'process' | 'docker';
 }
 
 export function registerDeploy(program: Command, ctx: CliContext): void {
@@ -57,6 +58,12 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       durationFlag('--wait-timeout', 1000, 3_600_000),
     )
     .option('--skip-release-command', 'do not run [deploy] release_command for this release')
+    .addOption(
+      new Option(
+        '--driver <name>',
+        "run the app on this driver from now on (default: the app's driver, else docker for a Dockerfile or [build] image when the daemon has Docker, else the server's default)",
+      ).choices(['process', 'docker']),
+    )
     .option('--detach', 'return once the release exists, without following the rollout')
     .option('--json', 'progress as JSON lines')
     .action((dir: string | undefined, opts: DeployOptions) => deploy(ctx, dir ?? '.', opts));
@@ -115,6 +122,7 @@ async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Pro
     strategy: opts.strategy,
     waitTimeoutMs: opts.waitTimeout,
     skipReleaseCommand: opts.skipReleaseCommand,
+    ...(opts.driver && { driver: opts.driver }),
   });
   const version = result.release.version;
   emit('release', `==> Release v${version} of ${app} created`, { app, version, url: result.url });

@@ -66,6 +66,7 @@ async function show(ctx: CliContext, versionArg: string, opts: ReleasesOptions):
     ['By', release.createdBy],
     ['Created', release.createdAt],
     ['Updated', release.updatedAt],
+    ['Driver', release.driver],
     ['Artifact', release.artifactDigest],
     ['Config', release.configFile],
     ['Secrets', release.secretsDigest ? `digest ${release.secretsDigest}` : null],

@@ -39,7 +39,11 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
       ctx.env.BERTH_PROXY_WORKERS ?? '1',
     )
     .option('--domain <name>', 'apps answer on <app>.<domain>', ctx.env.BERTH_DOMAIN ?? 'localhost')
-    .option('--driver <name>', 'runtime driver', ctx.env.BERTH_DRIVER ?? 'process')
+    .option(
+      '--driver <name>',
+      'default driver of apps: process, or docker (needs the Docker Engine at DOCKER_HOST, else /var/run/docker.sock)',
+      ctx.env.BERTH_DRIVER ?? 'process',
+    )
     .option(
       '--max-artifact-size <MiB>',
       'largest upload accepted, in MiB',
@@ -81,6 +85,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
           domain: opts.domain,
           proxyWorkers,
           driver: opts.driver,
+          env: ctx.env,
           maxArtifactBytes: maxMiB * MiB,
           proxyLimits,
           log,

@@ -16,6 +16,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const { app, release, deployment, machines } = status;
       ctx.out.line(`App      ${app.name}`);
       ctx.out.line(`URL      ${app.url}`);
+      ctx.out.line(`Driver   ${app.driver ?? 'none yet (chosen by the first deploy)'}`);
       ctx.out.line(
         `Release  ${release ? `v${release.version} (${release.status}, ${release.description} by ${release.createdBy}, ${release.createdAt})` : 'none yet'}`,
       );

@@ -4,7 +4,8 @@
 // point resumes by observing again: the planners need no memory of what came before.
 import { httpPortForGroup } from '../../core/config/routing.js';
 import { checksForGroup } from '../../core/health/checks-for-group.js';
-import type { Deployment, Machine, Release } from '../../core/model.js';
+import type { Deployment, Release } from '../../core/model.js';
+import type { Machine } from '../../store/machines.js';
 import { planNext, revertTarget } from '../../core/rollout/plan.js';
 import { mountsForGroup } from '../../core/volumes/deploy-checks.js';
 import type {
@@ -13,7 +14,6 @@ import type {
   RolloutMachine,
   RolloutTarget,
 } from '../../core/rollout/types.js';
-import type { MachineHandle } from '../../drivers/driver.js';
 import type { Store } from '../../store/store.js';
 import { unhealthyReason, type HealthMonitor } from '../health/health-monitor.js';
 import type { MachineSupervisor } from '../supervisor.js';
@@ -256,8 +256,7 @@ export class RolloutController {
     const machine = this.deps.store.machines.get(machineId);
     if (!machine) return;
     const release = this.deps.store.releases.get(machine.app, machine.releaseVersion)!;
-    const handle = machine.handle as MachineHandle | null;
-    if (!handle) {
+    if (!machine.handle) {
       this.health.set(machineId, 'exited');
       return;
     }
@@ -266,7 +265,7 @@ export class RolloutController {
     const serves = port !== undefined;
     const outcome = await this.deps.health.waitHealthy({
       machineId,
-      address: serves || checks.length > 0 ? (handle.address ?? null) : null,
+      address: serves || checks.length > 0 ? machine.address : null,
       checks,
       hostHeader: this.deps.hostFor(machine.app),
       startedAt: machine.startedAt ? Date.parse(machine.startedAt) : Date.now(),

@@ -1,32 +1,32 @@
 // `[deploy] release_command`: runs once in a temporary machine of the new release, with its
 // env and RELEASE_COMMAND=1, before anything live changes. Its output is streamed as it is
 // written; a non-zero exit or a timeout fails the release.
-import { followFile } from '../log-tail.js';
 import { sleep } from '../readiness.js';
-import type { Driver, MachineHandle } from '../../drivers/driver.js';
 import type { Release } from '../../core/model.js';
 import type { Store } from '../../store/store.js';
+import type { DaemonDrivers } from '../drivers.js';
 import type { MachineSupervisor } from '../supervisor.js';
 
 export type ReleaseCommandResult = { ok: true } | { ok: false; reason: string };
 
 export async function runReleaseCommand(deps: {
   store: Store;
-  driver: Driver;
+  drivers: DaemonDrivers;
   supervisor: MachineSupervisor;
   release: Release;
   command: string;
   onMachine: (machineId: string) => void;
   onLine: (line: string) => void;
 }): Promise<ReleaseCommandResult> {
-  const { release, store, driver } = deps;
+  const { release, store } = deps;
   const machine = await deps.supervisor.launch(release, 'release_command', deps.command, false, {
     RELEASE_COMMAND: '1',
   });
   deps.onMachine(machine.id);
-  const handle = store.machines.get(machine.id)!.handle as MachineHandle;
+  const handle = store.machines.get(machine.id)!.handle!;
+  const driver = deps.drivers.forHandle(handle);
   const stopFollowing = new AbortController();
-  const following = followFile(handle.logPath, 0, deps.onLine, stopFollowing.signal, 100);
+  const following = driver.followLogs(handle, deps.onLine, stopFollowing.signal, { fromStart: true });
   const deadline = Date.now() + release.config.deploy.releaseCommandTimeoutMs;
   try {
     for (;;) {

@@ -23,8 +23,13 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { decideMountSupport, type MountSupport } from '../../core/volumes/mount-support.js';
-import type { VolumeMount } from '../driver.js';
+import { decideMountSupport, type MountSupport } from './mount-support.js';
+
+/** A volume's host directory and where the machine sees it. */
+export interface HostMount {
+  source: string;
+  destination: string;
+}
 
 /** Exit status of the sandbox when it cannot be set up, so the log line explains the exit. */
 export const MOUNT_FAILED_EXIT = 97;
@@ -87,7 +92,7 @@ export interface SandboxOptions {
   uid: number | undefined;
   killSignal: string;
   command: string;
-  mounts: VolumeMount[];
+  mounts: HostMount[];
 }
 
 /** The program and arguments that run `command` in the machine's sandbox. */

@@ -1,29 +1,49 @@
-// The process driver: a machine is a detached process group running in its own copy of the
-// release's tree, on a free host port, logging to a file, inside a sandbox where the host
-// allows one (see mount-namespace.ts). Machines are their own session, so they outlive the
+// The process driver: a release is an unpacked, built tree (release-trees.ts); a machine is a
+// detached process group running in its own copy of that tree, on a free host port, logging to
+// a file, inside a sandbox where the host allows one (see mount-namespace.ts). Machines are their own session, so they outlive the
 // daemon; a later daemon finds them again by pid and checks the start time so that a pid the
 // kernel has since given to another process is never mistaken for ours.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { chmod, cp, lstat, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  cp,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { emptyCommandError } from '../../core/config/commands.js';
+import type { AppConfig } from '../../core/config/types.js';
 import { BerthError } from '../../core/errors.js';
-import type { MountSupport } from '../../core/volumes/mount-support.js';
+import type { MountSupport } from './mount-support.js';
+import { isVolumeId } from '../../core/volumes/volume-name.js';
 import type {
-  BuildLaunch,
-  BuildRequest,
   Driver,
+  ExitListener,
   Isolation,
   ListeningPorts,
   MachineHandle,
   MachineSpec,
   MountCapability,
   ObservedState,
-  VolumeMount,
+  PreparedRelease,
+  PrepareRequest,
+  ProcessHandle,
 } from '../driver.js';
 import { MemoryAppUsers, uidForApp, type AppUserRegistry } from './app-users.js';
+import type { BuildLaunch } from './build-launch.js';
+import { withHostBase } from './host-env.js';
+import { followFile, lastLines } from './log-tail.js';
+import { readHandle } from '../parse-handle.js';
+import { commandsInTree, prepareTree, pruneTrees, type ReleaseTreeDirs } from './release-trees.js';
 import { allocatePort } from './free-port.js';
 import { machineListeningPorts } from './listening-ports.js';
 import { probeMountSupport, sandboxCommand } from './mount-namespace.js';
@@ -42,11 +62,13 @@ export interface ProcessDriverOptions {
   machinesDir: string;
   /** What machines must not see: the daemon's home. Default: the parent of machinesDir. */
   home?: string;
+  /** Release trees (<app>/v<N>), `machine run --dir` trees and volumes: default under home. */
+  releasesDir?: string;
+  oneOffDir?: string;
+  volumesDir?: string;
   /** Where each app's uid is kept (as root). Default: in memory, for this driver's life. */
   users?: AppUserRegistry;
 }
-
-type ExitListener = (machineId: string, exit: ExitInfo) => void;
 
 /** What handle.json holds: enough to find, identify and explain a machine without the store. */
 export interface ProcessHandleFile {
@@ -56,7 +78,7 @@ export interface ProcessHandleFile {
   processGroup: string;
   pid: number;
   startTime?: string;
-  address: string;
+  addresses: Record<string, string>;
   logPath: string;
   startedAt: string;
 }
@@ -72,11 +94,14 @@ const REAP_WAIT_MS = 1_000;
 const MACHINE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** The sandbox passes each volume on a descriptor of its own, 4 to 9. */
 const MAX_VOLUMES = 6;
+const FOLLOW_POLL_MS = 100;
 
 export class ProcessDriver implements Driver {
   readonly name = DRIVER_NAME;
   private readonly machinesDir: string;
   private readonly home: string;
+  private readonly trees: ReleaseTreeDirs;
+  private readonly volumesDir: string;
   private readonly users: AppUserRegistry;
   private readonly procfs = procfsAvailable();
   /** Machines this daemon spawned and that have not exited, by pid:startTime. */
@@ -89,10 +114,77 @@ export class ProcessDriver implements Driver {
   /** Probed once, on the first machine, deploy or question that needs it. */
   private mountSupport: MountSupport | undefined;
 
-  constructor({ machinesDir, home, users }: ProcessDriverOptions) {
+  constructor({ machinesDir, home, users, releasesDir, oneOffDir, volumesDir }: ProcessDriverOptions) {
     this.machinesDir = resolve(machinesDir);
     this.home = resolve(home ?? dirname(this.machinesDir));
+    this.trees = {
+      releasesDir: resolve(releasesDir ?? join(this.home, 'releases')),
+      oneOffDir: resolve(oneOffDir ?? join(this.home, 'machine-trees')),
+    };
+    this.volumesDir = resolve(volumesDir ?? join(this.home, 'volumes'));
     this.users = users ?? new MemoryAppUsers();
+  }
+
+  async prepareRelease(request: PrepareRequest): Promise<PreparedRelease> {
+    const ownUser = this.sandbox.ok && !this.sandbox.userNamespace;
+    return prepareTree(
+      this.trees,
+      request,
+      (dir, command) => this.buildLaunch(request.app, dir, command),
+      ownUser,
+    );
+  }
+
+  async releaseAvailable(prepared: PreparedRelease): Promise<boolean> {
+    if (prepared.driver !== DRIVER_NAME) return false;
+    try {
+      return (await stat(prepared.dir)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  async pruneReleases(app: string, keep: PreparedRelease[]): Promise<void> {
+    await pruneTrees(this.trees, app, keep);
+  }
+
+  async defaultCommands(config: AppConfig, prepared: PreparedRelease): Promise<Record<string, string>> {
+    return commandsInTree(config, this.treeOf(prepared));
+  }
+
+  async tailLogs(handle: MachineHandle, count: number): Promise<string[]> {
+    return (await lastLines(this.own(handle).logPath, count)).lines;
+  }
+
+  async followLogs(
+    handle: MachineHandle,
+    onLine: (line: string) => void,
+    signal: AbortSignal,
+    options: { fromStart?: boolean } = {},
+  ): Promise<void> {
+    const { logPath } = this.own(handle);
+    const offset = options.fromStart ? 0 : await sizeOf(logPath);
+    await followFile(logPath, offset, onLine, signal, FOLLOW_POLL_MS);
+  }
+
+  async createVolume(volumeId: string): Promise<void> {
+    await mkdir(this.volumeDir(volumeId), { recursive: true, mode: 0o755 });
+  }
+
+  async removeVolume(volumeId: string): Promise<void> {
+    await rm(this.volumeDir(volumeId), { recursive: true, force: true });
+  }
+
+  async volumeUsage(volumeId: string): Promise<number> {
+    return diskUsage(this.volumeDir(volumeId));
+  }
+
+  volumeLocation(volumeId: string): string {
+    return this.volumeDir(volumeId);
+  }
+
+  describe(handle: MachineHandle): string {
+    return `pid ${this.own(handle).pid}`;
   }
 
   private get sandbox(): MountSupport {
@@ -138,32 +230,31 @@ export class ProcessDriver implements Driver {
    * release's tree to write), with the daemon's home hidden but for that tree, and in a PID
    * namespace of its own, so nothing it started outlives it.
    */
-  async buildLaunch(request: BuildRequest): Promise<BuildLaunch> {
+  private async buildLaunch(app: string, dir: string, command: string): Promise<BuildLaunch> {
     const support = this.sandbox;
     if (!support.ok) {
       return {
         file: '/bin/sh',
-        args: ['-c', request.command],
+        args: ['-c', command],
         exitOf: (exitCode, signal) => ({ exitCode, signal }),
         note: `the build runs as the daemon's user and can read its home (credentials, master key, database), and a process it starts with setsid can outlive it (${support.cause}); run \`berth server\` as root to isolate it`,
       };
     }
-    const uid = support.userNamespace ? undefined : uidForApp(this.users, request.app);
-    if (uid !== undefined) await chownTree(request.dir, uid);
+    const uid = support.userNamespace ? undefined : uidForApp(this.users, app);
+    if (uid !== undefined) await chownTree(dir, uid);
     const { file, args } = sandboxCommand({
       support,
       cover: coverFor(this.home, uid),
-      appDir: request.dir,
+      appDir: dir,
       uid,
       killSignal: 'SIGTERM',
-      command: request.command,
+      command,
       mounts: [],
     });
     return {
       file,
       args,
       exitOf: exitOfInit,
-      ...(uid !== undefined ? { env: ownHome(request.env) } : {}),
       ...(uid === undefined
         ? {
             note: "the build shares the daemon's user (it does not run as root; run `berth server` as root to give each app a user of its own); the daemon's home is hidden from it and every process it starts stops with it (user, mount and PID namespaces)",
@@ -172,10 +263,14 @@ export class ProcessDriver implements Driver {
     };
   }
 
-  async start(spec: MachineSpec): Promise<MachineHandle> {
+  async start(spec: MachineSpec): Promise<ProcessHandle> {
     const empty = emptyCommandError({ [spec.processGroup]: spec.command });
     if (empty) throw empty;
-    const mounts = spec.mounts ?? [];
+    const tree = this.treeOf(spec.prepared);
+    const mounts = (spec.mounts ?? []).map((m) => ({
+      source: this.volumeDir(m.volumeId),
+      destination: m.destination,
+    }));
     const support = this.sandbox;
     if (mounts.length > 0 && !support.ok) {
       // Running without the volume would write the data somewhere nobody keeps.
@@ -203,7 +298,7 @@ export class ProcessDriver implements Driver {
     // A fresh copy on every start, like a container from its image: what the last run wrote
     // is gone, and nothing the machine writes reaches the release or another machine.
     await rm(appDir, { recursive: true, force: true });
-    await cp(spec.releaseDir, appDir, {
+    await cp(tree, appDir, {
       recursive: true,
       verbatimSymlinks: true,
       mode: fsConstants.COPYFILE_FICLONE,
@@ -213,8 +308,10 @@ export class ProcessDriver implements Driver {
     const uid = support.ok && !support.userNamespace ? uidForApp(this.users, spec.app) : undefined;
     if (uid !== undefined) await this.giveTo(uid, appDir, mounts);
 
+    for (const mount of mounts) await mkdir(mount.source, { recursive: true });
     const port = await allocatePort('127.0.0.1');
-    const address = `127.0.0.1:${port}`;
+    // One host port stands for the machine's first internal port: processes share the host's network.
+    const addresses = { [String(spec.ports[0] ?? port)]: `127.0.0.1:${port}` };
     const log = await open(logPath, 'a', 0o600);
     let pid: number;
     let startTime: string | undefined;
@@ -233,7 +330,7 @@ export class ProcessDriver implements Driver {
         : { file: '/bin/sh', args: ['-c', spec.command] };
       const child = spawn(file, args, {
         cwd: appDir,
-        env: { ...spec.env, ...(uid !== undefined ? ownHome(spec.env) : {}), PORT: String(port) },
+        env: { ...withHostBase(spec.env, { ownUser: uid !== undefined }), PORT: String(port) },
         // setsid(): its own session and process group, so it survives the daemon and a stop
         // reaches everything it started.
         detached: true,
@@ -252,7 +349,7 @@ export class ProcessDriver implements Driver {
       await log.close();
     }
 
-    const handle: MachineHandle = { driver: DRIVER_NAME, ref: String(pid), address, logPath };
+    const handle: ProcessHandle = { driver: DRIVER_NAME, pid, addresses, logPath };
     if (startTime !== undefined) handle.startTime = startTime;
     const record: ProcessHandleFile = {
       machineId: spec.machineId,
@@ -261,7 +358,7 @@ export class ProcessDriver implements Driver {
       processGroup: spec.processGroup,
       pid,
       ...(startTime !== undefined ? { startTime } : {}),
-      address,
+      addresses,
       logPath,
       startedAt: new Date().toISOString(),
     };
@@ -276,9 +373,10 @@ export class ProcessDriver implements Driver {
   }
 
   async stop(handle: MachineHandle, options: { signal: string; timeoutMs: number }): Promise<void> {
-    const pid = this.pidOf(handle);
+    const own = this.own(handle);
+    const pid = own.pid;
     const signal = signalName(options.signal);
-    if (pid === undefined || !this.isOurs(pid, handle)) return;
+    if (!validPid(pid) || !this.isOurs(pid, own)) return;
     if (this.groupAlive(pid)) {
       this.stopping.add(pid);
       try {
@@ -300,16 +398,16 @@ export class ProcessDriver implements Driver {
       }
     }
     // Let our own child's exit be recorded (and onExit fire) before reporting it stopped.
-    await this.awaitOwnExit(pid, handle.startTime);
+    await this.awaitOwnExit(pid, own.startTime);
   }
 
-  async recover(machineId: string): Promise<MachineHandle | undefined> {
+  async recover(machineId: string): Promise<ProcessHandle | undefined> {
     const record = await readHandleFile(join(this.machineDir(machineId), HANDLE_FILE));
     if (!record || record.machineId !== machineId) return undefined;
-    const handle: MachineHandle = {
+    const handle: ProcessHandle = {
       driver: DRIVER_NAME,
-      ref: String(record.pid),
-      address: record.address,
+      pid: record.pid,
+      addresses: record.addresses,
       logPath: record.logPath,
     };
     if (record.startTime !== undefined) handle.startTime = record.startTime;
@@ -317,9 +415,10 @@ export class ProcessDriver implements Driver {
   }
 
   async inspect(handle: MachineHandle): Promise<ObservedState> {
-    const pid = this.pidOf(handle);
-    if (pid === undefined) return { state: 'missing' };
-    const known = this.exits.get(key(pid, handle.startTime));
+    const own = this.own(handle);
+    const pid = own.pid;
+    if (!validPid(pid)) return { state: 'missing' };
+    const known = this.exits.get(key(pid, own.startTime));
     if (known) return { state: 'exited', ...known };
 
     if (!this.procfs) {
@@ -328,11 +427,11 @@ export class ProcessDriver implements Driver {
     }
     const stat = readProcStat(pid);
     if (!stat) return { state: 'missing' };
-    if (handle.startTime !== undefined && stat.startTime !== handle.startTime) return { state: 'missing' };
+    if (own.startTime !== undefined && stat.startTime !== own.startTime) return { state: 'missing' };
     if (hasExited(stat.state)) {
       // Our own child: Node is about to reap it and learn the exit code. Anyone else's zombie
       // (adopted machines under an init that does not reap) has exited with an unknown code.
-      const exit = await this.awaitOwnExit(pid, handle.startTime);
+      const exit = await this.awaitOwnExit(pid, own.startTime);
       return { state: 'exited', ...(exit ?? { exitCode: null, signal: null }) };
     }
     return { state: 'running' };
@@ -340,20 +439,23 @@ export class ProcessDriver implements Driver {
 
   /** $PORT (the handle's address) and the ports the machine's processes listen on. */
   async listeningPorts(handle: MachineHandle): Promise<ListeningPorts | undefined> {
-    const pid = this.pidOf(handle);
-    const expected = Number(handle.address?.slice(handle.address.lastIndexOf(':') + 1));
-    if (pid === undefined || !this.procfs || !Number.isInteger(expected) || !this.isOurs(pid, handle)) {
-      return undefined;
-    }
-    const listening = machineListeningPorts(pid);
+    const own = this.own(handle);
+    const address = Object.values(own.addresses)[0];
+    const expected = Number(address?.slice(address.lastIndexOf(':') + 1));
+    if (!this.procfs || !Number.isInteger(expected) || !this.isOurs(own.pid, own)) return undefined;
+    const listening = machineListeningPorts(own.pid);
     return listening && { expected, listening };
   }
 
+  refuseCommands(commands: Record<string, string>): BerthError | undefined {
+    return emptyCommandError(commands);
+  }
+
   async destroy(handle: MachineHandle): Promise<void> {
-    const pid = this.pidOf(handle);
-    const dir = this.dirOfHandle(handle);
+    const own = this.own(handle);
+    const dir = this.dirOfHandle(own);
     await rm(dir, { recursive: true, force: true });
-    if (pid !== undefined) this.exits.delete(key(pid, handle.startTime));
+    this.exits.delete(key(own.pid, own.startTime));
   }
 
   onExit(listener: ExitListener): void {
@@ -361,10 +463,9 @@ export class ProcessDriver implements Driver {
   }
 
   /** Hands the machine's tree, and its volumes where another user owns them, to its user. */
-  private async giveTo(uid: number, appDir: string, mounts: VolumeMount[]): Promise<void> {
+  private async giveTo(uid: number, appDir: string, mounts: { source: string }[]): Promise<void> {
     await chownTree(appDir, uid);
     for (const mount of mounts) {
-      await mkdir(mount.source, { recursive: true });
       if ((await lstat(mount.source)).uid !== uid) await chownTree(mount.source, uid);
     }
   }
@@ -432,7 +533,7 @@ export class ProcessDriver implements Driver {
    * pid must have the handle's start time; if there is none, the kernel keeps a pid reserved
    * while a process group of that id has members, so whatever group is left is ours.
    */
-  private isOurs(pid: number, handle: MachineHandle): boolean {
+  private isOurs(pid: number, handle: ProcessHandle): boolean {
     if (!this.procfs || handle.startTime === undefined) return true;
     const stat = readProcStat(pid);
     return stat === undefined || stat.startTime === handle.startTime;
@@ -464,7 +565,8 @@ export class ProcessDriver implements Driver {
     if (!record) return;
     const state = await this.inspect({
       driver: DRIVER_NAME,
-      ref: String(record.pid),
+      pid: record.pid,
+      addresses: {},
       logPath: record.logPath,
       ...(record.startTime !== undefined ? { startTime: record.startTime } : {}),
     });
@@ -476,14 +578,28 @@ export class ProcessDriver implements Driver {
     }
   }
 
-  private pidOf(handle: MachineHandle): number | undefined {
+  /** The handle as this driver's own; a stop or inspect never reaches a pid of 0 or 1. */
+  private own(handle: MachineHandle): ProcessHandle {
     if (handle.driver !== DRIVER_NAME) {
       throw new BerthError('internal', `the process driver was given a ${handle.driver} machine`);
     }
-    // Never 0 or 1: kill(-0) signals our own group and kill(-1) every process we may signal.
-    if (!/^\d+$/.test(handle.ref)) return undefined;
-    const pid = Number(handle.ref);
-    return Number.isSafeInteger(pid) && pid > 1 ? pid : undefined;
+    return handle;
+  }
+
+  private treeOf(prepared: PreparedRelease): string {
+    if (prepared.driver !== DRIVER_NAME) {
+      throw new BerthError(
+        'internal',
+        `the process driver was given a release prepared by ${prepared.driver}`,
+      );
+    }
+    return prepared.dir;
+  }
+
+  private volumeDir(volumeId: string): string {
+    if (!isVolumeId(volumeId))
+      throw new BerthError('internal', `${JSON.stringify(volumeId)} is not a volume id`);
+    return join(this.volumesDir, volumeId);
   }
 
   private machineDir(machineId: string): string {
@@ -494,7 +610,7 @@ export class ProcessDriver implements Driver {
   }
 
   /** The machine's directory, from its log path, and only if it really is one of ours. */
-  private dirOfHandle(handle: MachineHandle): string {
+  private dirOfHandle(handle: ProcessHandle): string {
     const logPath = resolve(handle.logPath);
     const dir = dirname(logPath);
     if (basename(logPath) !== LOG_FILE || dirname(dir) !== this.machinesDir) {
@@ -575,21 +691,41 @@ async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
 
 async function readHandleFile(path: string): Promise<ProcessHandleFile | undefined> {
   try {
-    const record = JSON.parse(await readFile(path, 'utf8')) as Partial<ProcessHandleFile>;
-    return typeof record.pid === 'number' && typeof record.logPath === 'string'
-      ? (record as ProcessHandleFile)
-      : undefined;
+    const record = JSON.parse(await readFile(path, 'utf8')) as Partial<ProcessHandleFile> & {
+      address?: unknown;
+    };
+    if (typeof record.pid !== 'number' || typeof record.logPath !== 'string') return undefined;
+    // Written before handles had addresses by port: one address, keyed by its own port.
+    const parsed = readHandle({ driver: DRIVER_NAME, ...record });
+    return parsed ? ({ ...record, addresses: parsed.addresses } as ProcessHandleFile) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/**
- * The app's own user cannot write the daemon's HOME (root's, typically), and tools such as npm
- * need one: a HOME inherited from the daemon becomes the sandbox's private /tmp. A HOME the
- * app's [env] sets is kept.
- */
-function ownHome(env: Record<string, string> | undefined): Record<string, string> {
-  const home = env?.HOME;
-  return home === undefined || home === process.env.HOME ? { HOME: '/tmp' } : {};
+/** Never 0 or 1: kill(-0) signals our own group and kill(-1) every process we may signal. */
+function validPid(pid: number): boolean {
+  return Number.isSafeInteger(pid) && pid > 1;
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function diskUsage(path: string): Promise<number> {
+  let stats;
+  try {
+    stats = await lstat(path);
+  } catch {
+    return 0;
+  }
+  let total = stats.blocks * 512;
+  if (stats.isDirectory()) {
+    for (const entry of await readdir(path)) total += await diskUsage(join(path, entry));
+  }
+  return total;
 }

@@ -4,7 +4,7 @@
 // driver's choice (launch); without one, a shell on the host.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { BuildLaunch } from '../drivers/driver.js';
+import type { BuildLaunch } from './build-launch.js';
 
 export interface BuildResult {
   ok: boolean;

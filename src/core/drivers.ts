@@ -1,0 +1,27 @@
+// berth's drivers by name, and a release in the form its driver runs it, as records hold them.
+// The driver contract (src/drivers/driver.ts) re-exports these; the core only needs the names.
+
+export type DriverName = 'process' | 'docker';
+
+export const DRIVER_NAMES: readonly DriverName[] = ['process', 'docker'];
+
+export function isDriverName(value: unknown): value is DriverName {
+  return value === 'process' || value === 'docker';
+}
+
+/** A release in the form its driver runs it. Stored as JSON on the release row (releases.prepared_json). */
+export type PreparedRelease =
+  | { driver: 'process'; dir: string }
+  | { driver: 'docker'; image: string /* berth/<app>:v<N> */; imageId: string };
+
+/** The stored JSON of a prepared release, or undefined when it is not one. */
+export function readPreparedRelease(value: unknown): PreparedRelease | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.driver === 'process' && typeof v.dir === 'string' && v.dir !== '')
+    return { driver: 'process', dir: v.dir };
+  if (v.driver === 'docker' && typeof v.image === 'string' && typeof v.imageId === 'string') {
+    return { driver: 'docker', image: v.image, imageId: v.imageId };
+  }
+  return undefined;
+}

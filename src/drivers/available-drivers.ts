@@ -1,0 +1,110 @@
+// Which drivers this host offers. The process driver always; docker when the Docker Engine
+// answers `GET /_ping` at DOCKER_HOST (a unix socket or tcp), else at /var/run/docker.sock, and
+// this build of berth has the docker driver (src/drivers/docker/docker-driver.ts). When not,
+// the cause and the fix, for the daemon's log and the errors of deploys that need it.
+import { request } from 'node:http';
+import type { Driver } from './driver.js';
+
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+const PING_TIMEOUT_MS = 2_000;
+/** Not a literal, so that a build without the docker driver still compiles. */
+const DOCKER_DRIVER_MODULE = './docker/docker-driver.js';
+
+export type EngineEndpoint = { socketPath: string } | { host: string; port: number };
+
+export interface Unavailable {
+  cause: string;
+  fix: string;
+}
+
+export interface DockerDriverFactoryOptions {
+  home: string;
+  dockerHost: string;
+  log: (line: string) => void;
+}
+
+/** DOCKER_HOST as an endpoint node:http can reach, or why it cannot. */
+export function engineEndpoint(dockerHost: string): EngineEndpoint | Unavailable {
+  const unix = /^unix:\/\/(\/.+)$/.exec(dockerHost);
+  if (unix) return { socketPath: unix[1]! };
+  const tcp = /^tcp:\/\/([^:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\/?$/.exec(dockerHost);
+  if (tcp && Number(tcp[2]) > 0 && Number(tcp[2]) < 65536) {
+    return { host: tcp[1]!.replace(/^\[|\]$/g, ''), port: Number(tcp[2]) };
+  }
+  return {
+    cause: `DOCKER_HOST=${dockerHost} is neither unix:///PATH nor tcp://HOST:PORT`,
+    fix: "Set DOCKER_HOST to the Engine's socket (unix:///var/run/docker.sock) or tcp://HOST:PORT, or unset it.",
+  };
+}
+
+/** Whether the Engine answers its ping within two seconds. */
+export function pingEngine(
+  endpoint: EngineEndpoint,
+  timeoutMs = PING_TIMEOUT_MS,
+): Promise<Unavailable | undefined> {
+  const where = 'socketPath' in endpoint ? endpoint.socketPath : `${endpoint.host}:${endpoint.port}`;
+  const fix = `Start Docker (e.g. \`systemctl start docker\`) or set DOCKER_HOST to a running Engine, then restart \`berth server\`.`;
+  return new Promise((resolve) => {
+    const req = request(
+      { ...endpoint, method: 'GET', path: '/_ping', timeout: timeoutMs, headers: { host: 'docker' } },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve(
+            res.statusCode === 200
+              ? undefined
+              : { cause: `the Docker Engine at ${where} answered /_ping with ${res.statusCode}`, fix },
+          ),
+        );
+      },
+    );
+    req.on('timeout', () => {
+      req.destroy();
+      resolve({ cause: `the Docker Engine at ${where} did not answer within ${timeoutMs / 1000} s`, fix });
+    });
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      resolve({ cause: `no Docker Engine at ${where} (${err.code ?? err.message})`, fix }),
+    );
+    req.end();
+  });
+}
+
+/** The docker driver, or why this daemon cannot have it. */
+export async function loadDockerDriver(options: {
+  home: string;
+  env: Record<string, string | undefined>;
+  log: (line: string) => void;
+}): Promise<{ driver: Driver } | { unavailable: Unavailable }> {
+  const dockerHost = options.env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
+  const endpoint = engineEndpoint(dockerHost);
+  if ('cause' in endpoint) return { unavailable: endpoint };
+  const down = await pingEngine(endpoint);
+  if (down) return { unavailable: down };
+  let factory: ((o: DockerDriverFactoryOptions) => Promise<Driver>) | undefined;
+  try {
+    const module = (await import(DOCKER_DRIVER_MODULE)) as { createDockerDriver?: unknown };
+    if (typeof module.createDockerDriver === 'function') {
+      factory = module.createDockerDriver as (o: DockerDriverFactoryOptions) => Promise<Driver>;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  }
+  if (!factory) {
+    return {
+      unavailable: {
+        cause: 'this build of berth has no docker driver',
+        fix: 'Install a berth release that includes the docker driver.',
+      },
+    };
+  }
+  try {
+    return { driver: await factory({ home: options.home, dockerHost, log: options.log }) };
+  } catch (err) {
+    return {
+      unavailable: {
+        cause: `the docker driver could not start: ${err instanceof Error ? err.message : String(err)}`,
+        fix: "Check that the daemon's user may use the Docker Engine (e.g. is in the docker group), then restart `berth server`.",
+      },
+    };
+  }
+}
