@@ -215,6 +215,20 @@ const shapes: Case[] = [
   },
   { name: 'an empty [build] section', toml: '[build]', get: (c) => c.build, want: { args: {} }, quiet: true },
   {
+    name: "[build] fly's build-target and buildpacks",
+    toml: '[build]\nbuild-target = "production"\nbuildpacks = ["gcr.io/paketo-buildpacks/nodejs"]',
+    get: (c) => c.build,
+    want: { target: 'production', buildpacks: ['gcr.io/paketo-buildpacks/nodejs'], args: {} },
+    quiet: true,
+  },
+  {
+    name: '[build] target, as docker build spells it',
+    toml: '[build]\ntarget = "web"',
+    get: (c) => c.build,
+    want: { target: 'web', args: {} },
+    quiet: true,
+  },
+  {
     name: '[env] numbers and booleans become strings',
     toml: '[env]\nPORT = 8080\nDEBUG = true\nRATIO = 0.5\nNAME = "x"\nEMPTY = ""',
     get: (c) => c.env,
@@ -547,6 +561,11 @@ const shapes: Case[] = [
 ];
 
 const errors: Case[] = [
+  {
+    name: 'two names for the build target',
+    toml: '[build]\ntarget = "a"\nbuild-target = "b"',
+    errors: [{ path: 'build.build-target', line: 3, message: /second time/ }],
+  },
   {
     name: 'an app name that is not a DNS label',
     toml: 'app = "My_App"',

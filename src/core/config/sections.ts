@@ -12,14 +12,7 @@ export const DEPLOY_DEFAULTS = {
 } as const;
 
 // fly keys with no meaning for berth, accepted without a word.
-const FLY_BUILD_KEYS = [
-  'buildpacks',
-  'build-target',
-  'build_target',
-  'ignorefile',
-  'dockerignorefile',
-  'settings',
-];
+const FLY_BUILD_KEYS = ['ignorefile', 'dockerignorefile', 'settings'];
 const FLY_MOUNT_KEYS = [
   'auto_extend_size_threshold',
   'auto_extend_size_increment',
@@ -31,7 +24,17 @@ const FLY_MOUNT_KEYS = [
 export function readBuild(r: Reader, raw: Table): AppConfig['build'] {
   const base = ['build'];
   const t = r.table(raw, 'build', []) ?? {};
-  r.unknownKeys(t, base, ['command', 'image', 'dockerfile', 'builder', 'args', 'builtin', ...FLY_BUILD_KEYS]);
+  r.unknownKeys(t, base, [
+    'command',
+    'image',
+    'dockerfile',
+    'builder',
+    'args',
+    'builtin',
+    'buildpacks',
+    ...TARGET_KEYS,
+    ...FLY_BUILD_KEYS,
+  ]);
   if (t.builtin !== undefined) {
     r.warn(
       [...base, 'builtin'],
@@ -44,7 +47,28 @@ export function readBuild(r: Reader, raw: Table): AppConfig['build'] {
     const value = r.string(t, key, base);
     if (value !== undefined && value.trim() !== '') build[key] = value;
   }
+  const target = readTarget(r, t, base);
+  if (target !== undefined) build.target = target;
+  const buildpacks = r.strings(t, 'buildpacks', base);
+  if (buildpacks !== undefined && buildpacks.length > 0) build.buildpacks = buildpacks;
   return build;
+}
+
+// fly spells it build-target; `target` is what `docker build --target` says.
+const TARGET_KEYS = ['target', 'build-target', 'build_target'];
+
+function readTarget(r: Reader, t: Table, base: string[]): string | undefined {
+  const given = TARGET_KEYS.filter((key) => t[key] !== undefined);
+  if (given.length > 1) {
+    r.error(
+      [...base, given[1]!],
+      `names the build target a second time (${given.join(', ')})`,
+      `Keep one of them, e.g. build-target = "production".`,
+    );
+    return undefined;
+  }
+  const value = given[0] === undefined ? undefined : r.string(t, given[0], base);
+  return value?.trim() ? value : undefined;
 }
 
 export function readDeploy(r: Reader, raw: Table): AppConfig['deploy'] {

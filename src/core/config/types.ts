@@ -97,7 +97,11 @@ export interface AppConfig {
     command?: string;
     image?: string;
     dockerfile?: string;
+    /** The Dockerfile stage to build (fly's `build-target`). */
+    target?: string;
     builder?: string;
+    /** fly's buildpacks; no berth driver runs them (see docker-build.ts). */
+    buildpacks?: string[];
     args: Record<string, string>;
   };
   deploy: {
