@@ -1,6 +1,33 @@
 // The runtime driver contract. The daemon decides which machines should exist; a driver makes
 // one exist, stops it, and says what it sees. Process, Docker and Swarm drivers implement this
 // without the core knowing which one runs.
+import type { AppConfig } from '../core/config/types.js';
+
+export type DriverName = 'process' | 'docker';
+
+/** What the deployer asks a driver to make of an uploaded artifact: the release's runnable form. */
+export interface PrepareRequest {
+  app: string;
+  releaseVersion: number;
+  /** The uploaded artifact (a gzipped tar) on the daemon's disk. */
+  artifactPath: string;
+  artifactDigest: string;
+  /** The release config's [build] section, as parsed (command, image, dockerfile, target, args). */
+  build: AppConfig['build'];
+  /** The build's environment: the config's [env] plus BERTH_APP and BERTH_RELEASE_VERSION. Never secrets. */
+  env: Record<string, string>;
+  /** Unpack limit (process driver) / context limit. */
+  maxUnpackedBytes: number;
+  timeoutMs: number;
+  /** Progress for the deploy's output and `releases show`: a step, a line of build output, or a note. */
+  onProgress(event: { kind: 'step' | 'output' | 'note'; line: string; stream?: 'stdout' | 'stderr' }): void;
+  signal?: AbortSignal;
+}
+
+/** A release in the form its driver runs it. Stored as JSON on the release row (releases.prepared_json). */
+export type PreparedRelease =
+  | { driver: 'process'; dir: string }
+  | { driver: 'docker'; image: string /* berth/<app>:v<N> */; imageId: string };
 
 /** Everything a driver needs to start one machine. */
 export interface MachineSpec {
@@ -8,53 +35,80 @@ export interface MachineSpec {
   app: string;
   releaseVersion: number;
   processGroup: string;
-  /** Shell command line to run. */
+  /** Shell command line; '' = the image's own CMD (docker). The process driver refuses '' with a hint. */
   command: string;
-  /** Full environment for the machine (the driver adds nothing secret to logs). */
+  /**
+   * The app's environment: [env], secrets, run env, BERTH_* ids. The driver adds its own base
+   * (process: PATH/LANG/TZ/HOME/USER from the host, HOME=/tmp for sandbox users; docker: nothing,
+   * the image's ENV applies) and PORT. Never logged, never in a label.
+   */
   env: Record<string, string>;
   /**
-   * The port the machine listens on inside its own network namespace (the config's
-   * internal_port). The process driver, which shares the host network, ignores it and
-   * allocates a free host port instead, passed as PORT.
+   * Ports the machine serves inside its own network (internal_port of its services, first = HTTP).
+   * Process driver: one free host port instead, passed as PORT. Docker: PORT=first, each published
+   * on a free host port on 127.0.0.1.
    */
-  internalPort?: number;
-  /** The release's built tree; the driver gives each machine its own copy or image layer. */
-  releaseDir: string;
+  ports: number[];
+  prepared: PreparedRelease;
   /** Signal name for a graceful stop, e.g. "SIGINT". */
   killSignal: string;
   killTimeoutMs: number;
-  /**
-   * Volumes: each host directory appears inside the machine at its destination. Absent or
-   * empty: none. A driver that cannot do this must refuse to start the machine.
-   */
-  mounts?: VolumeMount[];
+  /** [[vm]] sizing; docker turns them into limits, process ignores them (and the config warns). */
+  limits?: { memoryMb?: number; cpus?: number };
+  /** Volumes by id; the driver maps an id to its storage (process: <home>/volumes/<id>; docker: a named volume). */
+  mounts?: { volumeId: string; destination: string }[];
 }
 
-export interface VolumeMount {
-  /** The volume's directory on the host. */
-  source: string;
-  /** Absolute path where the machine sees it. */
-  destination: string;
+/** Typed per driver; stored as JSON in the machine's row and read back with parseHandle(). */
+export type MachineHandle = ProcessHandle | DockerHandle;
+
+export interface ProcessHandle {
+  driver: 'process';
+  pid: number;
+  startTime?: string;
+  logPath: string;
+  /** Internal port (as a string) -> host:port the proxy and health checks reach. */
+  addresses: Record<string, string>;
+}
+
+export interface DockerHandle {
+  driver: 'docker';
+  containerId: string;
+  containerName: string;
+  /** Internal port (as a string) -> host:port the proxy and health checks reach. */
+  addresses: Record<string, string>;
+}
+
+/** The first address (the HTTP service's), which the proxy routes to. */
+export function primaryAddress(handle: MachineHandle): string | undefined {
+  return Object.values(handle.addresses)[0];
+}
+
+/** A stored handle read back, or undefined when it is not one any driver wrote. */
+export function parseHandle(json: unknown): MachineHandle | undefined {
+  const value = typeof json === 'string' ? safeParse(json) : json;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const h = value as Record<string, unknown>;
+  if (typeof h.addresses !== 'object' || h.addresses === null) return undefined;
+  if (h.driver === 'process' && typeof h.pid === 'number' && typeof h.logPath === 'string') {
+    return h as unknown as ProcessHandle;
+  }
+  if (h.driver === 'docker' && typeof h.containerId === 'string' && typeof h.containerName === 'string') {
+    return h as unknown as DockerHandle;
+  }
+  return undefined;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a driver can mount volumes here; when not, why and what to do about it. */
 export type MountCapability = { ok: true } | { ok: false; cause: string; fix: string };
-
-/**
- * What a driver returns for a started machine and later takes back to stop or inspect it.
- * Stored as JSON in the machine's row, so it must survive a daemon restart.
- */
-export interface MachineHandle {
-  driver: string;
-  /** Process driver: pid of the process group leader. Docker: container id. */
-  ref: string;
-  /** Process start time as the OS reports it, to tell a reused pid from ours. */
-  startTime?: string;
-  /** host:port where the machine's service answers, when it has one. */
-  address?: string;
-  /** Where the machine's stdout/stderr go. */
-  logPath: string;
-}
 
 /** How far machines are kept from the daemon and from each other on this host. */
 export interface Isolation {
@@ -68,67 +122,62 @@ export interface Isolation {
   summary: string;
 }
 
-/** What a build is: the app's `[build] command`, run once in the release's tree before any machine. */
-export interface BuildRequest {
-  app: string;
-  /** The release's unpacked tree: the build's working directory, which it writes. */
-  dir: string;
-  command: string;
-  /** The environment the build would get, for the driver to adapt to its sandbox. */
-  env?: Record<string, string>;
-}
-
-/**
- * How the driver has a build run: the program to spawn (its own process group, output on pipes,
- * killed as a group on timeout) and how to read its exit as the command's.
- */
-export interface BuildLaunch {
-  file: string;
-  args: string[];
-  exitOf(
-    exitCode: number | null,
-    signal: NodeJS.Signals | null,
-  ): { exitCode: number | null; signal: string | null };
-  /** Said in the deploy's output when the build is less isolated than the app's own user would be. */
-  note?: string;
-  /** Replaces variables of the build's environment that mean something else in the sandbox. */
-  env?: Record<string, string>;
-}
-
 export type ObservedState =
   | { state: 'running' }
   | { state: 'exited'; exitCode: number | null; signal: string | null }
   | { state: 'missing' };
 
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
 export interface Driver {
-  readonly name: string;
+  readonly name: DriverName;
+  /** Throws a BerthError (code 'build_failed' / 'image_not_found' / ...) with a hint when the build fails; changes nothing live. */
+  prepareRelease(request: PrepareRequest): Promise<PreparedRelease>;
+  /** Whether a prepared release is still runnable (rollback never rebuilds): the tree or image exists. */
+  releaseAvailable(prepared: PreparedRelease): Promise<boolean>;
+  /** Forgets prepared releases of an app other than the ones listed (docker: keeps the last 10 images). */
+  pruneReleases?(app: string, keep: PreparedRelease[]): Promise<void>;
+  /**
+   * The commands a release's process groups run when the config has no [processes]:
+   * process: Procfile / npm start (today's commandsInTree); docker: { app: '' } = the image's own CMD.
+   */
+  defaultCommands(config: AppConfig, prepared: PreparedRelease): Promise<Record<string, string>>;
   /** Starts a machine and returns once it has been launched (not once it is healthy). */
   start(spec: MachineSpec): Promise<MachineHandle>;
-  /** Sends spec.killSignal, waits up to killTimeoutMs, then kills. Resolves once it is gone. */
+  /** Sends the signal, waits up to timeoutMs, then kills. Resolves once it is gone. */
   stop(handle: MachineHandle, options: { signal: string; timeoutMs: number }): Promise<void>;
   /** What the machine is doing now. Works for machines started by an earlier daemon. */
   inspect(handle: MachineHandle): Promise<ObservedState>;
-  /**
-   * The handle of a machine the store has no handle for: a daemon killed between starting a
-   * machine and recording it leaves one. Undefined when the driver knows nothing of it.
-   */
+  /** process: handle.json; docker: by label berth.machine=<id>. */
   recover(machineId: string): Promise<MachineHandle | undefined>;
+  /** Removes whatever the machine left behind (its copy of the tree, its container). */
+  destroy(handle: MachineHandle): Promise<void>;
+  /** Called when a machine exits, so supervision reacts at once instead of at the next poll. */
+  onExit(
+    listener: (machineId: string, exit: { exitCode: number | null; signal: string | null }) => void,
+  ): void;
+  /** The last `count` lines of the machine's output (stdout and stderr interleaved as written). */
+  tailLogs(handle: MachineHandle, count: number): Promise<string[]>;
+  /** Calls onLine for each line written after the call (from the end) until signal aborts. */
+  followLogs(handle: MachineHandle, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
+  /** Volume storage: create (on first use) and remove data for good. */
+  createVolume(volumeId: string): Promise<void>;
+  removeVolume(volumeId: string): Promise<void>;
   /** Whether machines can be given volumes on this host (asked before a deploy changes anything). */
   mountCapability?(): Promise<MountCapability>;
   /** What keeps machines apart from the daemon and from each other here (asked once at start). */
   isolation?(): Promise<Isolation>;
-  /**
-   * Runs builds as the driver runs machines (its user, its sandbox). Without it the build runs
-   * on the host as the daemon's user.
-   */
-  buildLaunch?(request: BuildRequest): Promise<BuildLaunch>;
-  /** Removes whatever the machine left behind (its copy of the tree, its container). */
-  destroy(handle: MachineHandle): Promise<void>;
-  /**
-   * Called when a machine this daemon started exits, so supervision reacts at once instead of
-   * at the next poll. Machines adopted from an earlier daemon are seen by inspect() only.
-   */
-  onExit(
-    listener: (machineId: string, exit: { exitCode: number | null; signal: string | null }) => void,
-  ): void;
+}
+
+/** The daemon's drivers: the default, the ones available, and each one's reason when not. */
+export interface DriverSet {
+  default: DriverName;
+  /** Undefined: not available here. */
+  get(name: DriverName): Driver | undefined;
+  unavailable(name: DriverName): { cause: string; fix: string } | undefined;
+  /** The driver that runs a stored handle / a prepared release. */
+  forHandle(handle: MachineHandle): Driver;
 }
