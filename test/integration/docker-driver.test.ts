@@ -287,6 +287,9 @@ describe('docker driver', { skip }, () => {
     assert.ok(output.includes('about to fail'), output.join('\n'));
     await assert.rejects(docker.getImage(`berth/${app}:v3`).inspect(), /no such image/i);
 
+    const tooBig = { ...prepareRequest(3, artifact, {}), maxUnpackedBytes: 1024 };
+    await rejectsWith(driver.prepareRelease(tooBig), 'build_failed', /build context is more than 1024 bytes/);
+
     const missing = await packedApp({ 'server.js': SERVER });
     await rejectsWith(driver.prepareRelease(prepareRequest(3, missing, {})), 'build_failed', /Dockerfile/);
   });
