@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
@@ -576,6 +577,66 @@ describe('docker driver', { skip }, () => {
     await docker.getImage('node:20-slim').inspect();
     assert.ok(await driver.releaseAvailable(prepared[0]!));
   });
+
+  test(
+    'exits are still reported after the event stream drops, including those during the outage',
+    {
+      skip: dockerHost?.startsWith('unix://') ? false : 'needs the Engine on a unix socket',
+    },
+    async () => {
+      // A relay in front of the Engine's socket that can cut every connection and refuse new ones.
+      const enginePath = new URL(dockerHost!).pathname;
+      const relayPath = join(root, 'relay.sock');
+      const open = new Set<Socket>();
+      let refusing = false;
+      const relay = createServer((client) => {
+        if (refusing) return void client.destroy();
+        const upstream = connect(enginePath);
+        open.add(client).add(upstream);
+        const close = () => (
+          client.destroy(),
+          upstream.destroy(),
+          open.delete(client),
+          open.delete(upstream)
+        );
+        client.on('error', close).on('close', close);
+        upstream.on('error', close).on('close', close);
+        client.pipe(upstream).pipe(client);
+      });
+      await new Promise<void>((resolve) => relay.listen(relayPath, resolve));
+      const log: string[] = [];
+      const watcher = await createDockerDriver({
+        home,
+        dockerHost: `unix://${relayPath}`,
+        log: (l) => log.push(l),
+      });
+      const exits: string[] = [];
+      watcher.onExit((machineId) => exits.push(machineId));
+      try {
+        const first = specFor({ command: 'node -e ""', ports: [] });
+        await driver.start(first);
+        await eventually(() => exits.includes(first.machineId), 20_000, 'the first exit');
+
+        refusing = true;
+        for (const socket of open) socket.destroy();
+        await eventually(() => log.some((l) => /reconnecting/.test(l)), 20_000, 'the drop to be noticed');
+        const during = specFor({ command: 'node -e ""', ports: [] });
+        const handle = (await driver.start(during)) as DockerHandle;
+        await exitOf(handle);
+        refusing = false;
+        await eventually(() => exits.includes(during.machineId), 20_000, 'the exit during the outage');
+        assert.ok(
+          log.some((l) => /watching container exits again/.test(l)),
+          log.join('\n'),
+        );
+        assert.equal(exits.filter((id) => id === first.machineId).length, 1);
+      } finally {
+        watcher.close();
+        for (const socket of open) socket.destroy();
+        await new Promise((resolve) => relay.close(resolve));
+      }
+    },
+  );
 
   test('isolation and mounts are stated', async () => {
     const isolation = await driver.isolation();
