@@ -21,7 +21,7 @@ import { containerConfig, observedState, orderedAddresses, publishedAddresses } 
 import { connectEngine, engineError, engineMessage, engineStatus, unlessGone } from './engine.js';
 import { ExitEvents, type ExitListener } from './exit-events.js';
 import { prepareImage } from './image-build.js';
-import { LogLineDecoder } from './log-frames.js';
+import { followContainerLogs, tailContainerLogs } from './container-logs.js';
 import { LABEL, containerName, homeId, imageRepository, volumeName } from './names.js';
 import { releaseTagsToRemove } from './prune-images.js';
 import { signalName } from './signals.js';
@@ -253,20 +253,7 @@ export class DockerDriver implements Driver {
   }
 
   async tailLogs(handle: MachineHandle, count: number): Promise<string[]> {
-    const container = this.containerOf(handle);
-    if (count <= 0) return [];
-    let output: Buffer | undefined;
-    try {
-      output = await unlessGone(() =>
-        container.logs({ stdout: true, stderr: true, tail: count, follow: false }),
-      );
-    } catch (err) {
-      throw engineError(`reading the logs of container ${container.id}`, err);
-    }
-    if (!output) return [];
-    const decoder = new LogLineDecoder();
-    const lines = [...decoder.push(output), ...decoder.end()].map((l) => l.text);
-    return lines.slice(-count);
+    return tailContainerLogs(this.containerOf(handle), count);
   }
 
   async followLogs(
@@ -274,38 +261,7 @@ export class DockerDriver implements Driver {
     onLine: (line: string) => void,
     signal: AbortSignal,
   ): Promise<void> {
-    const container = this.containerOf(handle);
-    if (signal.aborted) return;
-    let stream: NodeJS.ReadableStream | undefined;
-    try {
-      stream = await unlessGone(() =>
-        container.logs({ stdout: true, stderr: true, follow: true, tail: 0, abortSignal: signal }),
-      );
-    } catch (err) {
-      if (signal.aborted) return;
-      throw engineError(`following the logs of container ${container.id}`, err);
-    }
-    if (!stream) return;
-    const decoder = new LogLineDecoder();
-    const done = new Promise<void>((resolve) => {
-      stream.on('data', (chunk: Buffer) => {
-        for (const line of decoder.push(chunk)) onLine(line.text);
-      });
-      // The stream ends when the container stops: a machine's next run is a new container.
-      stream.on('end', () => {
-        for (const line of decoder.end()) onLine(line.text);
-        resolve();
-      });
-      stream.on('error', () => resolve());
-      stream.on('close', () => resolve());
-    });
-    const abort = () => (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
-    signal.addEventListener('abort', abort, { once: true });
-    try {
-      await done;
-    } finally {
-      signal.removeEventListener('abort', abort);
-    }
+    return followContainerLogs(this.containerOf(handle), onLine, signal);
   }
 
   async createVolume(volumeId: string): Promise<void> {
