@@ -178,6 +178,16 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: 'Read the build log above, fix [build] command, and deploy again.',
   },
+  image_pull_failed: {
+    status: 422,
+    fault: 'user',
+    hint: 'Check the image name and tag in [build] image, and that the Docker Engine can reach its registry (or load the image with `docker load`).',
+  },
+  docker_engine_error: {
+    status: 502,
+    fault: 'platform',
+    hint: 'Check the Docker Engine with `docker info` (DOCKER_HOST, else /var/run/docker.sock); its own log says more.',
+  },
   deploy_failed: {
     status: 422,
     fault: 'user',
