@@ -10,6 +10,4 @@ export interface BuildLaunch {
   ): { exitCode: number | null; signal: string | null };
   /** Said in the deploy's output when the build is less isolated than the app's own user would be. */
   note?: string;
-  /** Replaces variables of the build's environment that mean something else in the sandbox. */
-  env?: Record<string, string>;
 }

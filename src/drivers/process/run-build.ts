@@ -1,7 +1,8 @@
 // Runs a release's `[build] command` once, in the release's unpacked tree, streaming its
 // output line by line. The build sees the config's [env] plus BERTH_APP and
-// BERTH_RELEASE_VERSION, never the daemon's own environment. Where and as whom it runs is the
-// driver's choice (launch); without one, a shell on the host.
+// BERTH_RELEASE_VERSION over the driver's few host variables (host-env.ts), never the daemon's
+// own environment. Where and as whom it runs is the driver's choice (launch); without one, a
+// shell on the host.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { BuildLaunch } from './build-launch.js';
@@ -19,7 +20,7 @@ export function runBuild(options: {
   cwd: string;
   env: Record<string, string>;
   timeoutMs: number;
-  launch?: Pick<BuildLaunch, 'file' | 'args' | 'exitOf' | 'env'>;
+  launch?: Pick<BuildLaunch, 'file' | 'args' | 'exitOf'>;
   onLine: (stream: 'stdout' | 'stderr', line: string) => void;
 }): Promise<BuildResult> {
   const started = Date.now();
@@ -31,7 +32,7 @@ export function runBuild(options: {
     };
     const child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
-      env: { ...options.env, ...options.launch?.env },
+      env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group, so a timeout kills everything the build started
     });
