@@ -35,7 +35,11 @@ export interface RolloutAppOptions {
   releaseCommand?: string;
   /** Gives each machine a volume "data" mounted here. */
   mountDestination?: string;
+  /** docker: the app also gets a Dockerfile (the test base image, the tree copied to /app). */
+  driver?: 'process' | 'docker';
 }
+
+const DOCKERFILE = 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD ["node", "server.js"]\n';
 
 export function writeRolloutApp(dir: string, o: RolloutAppOptions): string {
   mkdirSync(dir, { recursive: true });
@@ -43,6 +47,7 @@ export function writeRolloutApp(dir: string, o: RolloutAppOptions): string {
   writeFileSync(join(dir, 'package.json'), '{"type":"module","scripts":{"start":"node server.js"}}');
   writeFileSync(join(dir, 'mode.txt'), o.behaviour ?? 'ok');
   writeFileSync(join(dir, 'label.txt'), o.label);
+  if (o.driver === 'docker') writeFileSync(join(dir, 'Dockerfile'), DOCKERFILE);
   const lines = [
     `app = "${o.app}"`,
     'kill_signal = "SIGTERM"',

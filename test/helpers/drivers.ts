@@ -1,0 +1,33 @@
+// The drivers a rollout test runs against: the process driver always, docker when the tests
+// have an Engine (CI always has one; see docker-engine.ts). A test file loops over them, so one
+// file states each behaviour once and checks it on every driver:
+//
+//   for (const driver of testDrivers()) describe(`rollouts (${driver.name})`, { skip: driver.skip }, () => { … });
+import { dockerHostForTests, Engine, NO_ENGINE } from './docker-engine.js';
+import { ensureTestImages } from './docker-images.js';
+import type { DriverName } from '../../src/core/drivers.js';
+
+export interface TestDriver {
+  name: DriverName;
+  /** For describe()'s skip option: false, or why this driver cannot be tested here. */
+  skip: string | false;
+  /** `--driver NAME` for `berth deploy`. */
+  deployArgs: string[];
+  /** Makes what the driver needs before a daemon uses it (docker: the base images). */
+  prepare(): Promise<void>;
+}
+
+export function testDrivers(): TestDriver[] {
+  const dockerHost = dockerHostForTests();
+  return [
+    { name: 'process', skip: false, deployArgs: ['--driver', 'process'], prepare: async () => {} },
+    {
+      name: 'docker',
+      skip: dockerHost === undefined ? NO_ENGINE : false,
+      deployArgs: ['--driver', 'docker'],
+      prepare: async () => {
+        await ensureTestImages(new Engine(dockerHost));
+      },
+    },
+  ];
+}
