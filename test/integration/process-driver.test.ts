@@ -423,7 +423,10 @@ console.log('ready');`,
 
   test('an empty command is refused with a hint, before anything starts', async () => {
     const spec = specFor(serverRelease, '  ');
-    await assert.rejects(driver.start(spec), { code: 'no_command', hint: /\[processes\].*--driver docker/s });
+    await assert.rejects(driver.start(spec), {
+      code: 'empty_command',
+      hint: /\[processes\].*docker driver/s,
+    });
     assert.equal(existsSync(join(machinesDir, spec.machineId)), false);
   });
 
