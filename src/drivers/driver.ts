@@ -49,7 +49,8 @@ export interface MachineSpec {
   /**
    * Ports the machine serves inside its own network (internal_port of its services, first =
    * HTTP). Process driver: one free host port instead, passed as PORT. Docker: PORT=first,
-   * each published on a free host port on 127.0.0.1.
+   * reached at the container's bridge address, each also published on a free host port on
+   * 127.0.0.1.
    */
   ports: number[];
   prepared: PreparedRelease;
@@ -83,7 +84,14 @@ export interface DockerHandle {
   driver: 'docker';
   containerId: string;
   containerName: string;
+  /**
+   * The container's bridge address per port (<container IP>:<internal port>) where the host
+   * reaches it, else the published one: docker-proxy accepts connections on a published port
+   * before the app listens, which would fool readiness and the proxy.
+   */
   addresses: Record<string, string>;
+  /** Internal port -> 127.0.0.1:<host port> the Engine published it on, for people. */
+  published: Record<string, string>;
 }
 
 /**

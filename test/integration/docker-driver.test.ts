@@ -332,12 +332,15 @@ describe('docker driver', { skip }, () => {
     await assert.rejects(docker.getImage(`berth/${app}:v6`).inspect(), /no such image/i);
   });
 
-  test('a machine serves on its internal port through a loopback address; env and PORT reach it', async () => {
+  test('a machine serves on its internal port at its address and on a published loopback port; env and PORT reach it', async () => {
     const spec = specFor();
     const handle = (await driver.start(spec)) as DockerHandle;
     assert.deepEqual(Object.keys(handle.addresses), ['8080']);
-    assert.match(handle.addresses['8080']!, /^127\.0\.0\.1:\d+$/);
+    assert.match(handle.addresses['8080']!, /^[\d.]+:\d+$/);
+    assert.deepEqual(Object.keys(handle.published), ['8080']);
+    assert.match(handle.published['8080']!, /^127\.0\.0\.1:\d+$/);
     assert.equal(await answer(handle.addresses['8080']!), 'hello from the image CMD');
+    assert.equal(await answer(handle.published['8080']!), 'hello from the image CMD');
     const env = JSON.parse(await answer(handle.addresses['8080']!, '/env')) as Record<string, string>;
     assert.equal(env.PORT, '8080');
     assert.equal(env.GREETING, 'berth');

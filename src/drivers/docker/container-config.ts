@@ -18,8 +18,8 @@ export function containerConfig(
   if (spec.ports[0] !== undefined) env.PORT = String(spec.ports[0]);
   const cmd = containerCmd(spec.command);
   const exposed = Object.fromEntries(spec.ports.map((port) => [`${port}/tcp`, {}]));
-  // HostPort '' lets the Engine choose a free port; only this host's loopback reaches it, and
-  // the proxy and health checks read which one from inspect.
+  // HostPort '' lets the Engine choose a free port on this host's loopback, for people: the
+  // proxy and health checks reach the container's bridge address (see container-addresses.ts).
   const bindings = Object.fromEntries(
     spec.ports.map((port) => [`${port}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]]),
   );
@@ -66,30 +66,6 @@ export function containerConfig(
       LogConfig: { Type: 'json-file', Config: { 'max-size': LOG_MAX_SIZE, 'max-file': LOG_MAX_FILES } },
     },
   };
-}
-
-/** Internal port -> "127.0.0.1:<host port>", from inspect's NetworkSettings.Ports. */
-export function publishedAddresses(
-  ports: Record<string, { HostIp: string; HostPort: string }[] | null | undefined> | undefined,
-): Record<string, string> {
-  const addresses: Record<string, string> = {};
-  for (const [key, bindings] of Object.entries(ports ?? {})) {
-    const [port, protocol] = key.split('/');
-    if (protocol !== 'tcp' || port === undefined) continue;
-    const binding = (bindings ?? []).find((b) => b.HostIp === '127.0.0.1') ?? bindings?.[0];
-    if (binding?.HostPort) addresses[port] = `127.0.0.1:${binding.HostPort}`;
-  }
-  return addresses;
-}
-
-/** The addresses in the order of the spec's ports: the first is the HTTP service's. */
-export function orderedAddresses(ports: number[], published: Record<string, string>): Record<string, string> {
-  const addresses: Record<string, string> = {};
-  for (const port of ports) {
-    const address = published[String(port)];
-    if (address !== undefined) addresses[String(port)] = address;
-  }
-  return addresses;
 }
 
 export interface ContainerStateJson {
