@@ -63,6 +63,7 @@ COPY . .
 FROM base AS web
 ARG GREETING=unset
 RUN echo "built with $GREETING" > /app/build-arg.txt
+RUN node -e "console.error('a warning on stderr')"
 CMD ["node", "server.js"]
 
 FROM base AS never
@@ -228,6 +229,9 @@ describe('docker driver', { skip }, () => {
       buildOutput.some((line) => /Step \d+\/\d+ : FROM node:20-slim/.test(line)),
       buildOutput.join('\n'),
     );
+    // What RUN wrote to stderr, which the Engine colours, arrives as plain text.
+    assert.ok(buildOutput.includes('a warning on stderr'), buildOutput.join('\n'));
+    assert.ok(!buildOutput.some((line) => line.includes('\u001b')), 'no escape sequences');
     // The stage after the target never ran (it would fail), and the build arg reached RUN.
     assert.ok(!buildOutput.some((line) => line.includes('exit 9')));
     const handle = (await driver.start(
