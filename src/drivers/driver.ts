@@ -57,7 +57,7 @@ export interface MachineSpec {
   /** Signal name for a graceful stop, e.g. "SIGINT". */
   killSignal: string;
   killTimeoutMs: number;
-  /** [[vm]] sizing; docker turns them into limits, process ignores them (and the config warns). */
+  /** [[vm]] sizing; a driver with appliesLimits turns them into limits (docker), others ignore them. */
   limits?: { memoryMb?: number; cpus?: number };
   /**
    * Volumes by id; the driver maps an id to its storage (process: <home>/volumes/<id>; docker:
@@ -144,6 +144,8 @@ export type ExitListener = (
 
 export interface Driver {
   readonly name: DriverName;
+  /** Whether MachineSpec.limits ([[vm]] memory and cpus) become real limits; a deploy says so when not. */
+  readonly appliesLimits?: boolean;
   /** Throws a BerthError (code 'build_failed' / 'image_not_found' / ...) with a hint when the build fails; changes nothing live. */
   prepareRelease(request: PrepareRequest): Promise<PreparedRelease>;
   /** Whether a prepared release is still runnable (rollback never rebuilds): the tree or image exists. */

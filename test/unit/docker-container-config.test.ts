@@ -62,6 +62,15 @@ test('a machine becomes one container: command, env with PORT, ports, labels, li
   ]);
 });
 
+test("a CPU limit above the host's CPUs is the host's CPUs", () => {
+  const on = (hostCpus: number | undefined, cpus: number) =>
+    containerConfig({ ...spec, limits: { cpus } }, { home: 'h', name: 'n', image: 'i', hostCpus }).HostConfig
+      ?.NanoCpus;
+  assert.equal(on(2, 8), 2_000_000_000);
+  assert.equal(on(2, 0.5), 500_000_000);
+  assert.equal(on(undefined, 8), 8_000_000_000);
+});
+
 test("an empty command keeps the image's CMD; no ports, no PORT", () => {
   const config = containerConfig(
     { ...spec, command: '', ports: [], env: {}, limits: undefined, mounts: undefined },

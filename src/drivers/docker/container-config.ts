@@ -11,7 +11,7 @@ const LOG_MAX_FILES = '3';
 
 export function containerConfig(
   spec: MachineSpec,
-  ids: { home: string; name: string; image: string },
+  ids: { home: string; name: string; image: string; hostCpus?: number },
 ): Docker.ContainerCreateOptions {
   const env = { ...spec.env };
   // The app listens on its internal port inside its own network namespace, as on fly.
@@ -24,6 +24,12 @@ export function containerConfig(
     spec.ports.map((port) => [`${port}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]]),
   );
   const limits = spec.limits ?? {};
+  // A fly.toml written for `cpus = 8` still runs on a smaller host: the Engine refuses a CPU
+  // limit above the host's CPUs, and all of them is what the app would get without one.
+  const cpus =
+    limits.cpus !== undefined && ids.hostCpus !== undefined && ids.hostCpus > 0
+      ? Math.min(limits.cpus, ids.hostCpus)
+      : limits.cpus;
   return {
     name: ids.name,
     Image: ids.image,
@@ -57,7 +63,7 @@ export function containerConfig(
       // init does; without it a PID 1 that never installed a handler ignores SIGTERM.
       Init: true,
       ...(limits.memoryMb !== undefined ? { Memory: Math.round(limits.memoryMb * 1024 * 1024) } : {}),
-      ...(limits.cpus !== undefined ? { NanoCpus: Math.round(limits.cpus * 1e9) } : {}),
+      ...(cpus !== undefined ? { NanoCpus: Math.round(cpus * 1e9) } : {}),
       Mounts: (spec.mounts ?? []).map((mount) => ({
         Type: 'volume' as const,
         Source: volumeName(mount.volumeId),

@@ -59,7 +59,7 @@ export async function createDockerDriver(options: DockerDriverOptions): Promise<
       `the Docker Engine at ${options.dockerHost} does not answer: ${engineMessage(err)}`,
     );
   }
-  let info: { OperatingSystem?: string; SecurityOptions?: string[] } = {};
+  let info: { OperatingSystem?: string; SecurityOptions?: string[]; NCPU?: number } = {};
   try {
     info = await docker.info();
   } catch {
@@ -71,24 +71,31 @@ export async function createDockerDriver(options: DockerDriverOptions): Promise<
       `docker: machines are reached through their published loopback ports (${reach.why}); the Engine's port forwarder may accept connections before an app listens`,
     );
   }
-  return new DockerDriver(docker, options, reach.reachable);
+  return new DockerDriver(docker, options, { reachesBridge: reach.reachable, cpus: info.NCPU });
 }
 
 export class DockerDriver implements Driver {
   readonly name = 'docker' as const;
+  readonly appliesLimits = true;
   private readonly home: string;
   private readonly listeners: ExitListener[] = [];
   private readonly events: ExitEvents;
   /** Network id -> whether it is a bridge network, asked of the Engine once per network. */
   private readonly bridges = new Map<string, boolean>();
 
+  /** Whether this host reaches containers' bridge addresses (container-addresses.ts says why it matters). */
+  readonly reachesBridge: boolean;
+  /** The Engine host's CPUs: the Engine refuses a CPU limit above them. */
+  private readonly hostCpus: number | undefined;
+
   constructor(
     private readonly docker: Docker,
     options: DockerDriverOptions,
-    /** Whether this host reaches containers' bridge addresses (container-addresses.ts says why it matters). */
-    readonly reachesBridge = false,
+    engine: { reachesBridge?: boolean; cpus?: number } = {},
   ) {
     this.home = homeId(options.home);
+    this.reachesBridge = engine.reachesBridge ?? false;
+    this.hostCpus = engine.cpus;
     this.events = new ExitEvents(docker, this.home, options.log, (machineId, exit) =>
       this.notify(machineId, exit),
     );
@@ -162,7 +169,10 @@ export class DockerDriver implements Driver {
     let container: Docker.Container;
     try {
       container = await this.docker.createContainer(
-        containerConfig({ ...spec, killSignal }, { home: this.home, name, image: spec.prepared.imageId }),
+        containerConfig(
+          { ...spec, killSignal },
+          { home: this.home, name, image: spec.prepared.imageId, hostCpus: this.hostCpus },
+        ),
       );
     } catch (err) {
       if (engineStatus(err) === 404) {
