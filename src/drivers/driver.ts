@@ -212,6 +212,11 @@ export interface Driver {
   refuseCommands?(commands: Record<string, string>): BerthError | undefined;
   /** The machine in the driver's own words for events, e.g. "pid 4242" or "container 1a2b3c". */
   describe?(handle: MachineHandle): string;
+  /**
+   * Lets go of what the driver holds open (docker: the Engine's event stream) when the daemon
+   * stops. Machines keep running; a later daemon adopts them.
+   */
+  close?(): void | Promise<void>;
 }
 
 /** The daemon's drivers: the default, the ones available, and each one's reason when not. */
