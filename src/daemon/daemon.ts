@@ -290,6 +290,8 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     close: async () => {
       autoStopper.stop();
       supervisor.stop();
+      // No exits are reacted to past this point; the Engine's event stream is let go.
+      await drivers.close();
       await new Promise<void>((resolve) => {
         api.close(() => resolve());
         api.closeAllConnections();

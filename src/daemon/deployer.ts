@@ -11,6 +11,7 @@ import { chooseDriver, type DriverChoice } from '../core/driver-choice.js';
 import type { DriverName, PreparedRelease } from '../core/drivers.js';
 import { BerthError } from '../core/errors.js';
 import { durationsOutOfRange } from '../core/config/stored-durations.js';
+import { vmSizing } from '../core/config/vm.js';
 import { hasHealthCheck } from '../core/health/checks-for-group.js';
 import { buildEnv } from '../core/machine-env.js';
 import type { Deployment, Release } from '../core/model.js';
@@ -279,6 +280,14 @@ export class Deployer {
     this.progress(release, 'deploy.driver', `driver ${choice.driver}: ${choice.reason}`, {
       driver: choice.driver,
     });
+    const sizing = vmSizing(request.config.vm);
+    if (sizing && !this.deps.drivers.get(choice.driver)?.appliesLimits) {
+      this.progress(
+        release,
+        'deploy.note',
+        `note: [[vm]] ${sizing} is not applied by the ${choice.driver} driver; it limits containers on the docker driver`,
+      );
+    }
     if (appliedSecrets) {
       this.progress(release, 'secrets.applied', `secrets applied: ${summarizeChange(appliedSecrets)}`, {
         set: appliedSecrets.set,

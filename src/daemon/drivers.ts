@@ -37,6 +37,11 @@ export class DaemonDrivers implements DriverSet {
     return DRIVER_NAMES.flatMap((name) => this.drivers.get(name) ?? []);
   }
 
+  /** The daemon's shutdown: each driver lets go of what it holds open; machines keep running. */
+  async close(): Promise<void> {
+    await Promise.all(this.all().map(async (driver) => driver.close?.()));
+  }
+
   names(): DriverName[] {
     return this.all().map((d) => d.name);
   }

@@ -22,6 +22,7 @@ import type { RouteTable } from '../proxy/route-table.js';
 import type { Store } from '../store/store.js';
 import type { DaemonDrivers } from './drivers.js';
 import { machinePorts } from '../core/machine-ports.js';
+import { machineLimits } from '../core/config/vm.js';
 import { noHook, type BeforeStep } from './rollout/step-hook.js';
 import { canConnect, sleep } from './readiness.js';
 
@@ -497,6 +498,7 @@ export class MachineSupervisor {
         { hint: `Deploy the app again with \`berth deploy -a ${release.app}\`.` },
       );
     }
+    const limits = machineLimits(release.config.vm, machine.processGroup);
     return {
       machineId: machine.id,
       app: machine.app,
@@ -518,6 +520,7 @@ export class MachineSupervisor {
       prepared,
       killSignal: release.config.killSignal,
       killTimeoutMs: release.config.killTimeoutMs,
+      ...(limits && { limits }),
       mounts: await this.volumeMounts(machine, release, driver),
     };
   }

@@ -49,14 +49,15 @@ export interface MachineSpec {
   /**
    * Ports the machine serves inside its own network (internal_port of its services, first =
    * HTTP). Process driver: one free host port instead, passed as PORT. Docker: PORT=first,
-   * each published on a free host port on 127.0.0.1.
+   * reached at the container's bridge address, each also published on a free host port on
+   * 127.0.0.1.
    */
   ports: number[];
   prepared: PreparedRelease;
   /** Signal name for a graceful stop, e.g. "SIGINT". */
   killSignal: string;
   killTimeoutMs: number;
-  /** [[vm]] sizing; docker turns them into limits, process ignores them (and the config warns). */
+  /** [[vm]] sizing; a driver with appliesLimits turns them into limits (docker), others ignore them. */
   limits?: { memoryMb?: number; cpus?: number };
   /**
    * Volumes by id; the driver maps an id to its storage (process: <home>/volumes/<id>; docker:
@@ -83,7 +84,14 @@ export interface DockerHandle {
   driver: 'docker';
   containerId: string;
   containerName: string;
+  /**
+   * The container's bridge address per port (<container IP>:<internal port>) where the host
+   * reaches it, else the published one: docker-proxy accepts connections on a published port
+   * before the app listens, which would fool readiness and the proxy.
+   */
   addresses: Record<string, string>;
+  /** Internal port -> 127.0.0.1:<host port> the Engine published it on, for people. */
+  published: Record<string, string>;
 }
 
 /**
@@ -136,6 +144,8 @@ export type ExitListener = (
 
 export interface Driver {
   readonly name: DriverName;
+  /** Whether MachineSpec.limits ([[vm]] memory and cpus) become real limits; a deploy says so when not. */
+  readonly appliesLimits?: boolean;
   /** Throws a BerthError (code 'build_failed' / 'image_not_found' / ...) with a hint when the build fails; changes nothing live. */
   prepareRelease(request: PrepareRequest): Promise<PreparedRelease>;
   /** Whether a prepared release is still runnable (rollback never rebuilds): the tree or image exists. */
@@ -202,6 +212,11 @@ export interface Driver {
   refuseCommands?(commands: Record<string, string>): BerthError | undefined;
   /** The machine in the driver's own words for events, e.g. "pid 4242" or "container 1a2b3c". */
   describe?(handle: MachineHandle): string;
+  /**
+   * Lets go of what the driver holds open (docker: the Engine's event stream) when the daemon
+   * stops. Machines keep running; a later daemon adopts them.
+   */
+  close?(): void | Promise<void>;
 }
 
 /** The daemon's drivers: the default, the ones available, and each one's reason when not. */

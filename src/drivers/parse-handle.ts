@@ -41,7 +41,16 @@ function readDockerHandle(v: Record<string, unknown>): DockerHandle | undefined 
   if (typeof v.containerName !== 'string' || v.containerName === '') return undefined;
   const addresses = readAddresses(v.addresses);
   if (!addresses) return undefined;
-  return { driver: 'docker', containerId: v.containerId, containerName: v.containerName, addresses };
+  // Handles written before `published` held the published addresses as their addresses.
+  const published = 'published' in v ? readAddresses(v.published) : addresses;
+  if (!published) return undefined;
+  return {
+    driver: 'docker',
+    containerId: v.containerId,
+    containerName: v.containerName,
+    addresses,
+    published,
+  };
 }
 
 function readAddresses(value: unknown): Record<string, string> | undefined {

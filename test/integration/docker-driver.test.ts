@@ -63,6 +63,7 @@ COPY . .
 FROM base AS web
 ARG GREETING=unset
 RUN echo "built with $GREETING" > /app/build-arg.txt
+RUN node -e "console.error('a warning on stderr')"
 CMD ["node", "server.js"]
 
 FROM base AS never
@@ -228,6 +229,9 @@ describe('docker driver', { skip }, () => {
       buildOutput.some((line) => /Step \d+\/\d+ : FROM node:20-slim/.test(line)),
       buildOutput.join('\n'),
     );
+    // What RUN wrote to stderr, which the Engine colours, arrives as plain text.
+    assert.ok(buildOutput.includes('a warning on stderr'), buildOutput.join('\n'));
+    assert.ok(!buildOutput.some((line) => line.includes('\u001b')), 'no escape sequences');
     // The stage after the target never ran (it would fail), and the build arg reached RUN.
     assert.ok(!buildOutput.some((line) => line.includes('exit 9')));
     const handle = (await driver.start(
@@ -332,12 +336,15 @@ describe('docker driver', { skip }, () => {
     await assert.rejects(docker.getImage(`berth/${app}:v6`).inspect(), /no such image/i);
   });
 
-  test('a machine serves on its internal port through a loopback address; env and PORT reach it', async () => {
+  test('a machine serves on its internal port at its address and on a published loopback port; env and PORT reach it', async () => {
     const spec = specFor();
     const handle = (await driver.start(spec)) as DockerHandle;
     assert.deepEqual(Object.keys(handle.addresses), ['8080']);
-    assert.match(handle.addresses['8080']!, /^127\.0\.0\.1:\d+$/);
+    assert.match(handle.addresses['8080']!, /^[\d.]+:\d+$/);
+    assert.deepEqual(Object.keys(handle.published), ['8080']);
+    assert.match(handle.published['8080']!, /^127\.0\.0\.1:\d+$/);
     assert.equal(await answer(handle.addresses['8080']!), 'hello from the image CMD');
+    assert.equal(await answer(handle.published['8080']!), 'hello from the image CMD');
     const env = JSON.parse(await answer(handle.addresses['8080']!, '/env')) as Record<string, string>;
     assert.equal(env.PORT, '8080');
     assert.equal(env.GREETING, 'berth');

@@ -403,7 +403,13 @@ console.log('ready');`,
       assert.deepEqual(await driver.inspect(handle), { state: 'missing' }, String(pid));
       await driver.stop(handle, { signal: 'SIGTERM', timeoutMs: 10 });
     }
-    const docker: MachineHandle = { driver: 'docker', containerId: 'abc', containerName: 'x', addresses: {} };
+    const docker: MachineHandle = {
+      driver: 'docker',
+      containerId: 'abc',
+      containerName: 'x',
+      addresses: {},
+      published: {},
+    };
     await assert.rejects(driver.inspect(docker), { code: 'internal' });
   });
 

@@ -46,6 +46,7 @@ const defaults: AppConfig = {
   checks: [],
   mounts: [],
   schedules: [],
+  vm: [],
 };
 
 const shapes: Case[] = [

@@ -3,11 +3,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MachineSpec } from '../../src/drivers/driver.js';
 import {
+  bridgeAddress,
+  hostReachesBridge,
+  machineAddresses,
+  orderedAddresses,
+  publishedAddresses,
+} from '../../src/drivers/docker/container-addresses.js';
+import {
   containerConfig,
   exitOfContainer,
   observedState,
-  orderedAddresses,
-  publishedAddresses,
 } from '../../src/drivers/docker/container-config.js';
 import { connectEngine } from '../../src/drivers/docker/engine.js';
 import { containerName, homeId, releaseOfTag, volumeName } from '../../src/drivers/docker/names.js';
@@ -57,6 +62,15 @@ test('a machine becomes one container: command, env with PORT, ports, labels, li
   ]);
 });
 
+test("a CPU limit above the host's CPUs is the host's CPUs", () => {
+  const on = (hostCpus: number | undefined, cpus: number) =>
+    containerConfig({ ...spec, limits: { cpus } }, { home: 'h', name: 'n', image: 'i', hostCpus }).HostConfig
+      ?.NanoCpus;
+  assert.equal(on(2, 8), 2_000_000_000);
+  assert.equal(on(2, 0.5), 500_000_000);
+  assert.equal(on(undefined, 8), 8_000_000_000);
+});
+
 test("an empty command keeps the image's CMD; no ports, no PORT", () => {
   const config = containerConfig(
     { ...spec, command: '', ports: [], env: {}, limits: undefined, mounts: undefined },
@@ -81,6 +95,65 @@ test('published ports read back as loopback addresses, in the order of the spec'
     ['9090', '127.0.0.1:49154'],
   ]);
   assert.deepEqual(publishedAddresses(undefined), {});
+});
+
+test('the proxy reaches the bridge address when there is one, else the published port', () => {
+  const published = { '8080': '127.0.0.1:49153', '9090': '127.0.0.1:49154' };
+  const bridges = new Set(['net-bridge']);
+  const isBridge = (id: string) => bridges.has(id);
+  const cases: {
+    name: string;
+    networks: Record<string, { NetworkID?: string; IPAddress?: string }> | undefined;
+    expect: Record<string, string>;
+  }[] = [
+    {
+      name: 'on the default bridge',
+      networks: { bridge: { NetworkID: 'net-bridge', IPAddress: '172.17.0.5' } },
+      expect: { '8080': '172.17.0.5:8080', '9090': '172.17.0.5:9090' },
+    },
+    {
+      name: 'an overlay or macvlan network is not one the host reaches this way',
+      networks: { other: { NetworkID: 'net-overlay', IPAddress: '10.0.9.3' } },
+      expect: published,
+    },
+    {
+      name: 'no address (not running, network none)',
+      networks: { bridge: { NetworkID: 'net-bridge', IPAddress: '' } },
+      expect: published,
+    },
+    { name: 'no networks', networks: undefined, expect: published },
+  ];
+  for (const c of cases) {
+    const ip = bridgeAddress(c.networks, isBridge);
+    assert.deepEqual(machineAddresses([8080, 9090], published, ip), c.expect, c.name);
+  }
+  // An exited container has neither: no address, which the supervisor reads as the exit.
+  assert.deepEqual(machineAddresses([8080], {}, undefined), {});
+});
+
+test('the host reaches bridge addresses on Linux with a rootful Engine only', () => {
+  const cases: {
+    info: { OperatingSystem?: string; SecurityOptions?: string[] };
+    platform: string;
+    reachable: boolean;
+  }[] = [
+    {
+      info: { OperatingSystem: 'Debian GNU/Linux 12', SecurityOptions: ['name=seccomp,profile=default'] },
+      platform: 'linux',
+      reachable: true,
+    },
+    { info: {}, platform: 'linux', reachable: true },
+    {
+      info: { SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'] },
+      platform: 'linux',
+      reachable: false,
+    },
+    { info: { OperatingSystem: 'Docker Desktop' }, platform: 'linux', reachable: false },
+    { info: { OperatingSystem: 'Debian GNU/Linux 12' }, platform: 'darwin', reachable: false },
+  ];
+  for (const c of cases) {
+    assert.equal(hostReachesBridge(c.info, c.platform).reachable, c.reachable, JSON.stringify(c));
+  }
 });
 
 test('container states and exit codes', () => {

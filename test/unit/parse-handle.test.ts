@@ -54,14 +54,43 @@ test('parseHandle: stored handles of each driver, old ones converted, anything e
         driver: 'docker',
         containerId: 'a'.repeat(64),
         containerName: 'berth-web-m1',
-        addresses: { '8080': '127.0.0.1:32768', '9090': '127.0.0.1:32769' },
+        addresses: { '8080': '172.17.0.5:8080', '9090': '172.17.0.5:9090' },
+        published: { '8080': '127.0.0.1:32768', '9090': '127.0.0.1:32769' },
       }),
       expect: {
         driver: 'docker',
         containerId: 'a'.repeat(64),
         containerName: 'berth-web-m1',
-        addresses: { '8080': '127.0.0.1:32768', '9090': '127.0.0.1:32769' },
+        addresses: { '8080': '172.17.0.5:8080', '9090': '172.17.0.5:9090' },
+        published: { '8080': '127.0.0.1:32768', '9090': '127.0.0.1:32769' },
       },
+    },
+    {
+      name: 'a docker handle from before published addresses: its addresses were the published ones',
+      json: JSON.stringify({
+        driver: 'docker',
+        containerId: 'a'.repeat(64),
+        containerName: 'berth-web-m1',
+        addresses: { '8080': '127.0.0.1:32768' },
+      }),
+      expect: {
+        driver: 'docker',
+        containerId: 'a'.repeat(64),
+        containerName: 'berth-web-m1',
+        addresses: { '8080': '127.0.0.1:32768' },
+        published: { '8080': '127.0.0.1:32768' },
+      },
+    },
+    {
+      name: 'published addresses that are not addresses',
+      json: JSON.stringify({
+        driver: 'docker',
+        containerId: 'a'.repeat(64),
+        containerName: 'berth-web-m1',
+        addresses: {},
+        published: { '8080': 5 },
+      }),
+      expect: null,
     },
     {
       name: 'pid 1 would signal everything',
@@ -105,6 +134,7 @@ test('primaryAddress: the HTTP port when named and published, else the first', (
     containerId: 'b'.repeat(12),
     containerName: 'n',
     addresses: { '9090': '127.0.0.1:2', '8080': '127.0.0.1:1' },
+    published: {},
   };
   assert.equal(primaryAddress(handle, 9090), '127.0.0.1:2');
   assert.equal(primaryAddress(handle, 8080), '127.0.0.1:1');

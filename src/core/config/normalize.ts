@@ -14,6 +14,7 @@ import { TIMEOUT_RANGE } from './duration.js';
 import { describe, isTable, listTables, Reader, type Locate, type Path, type Table } from './reader.js';
 import { readBuild, readDeploy, readEnv, readMounts, readProcesses, readSchedules } from './sections.js';
 import { httpCheckPort, readHttpService, readServices } from './services.js';
+import { readVm } from './vm.js';
 
 export const KILL_DEFAULTS = { killSignal: 'SIGINT', killTimeoutMs: 5_000 } as const;
 
@@ -32,10 +33,10 @@ const BERTH_KEYS = [
   'mounts',
   'mount',
   'schedules',
+  'vm',
 ];
 // fly settings that size, place or observe machines in fly's cloud: nothing to do here.
 const FLY_ONLY_KEYS = [
-  'vm',
   'metrics',
   'statics',
   'experimental',
@@ -81,6 +82,7 @@ export function normalizeConfig(
     checks: readTopLevelChecks(r, raw, httpCheckPort(httpService, services)),
     mounts: readMounts(r, raw),
     schedules: readSchedules(r, raw),
+    vm: readVm(r, raw),
   };
   checkProcessGroups(r, raw, config);
 
@@ -179,6 +181,17 @@ function checkProcessGroups(r: Reader, raw: Table, config: AppConfig): void {
           `Define "${group}" in [processes], unless a Procfile defines it.`,
         );
       }
+    }
+  }
+  // A [[vm]] for a group that does not exist sizes nothing, which is worth a word, not a refusal.
+  for (const { table, path } of listTables(raw, 'vm', [])) {
+    const unknown = strings(table.processes).filter((g) => groups.length > 0 && !groups.includes(g));
+    if (unknown.length > 0) {
+      r.warn(
+        [...path, 'processes'],
+        `names process group(s) ${unknown.map((g) => `"${g}"`).join(', ')}, which [processes] does not define; they size nothing`,
+        `Use groups of [processes] (${groups.map((g) => `"${g}"`).join(', ')}).`,
+      );
     }
   }
   if (config.httpService?.processes.length === 0 && groups.length > 1) {

@@ -90,6 +90,15 @@ export interface ScheduleConfig {
   command: string;
 }
 
+/** One [[vm]] entry, its `size` preset folded in. */
+export interface VmConfig {
+  /** Groups it sizes; empty: every group. */
+  processes: string[];
+  memoryMb?: number;
+  cpus?: number;
+  cpuKind?: 'shared' | 'performance';
+}
+
 export interface AppConfig {
   /** May be absent in the file; the CLI then takes -a or the directory name. */
   app?: string;
@@ -131,6 +140,8 @@ export interface AppConfig {
   checks: CheckConfig[];
   mounts: MountConfig[];
   schedules: ScheduleConfig[];
+  /** [[vm]] sizing (docker: container limits). Absent in configs stored before it was read. */
+  vm?: VmConfig[];
 }
 
 export interface LoadedConfig {

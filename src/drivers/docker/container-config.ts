@@ -11,19 +11,25 @@ const LOG_MAX_FILES = '3';
 
 export function containerConfig(
   spec: MachineSpec,
-  ids: { home: string; name: string; image: string },
+  ids: { home: string; name: string; image: string; hostCpus?: number },
 ): Docker.ContainerCreateOptions {
   const env = { ...spec.env };
   // The app listens on its internal port inside its own network namespace, as on fly.
   if (spec.ports[0] !== undefined) env.PORT = String(spec.ports[0]);
   const cmd = containerCmd(spec.command);
   const exposed = Object.fromEntries(spec.ports.map((port) => [`${port}/tcp`, {}]));
-  // HostPort '' lets the Engine choose a free port; only this host's loopback reaches it, and
-  // the proxy and health checks read which one from inspect.
+  // HostPort '' lets the Engine choose a free port on this host's loopback, for people: the
+  // proxy and health checks reach the container's bridge address (see container-addresses.ts).
   const bindings = Object.fromEntries(
     spec.ports.map((port) => [`${port}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]]),
   );
   const limits = spec.limits ?? {};
+  // A fly.toml written for `cpus = 8` still runs on a smaller host: the Engine refuses a CPU
+  // limit above the host's CPUs, and all of them is what the app would get without one.
+  const cpus =
+    limits.cpus !== undefined && ids.hostCpus !== undefined && ids.hostCpus > 0
+      ? Math.min(limits.cpus, ids.hostCpus)
+      : limits.cpus;
   return {
     name: ids.name,
     Image: ids.image,
@@ -57,7 +63,7 @@ export function containerConfig(
       // init does; without it a PID 1 that never installed a handler ignores SIGTERM.
       Init: true,
       ...(limits.memoryMb !== undefined ? { Memory: Math.round(limits.memoryMb * 1024 * 1024) } : {}),
-      ...(limits.cpus !== undefined ? { NanoCpus: Math.round(limits.cpus * 1e9) } : {}),
+      ...(cpus !== undefined ? { NanoCpus: Math.round(cpus * 1e9) } : {}),
       Mounts: (spec.mounts ?? []).map((mount) => ({
         Type: 'volume' as const,
         Source: volumeName(mount.volumeId),
@@ -66,30 +72,6 @@ export function containerConfig(
       LogConfig: { Type: 'json-file', Config: { 'max-size': LOG_MAX_SIZE, 'max-file': LOG_MAX_FILES } },
     },
   };
-}
-
-/** Internal port -> "127.0.0.1:<host port>", from inspect's NetworkSettings.Ports. */
-export function publishedAddresses(
-  ports: Record<string, { HostIp: string; HostPort: string }[] | null | undefined> | undefined,
-): Record<string, string> {
-  const addresses: Record<string, string> = {};
-  for (const [key, bindings] of Object.entries(ports ?? {})) {
-    const [port, protocol] = key.split('/');
-    if (protocol !== 'tcp' || port === undefined) continue;
-    const binding = (bindings ?? []).find((b) => b.HostIp === '127.0.0.1') ?? bindings?.[0];
-    if (binding?.HostPort) addresses[port] = `127.0.0.1:${binding.HostPort}`;
-  }
-  return addresses;
-}
-
-/** The addresses in the order of the spec's ports: the first is the HTTP service's. */
-export function orderedAddresses(ports: number[], published: Record<string, string>): Record<string, string> {
-  const addresses: Record<string, string> = {};
-  for (const port of ports) {
-    const address = published[String(port)];
-    if (address !== undefined) addresses[String(port)] = address;
-  }
-  return addresses;
 }
 
 export interface ContainerStateJson {

@@ -1,5 +1,6 @@
 // The Docker driver: a release is an image, a machine is one container of it on the default
-// bridge, its ports published on free loopback ports of the host. Containers are labelled
+// bridge, reached at its bridge address (its ports also published on free loopback ports of
+// the host, for people). Containers are labelled
 // with their app, release, machine, group and the daemon's home, run with restart policy "no"
 // (berth's supervisor restarts them), and outlive the daemon: a later daemon finds them by
 // label and reads their state from the Engine.
@@ -17,7 +18,14 @@ import type {
   PreparedRelease,
   PrepareRequest,
 } from '../driver.js';
-import { containerConfig, observedState, orderedAddresses, publishedAddresses } from './container-config.js';
+import {
+  bridgeAddress,
+  hostReachesBridge,
+  machineAddresses,
+  orderedAddresses,
+  publishedAddresses,
+} from './container-addresses.js';
+import { containerConfig, observedState } from './container-config.js';
 import { connectEngine, engineError, engineMessage, engineStatus, unlessGone } from './engine.js';
 import { ExitEvents, type ExitListener } from './exit-events.js';
 import { prepareImage } from './image-build.js';
@@ -51,20 +59,43 @@ export async function createDockerDriver(options: DockerDriverOptions): Promise<
       `the Docker Engine at ${options.dockerHost} does not answer: ${engineMessage(err)}`,
     );
   }
-  return new DockerDriver(docker, options);
+  let info: { OperatingSystem?: string; SecurityOptions?: string[]; NCPU?: number } = {};
+  try {
+    info = await docker.info();
+  } catch {
+    // An Engine that does not describe itself is taken as a plain local one.
+  }
+  const reach = hostReachesBridge(info, process.platform);
+  if (!reach.reachable) {
+    options.log(
+      `docker: machines are reached through their published loopback ports (${reach.why}); the Engine's port forwarder may accept connections before an app listens`,
+    );
+  }
+  return new DockerDriver(docker, options, { reachesBridge: reach.reachable, cpus: info.NCPU });
 }
 
 export class DockerDriver implements Driver {
   readonly name = 'docker' as const;
+  readonly appliesLimits = true;
   private readonly home: string;
   private readonly listeners: ExitListener[] = [];
   private readonly events: ExitEvents;
+  /** Network id -> whether it is a bridge network, asked of the Engine once per network. */
+  private readonly bridges = new Map<string, boolean>();
+
+  /** Whether this host reaches containers' bridge addresses (container-addresses.ts says why it matters). */
+  readonly reachesBridge: boolean;
+  /** The Engine host's CPUs: the Engine refuses a CPU limit above them. */
+  private readonly hostCpus: number | undefined;
 
   constructor(
     private readonly docker: Docker,
     options: DockerDriverOptions,
+    engine: { reachesBridge?: boolean; cpus?: number } = {},
   ) {
     this.home = homeId(options.home);
+    this.reachesBridge = engine.reachesBridge ?? false;
+    this.hostCpus = engine.cpus;
     this.events = new ExitEvents(docker, this.home, options.log, (machineId, exit) =>
       this.notify(machineId, exit),
     );
@@ -138,7 +169,10 @@ export class DockerDriver implements Driver {
     let container: Docker.Container;
     try {
       container = await this.docker.createContainer(
-        containerConfig({ ...spec, killSignal }, { home: this.home, name, image: spec.prepared.imageId }),
+        containerConfig(
+          { ...spec, killSignal },
+          { home: this.home, name, image: spec.prepared.imageId, hostCpus: this.hostCpus },
+        ),
       );
     } catch (err) {
       if (engineStatus(err) === 404) {
@@ -169,10 +203,14 @@ export class DockerDriver implements Driver {
     } catch (err) {
       throw engineError(`inspecting the container of machine ${spec.machineId}`, err);
     }
-    // A container that exits at once has its ports unpublished again: no address, which the
-    // supervisor sees as the exit it is.
-    const addresses = orderedAddresses(spec.ports, publishedAddresses(info.NetworkSettings.Ports));
-    return { driver: 'docker', containerId: info.Id, containerName: name, addresses };
+    // A container that exits at once has lost its bridge address and its published ports: no
+    // address, which the supervisor sees as the exit it is.
+    return {
+      driver: 'docker',
+      containerId: info.Id,
+      containerName: name,
+      ...(await this.addressesOf(info, spec.ports)),
+    };
   }
 
   async stop(handle: MachineHandle, options: { signal: string; timeoutMs: number }): Promise<void> {
@@ -233,7 +271,7 @@ export class DockerDriver implements Driver {
       driver: 'docker',
       containerId: info.Id,
       containerName: info.Name.replace(/^\//, ''),
-      addresses: orderedAddresses(ports, publishedAddresses(info.NetworkSettings.Ports)),
+      ...(await this.addressesOf(info, ports)),
     };
   }
 
@@ -310,6 +348,36 @@ export class DockerDriver implements Driver {
         ? "machines are containers with their own file system, process and network namespaces; the daemon's home is not in them, and root in a container is an unprivileged user on the host (user namespaces)"
         : "machines are containers with their own file system, process and network namespaces; the daemon's home is not in them; they run as root inside the container unless the image sets USER, and that root is the host's root held in by the container",
     };
+  }
+
+  describe(handle: MachineHandle): string {
+    if (handle.driver !== 'docker') return `${handle.driver} machine`;
+    const published = Object.values(handle.published);
+    return `container ${handle.containerId.slice(0, 12)}${published.length > 0 ? `, published on ${published.join(', ')}` : ''}`;
+  }
+
+  /** What the proxy and health checks reach (the bridge address when there is one) and what people can. */
+  private async addressesOf(
+    info: Docker.ContainerInspectInfo,
+    ports: number[],
+  ): Promise<Pick<DockerHandle, 'addresses' | 'published'>> {
+    const published = orderedAddresses(ports, publishedAddresses(info.NetworkSettings.Ports));
+    if (!this.reachesBridge) return { addresses: orderedAddresses(ports, published), published };
+    const networks = info.NetworkSettings.Networks ?? {};
+    for (const { NetworkID: id } of Object.values(networks)) {
+      if (id && !this.bridges.has(id)) await this.learnNetwork(id);
+    }
+    const ip = bridgeAddress(networks, (id) => this.bridges.get(id) === true);
+    return { addresses: machineAddresses(ports, published, ip), published };
+  }
+
+  private async learnNetwork(networkId: string): Promise<void> {
+    try {
+      const network = (await this.docker.getNetwork(networkId).inspect()) as { Driver?: string };
+      this.bridges.set(networkId, network.Driver === 'bridge');
+    } catch (err) {
+      if (engineStatus(err) !== 404) throw engineError(`inspecting network ${networkId}`, err);
+    }
   }
 
   private notify(machineId: string, exit: { exitCode: number | null; signal: string | null }): void {

@@ -10,6 +10,7 @@ import { buildContext, ContextTooLarge } from './build-context.js';
 import { engineError, engineMessage, engineStatus } from './engine.js';
 import { EngineMessageLines, type EngineMessage } from './engine-messages.js';
 import { LABEL, imageRepository, imageTag } from './names.js';
+import { isStderrText, plainLine, plainText } from './terminal-text.js';
 
 type DockerRelease = Extract<PreparedRelease, { driver: 'docker' }>;
 
@@ -83,10 +84,8 @@ async function imageAsGiven(docker: Docker, image: string, request: PrepareReque
   const error = await readMessages(stream, (message) => {
     // Layer progress bars would flood the deploy's output; their start and end are enough.
     if (message.status !== undefined && !message.progressDetail?.current) {
-      request.onProgress({
-        kind: 'output',
-        line: message.id ? `${message.id}: ${message.status}` : message.status,
-      });
+      const status = plainLine(message.status);
+      request.onProgress({ kind: 'output', line: message.id ? `${message.id}: ${status}` : status });
     }
   });
   if (error !== undefined) throw failed(error);
@@ -140,11 +139,12 @@ async function buildDockerfile(
       if (message.aux?.ID) imageId = message.aux.ID;
       const text = message.stream ?? message.status;
       if (text === undefined) return;
+      const stream = isStderrText(text) ? 'stderr' : 'stdout';
       for (const line of text.split('\n')) {
-        const trimmed = line.replace(/\r$/, '');
-        if (trimmed.trim() === '') continue;
-        lastLines = [...lastLines.slice(-4), trimmed];
-        request.onProgress({ kind: 'output', line: trimmed, stream: 'stdout' });
+        const plain = plainLine(line);
+        if (plain.trim() === '') continue;
+        lastLines = [...lastLines.slice(-4), plain];
+        request.onProgress({ kind: 'output', line: plain, stream });
       }
     });
   } catch (err) {
@@ -187,7 +187,7 @@ async function readMessages(
   let error: string | undefined;
   const take = (message: EngineMessage) => {
     if (message.error !== undefined || message.errorDetail?.message !== undefined) {
-      error = (message.errorDetail?.message ?? message.error ?? '').trim();
+      error = plainText(message.errorDetail?.message ?? message.error ?? '').trim();
     } else {
       onMessage(message);
     }
