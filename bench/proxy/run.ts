@@ -5,6 +5,8 @@
 //   berth            berth's edge proxy, in one process (as the daemon runs it by default)
 //   berth node:http  the same proxy with node's http client to the machine instead of its own
 //                    pool and response parser (bench/proxy/node-http-upstream.ts)
+//   berth node-server  the same proxy with node's http server reading clients' requests
+//                    instead of berth's own (--proxy-http-server node)
 //   berth Nw         the proxy in N worker processes sharing the listener (--proxy-workers N)
 //   nginx            one worker, upstream keep-alive (when nginx is installed)
 //   haproxy          one thread, connection reuse (when haproxy is installed)
@@ -326,6 +328,7 @@ async function main(): Promise<void> {
     ],
     ['berth', berthProxy('berth', [])],
     ['berth node:http', berthProxy('berth node:http', ['--upstream', 'node-http'])],
+    ['berth node-server', berthProxy('berth node-server', ['--proxy-http-server', 'node'])],
     ...opts.workers.map((n): [string, TargetFactory] => [
       `berth ${n}w`,
       berthProxy(`berth ${n}w`, ['--workers', String(n)]),
