@@ -17,9 +17,10 @@ import {
   BODY_CHUNKED,
   BODY_LENGTH,
   BODY_NONE,
-  MAX_HEAD_BYTES,
   RequestParseError,
+  findHeadEnd,
   parseRequestHead,
+  skipEmptyLines,
   type BodyFraming,
   type RequestHead,
 } from './request-parser.js';
@@ -49,9 +50,6 @@ const RESP_LENGTH = 1;
 const RESP_CHUNKED = 2;
 const RESP_UNTIL_CLOSE = 3;
 
-const CR = 13;
-const LF = 10;
-const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const CRLF = Buffer.from('\r\n', 'latin1');
 
 const kConn = Symbol('berth.clientConnection');
@@ -183,36 +181,21 @@ export class ClientConnection implements ClientSide {
   /** Parses a head if it is all there: false when more bytes are needed. */
   private readHead(): boolean {
     const data = this.buffered!;
-    let start = this.offset;
-    // Empty lines before a request line are ignored (RFC 9112 §2.2).
-    while (data[start] === CR && data[start + 1] === LF) start += 2;
-    const end = data.indexOf(HEAD_END, start);
+    const start = skipEmptyLines(data, this.offset);
+    if (start >= data.length) {
+      this.buffered = null;
+      this.offset = 0;
+      return false;
+    }
+    const end = findHeadEnd(data, start);
     if (end === -1) {
-      if (start >= data.length) {
-        this.buffered = null;
-        this.offset = 0;
-        return false;
-      }
-      if (data.length - start > MAX_HEAD_BYTES) this.tooLarge(data, start);
-      // Bare line feeds would never end the head: refuse now rather than at the timeout.
-      if (hasBareLf(data, start))
-        throw new RequestParseError(400, 'a line of the request head ends in a bare LF');
       if (start !== this.offset) this.consume(start - this.offset);
       return false;
     }
-    if (end - start > MAX_HEAD_BYTES) this.tooLarge(data, start);
     const text = data.toString('latin1', start, end);
     this.consume(end + 4 - this.offset);
     this.begin(parseRequestHead(text));
     return true;
-  }
-
-  private tooLarge(data: Buffer, start: number): never {
-    const eol = data.indexOf(CRLF, start);
-    if (eol === -1 || eol - start > MAX_HEAD_BYTES) {
-      throw new RequestParseError(414, `the request line is longer than ${MAX_HEAD_BYTES / 1024} KiB`);
-    }
-    throw new RequestParseError(431, `the request head is larger than ${MAX_HEAD_BYTES / 1024} KiB`);
   }
 
   private begin(head: RequestHead): void {
@@ -550,14 +533,6 @@ export class ClientConnection implements ClientSide {
 
 function flushHead(conn: ClientConnection): void {
   conn.flushHead();
-}
-
-/** Whether an LF at or after `from` is not preceded by CR. */
-function hasBareLf(buf: Buffer, from: number): boolean {
-  for (let i = buf.indexOf(LF, from); i !== -1; i = buf.indexOf(LF, i + 1)) {
-    if (i === from || buf[i - 1] !== CR) return true;
-  }
-  return false;
 }
 
 // Module-level listeners: no closure per connection.

@@ -1,12 +1,11 @@
 // Decodes a chunked request body (RFC 9112 §7.1) as it arrives, handing on the chunks' data
-// without copying. Strict like the head parser: hex sizes of at most 12 digits, extensions
-// only after `;` (whitespace only before it), CRLF everywhere (a bare LF or CR is refused),
+// without copying. Strict like the head parser (and llhttp): hex sizes of at most 12 digits,
+// extensions right after the size's `;` (no whitespace before it), CRLF everywhere (a bare LF or CR is refused),
 // chunk data exactly as long as its size, trailer lines that are header lines. Trailers are
 // read and dropped: the proxy frames the body again for the machine.
 import { RequestParseError } from './request-parser.js';
 
 const SIZE = 0; // hex digits
-const SIZE_WS = 1; // whitespace after the digits, before `;`
 const EXT = 2; // `;…` up to CR
 const SIZE_LF = 3;
 const DATA = 4;
@@ -77,21 +76,11 @@ export class ChunkedBodyDecoder {
           } else if (c === 0x3b /* ; */) {
             this.state = EXT;
             this.extBytes = 0;
-          } else if (c === 0x20 || c === 0x09) {
-            this.state = SIZE_WS;
           } else {
             fail('a chunk size is not a hex number');
           }
           break;
         }
-        case SIZE_WS:
-          if (c === 0x3b) {
-            this.state = EXT;
-            this.extBytes = 0;
-          } else if (c !== 0x20 && c !== 0x09) {
-            fail('whitespace after a chunk size is not followed by an extension');
-          }
-          break;
         case EXT:
           if (c === CR) this.state = SIZE_LF;
           else if (isControl(c)) fail('a chunk extension holds a control character or a bare LF');

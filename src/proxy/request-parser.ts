@@ -63,9 +63,48 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Bytes no line of a head may hold: controls but HTAB (CR and LF only end lines). */
 // eslint-disable-next-line no-control-regex -- control bytes are what it finds
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
-/** Request target: origin-form, absolute-form (http/https) or `*`; no controls, spaces or DEL. */
-// eslint-disable-next-line no-control-regex -- control bytes are what it refuses
-const TARGET = /^(?:\/|https?:\/\/)[^\x00-\x20\x7f]*$|^\*$/i;
+/** Request target: origin-form, absolute-form (http/https) or `*`; printable ASCII only (llhttp too). */
+
+const TARGET = /^(?:\/|https?:\/\/)[\x21-\x7e]*$|^\*$/i;
+
+const CR = 13;
+const LF = 10;
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+const CRLF = Buffer.from('\r\n', 'latin1');
+
+/** Past the empty lines a client may send before a request line (RFC 9112 §2.2). */
+export function skipEmptyLines(data: Buffer, from: number): number {
+  while (data[from] === CR && data[from + 1] === LF) from += 2;
+  return from;
+}
+
+/**
+ * Where the head that starts at `data[start]` ends (the index of the CRLFCRLF after it), or -1
+ * while it is incomplete. Throws RequestParseError: 414 for a request line over
+ * MAX_HEAD_BYTES, 431 for a longer head, 400 for a bare LF (it would never end).
+ */
+export function findHeadEnd(data: Buffer, start: number): number {
+  const end = data.indexOf(HEAD_END, start);
+  if (end === -1 ? data.length - start > MAX_HEAD_BYTES : end - start > MAX_HEAD_BYTES) {
+    const eol = data.indexOf(CRLF, start);
+    if (eol === -1 || eol - start > MAX_HEAD_BYTES) {
+      throw new RequestParseError(414, `the request line is longer than ${MAX_HEAD_BYTES / 1024} KiB`);
+    }
+    throw new RequestParseError(431, `the request head is larger than ${MAX_HEAD_BYTES / 1024} KiB`);
+  }
+  if (end === -1 && hasBareLf(data, start)) {
+    throw new RequestParseError(400, 'a line of the request head ends in a bare LF');
+  }
+  return end;
+}
+
+/** Whether an LF at or after `from` is not preceded by CR. */
+function hasBareLf(buf: Buffer, from: number): boolean {
+  for (let i = buf.indexOf(LF, from); i !== -1; i = buf.indexOf(LF, i + 1)) {
+    if (i === from || buf[i - 1] !== CR) return true;
+  }
+  return false;
+}
 
 /**
  * Parses a request head: `text` is its bytes as latin1, up to and without the blank line that
@@ -140,7 +179,8 @@ export function parseRequestHead(text: string): RequestHead {
         if (name.toLowerCase() === 'expect') expect = expect === undefined ? value : `${expect}, ${value}`;
         break;
       case 7:
-        if (name.toLowerCase() === 'upgrade') upgradeHeader = true;
+        // An empty one names no protocol: not an upgrade (llhttp agrees).
+        if (value !== '' && name.toLowerCase() === 'upgrade') upgradeHeader = true;
         break;
       case 10:
         if (name.toLowerCase() === 'connection') {
