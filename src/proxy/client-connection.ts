@@ -12,6 +12,7 @@
 import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import type { ClientHandler, ClientSide, ListenerContext } from './client-side.js';
+import { seconds } from './limits.js';
 import { ChunkedBodyDecoder } from './request-body.js';
 import {
   BODY_CHUNKED,
@@ -32,10 +33,15 @@ export interface RequestDispatcher {
   upgrade(client: ClientSide, socket: net.Socket, early: Buffer, context: ListenerContext): void;
 }
 
-/** Idle between requests (as node's keepAliveTimeout on the proxy's listeners). */
-export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
-/** From a connection's start, or a request's first byte, to the end of its head: 408. */
-export const HEADERS_TIMEOUT_MS = 30_000;
+/** How long a connection may wait between requests and for a request's head. */
+export interface ConnectionTimeouts {
+  /** Idle between requests: closed (node's keepAliveTimeout on the proxy's listeners). */
+  keepAliveMs: number;
+  /** From a connection's start, or a request's first byte, to the end of its head: 408. */
+  headersMs: number;
+}
+
+export const DEFAULT_CONNECTION_TIMEOUTS: ConnectionTimeouts = { keepAliveMs: 60_000, headersMs: 30_000 };
 
 // Where the reading side is.
 const READING_HEAD = 0;
@@ -496,7 +502,7 @@ export class ClientConnection implements ClientSide {
    * deadline gets 408 and is closed; one idle between requests past the keep-alive timeout is
    * closed.
    */
-  checkIdle(now: number): void {
+  checkIdle(now: number, timeouts: ConnectionTimeouts): void {
     if (this.active || this.state !== READING_HEAD) {
       this.seenActivity = -1;
       return;
@@ -507,7 +513,7 @@ export class ClientConnection implements ClientSide {
       return;
     }
     const partial = this.buffered !== null || !this.served;
-    if (now - this.since < (partial ? HEADERS_TIMEOUT_MS : KEEP_ALIVE_TIMEOUT_MS)) return;
+    if (now - this.since < (partial ? timeouts.headersMs : timeouts.keepAliveMs)) return;
     if (this.buffered !== null) {
       this.method = '';
       this.http10 = false;
@@ -515,7 +521,7 @@ export class ClientConnection implements ClientSide {
       this.active = true;
       this.sendText(
         408,
-        `berth: the request head did not arrive within ${HEADERS_TIMEOUT_MS / 1000}s; this connection is closed.\n`,
+        `berth: the request head did not arrive within ${seconds(timeouts.headersMs)}; this connection is closed.\n`,
         [],
         true,
       );

@@ -4,7 +4,7 @@
 // for closing: idle ones at once, busy ones after their response, all at the grace deadline.
 import type net from 'node:net';
 import type { ListenerContext } from './client-side.js';
-import { ClientConnection, type RequestDispatcher } from './client-connection.js';
+import { ClientConnection, type ConnectionTimeouts, type RequestDispatcher } from './client-connection.js';
 import { listenOn } from './listen.js';
 
 export class ClientListener {
@@ -14,6 +14,7 @@ export class ClientListener {
     readonly server: net.Server,
     private readonly dispatcher: RequestDispatcher,
     private readonly context: ListenerContext,
+    private readonly timeouts: ConnectionTimeouts,
     /** 'connection' for a net.Server, 'secureConnection' for a tls.Server. */
     event: 'connection' | 'secureConnection' = 'connection',
   ) {
@@ -32,7 +33,7 @@ export class ClientListener {
 
   /** Header and keep-alive deadlines of every connection (called by the proxy's sweep). */
   sweep(now: number): void {
-    for (const conn of this.connections) conn.checkIdle(now);
+    for (const conn of this.connections) conn.checkIdle(now, this.timeouts);
   }
 
   /** Stop accepting; idle connections close now, busy ones after their response, all by `graceMs`. */

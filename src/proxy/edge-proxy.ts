@@ -15,7 +15,11 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { httpsRedirect } from '../core/net/https-redirect.js';
 import { leastInFlight } from './balancer.js';
-import type { RequestDispatcher } from './client-connection.js';
+import {
+  DEFAULT_CONNECTION_TIMEOUTS,
+  type ConnectionTimeouts,
+  type RequestDispatcher,
+} from './client-connection.js';
 import { ClientListener } from './client-listener.js';
 import type { ClientHandler, ClientSide, ListenerContext } from './client-side.js';
 import {
@@ -59,6 +63,8 @@ export interface EdgeProxyOptions {
    * (default) or node's (the benchmark keeps measuring what berth's saves).
    */
   httpServer?: HttpServerKind;
+  /** Keep-alive and request head timeouts of berth's own server (tests shorten them). */
+  connectionTimeouts?: ConnectionTimeouts;
 }
 
 export type HttpServerKind = 'berth' | 'node';
@@ -355,6 +361,7 @@ export class EdgeProxy implements RequestDispatcher {
   private readonly listener: ClientListener | undefined;
   /** Listeners on berth's own server (the plain one, TLS), for the sweep. */
   private readonly clientListeners = new Set<ClientListener>();
+  private readonly connectionTimeouts: ConnectionTimeouts;
   readonly tunnels = new Set<Tunnel>();
   private readonly closeGraceMs: number;
   /** Exchanges in flight, for the deadline sweep: an intrusive list, nothing allocated. */
@@ -390,6 +397,7 @@ export class EdgeProxy implements RequestDispatcher {
     this.sweeper = setInterval(() => this.sweep(), sweepIntervalMs(this.limits));
     this.sweeper.unref();
     this.httpServer = options.httpServer ?? 'berth';
+    this.connectionTimeouts = options.connectionTimeouts ?? DEFAULT_CONNECTION_TIMEOUTS;
     if (this.httpServer === 'berth') {
       // Keep-alive (60 s idle) and header (30 s) timeouts are the connections' own; request
       // bodies are timed by the sweep (requestBodyTimeoutMs and requestBodyMinRate), so a
@@ -410,7 +418,7 @@ export class EdgeProxy implements RequestDispatcher {
     context: ListenerContext,
     event: 'connection' | 'secureConnection' = 'connection',
   ): ClientListener {
-    const listener = new ClientListener(server, this, context, event);
+    const listener = new ClientListener(server, this, context, this.connectionTimeouts, event);
     this.clientListeners.add(listener);
     return listener;
   }

@@ -33,7 +33,7 @@ export class TlsListener {
       },
     };
     if (proxy.httpServer === 'berth') {
-      this.server = tls.createServer({ ...options, allowHalfOpen: true });
+      this.server = tls.createServer(options);
       this.listener = proxy.serve(this.server, { scheme: 'https' }, 'secureConnection');
     } else {
       const server = https.createServer({
