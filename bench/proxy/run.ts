@@ -18,7 +18,8 @@
 // small machine where the load generator competes for the same cores as the backend and the
 // proxy. Besides throughput and latency, the table shows the CPU time each process spent per
 // request (from /proc, Linux only): on a shared machine that is steadier than requests per
-// second. Rounds run every target in turn, so a noisy moment hits all of them; the table shows
+// second. Rounds run every target in turn (each round starting one target later), so a noisy
+// moment hits all of them; the table shows
 // each target's median round and the range of its requests per second over the rounds.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -362,7 +363,9 @@ async function main(): Promise<void> {
   );
   const runs = new Map<string, Measured[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < opts.rounds; round++) {
-    for (const t of targets) {
+    // Each round starts at the next target, so none is always measured first or last.
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
+    for (const t of order) {
       if (opts.warmup > 0) await load(opts, t.url, t.host, opts.warmup);
       const proxyBefore = cpuMs(t.pids());
       const appBefore = cpuMs([hello.pid!]);
