@@ -1,10 +1,12 @@
 // The berth edge proxy alone in a process, for the benchmark: the load generator and the
 // proxy must not share an event loop.
 //
-//   proxy-process.js <listen-port> <backend host:port> [--upstream pool|node-http] [--workers N]
+//   proxy-process.js <listen-port> <backend host:port> [--upstream pool|node-http]
+//                    [--proxy-http-server berth|node] [--workers N]
 //
 // `--upstream node-http` runs the same proxy with node's http client to the machine (see
-// node-http-upstream.ts). `--workers N` serves the listener from N worker processes, as
+// node-http-upstream.ts); `--proxy-http-server node` with node's http server reading the
+// clients' requests instead of berth's own. `--workers N` serves the listener from N worker processes, as
 // `berth server --proxy-workers N` does (this process then only holds the routes). Prints one JSON line `{"port":N}` once listening; exits on
 // SIGTERM/SIGINT.
 import { EdgeProxy } from '../../src/proxy/edge-proxy.js';
@@ -21,6 +23,8 @@ const option = (name: string): string | undefined => {
 const [portArg = '0', backend = '127.0.0.1:3000'] = args;
 const upstream = option('upstream') ?? 'pool';
 if (upstream !== 'pool' && upstream !== 'node-http') throw new Error('--upstream is pool or node-http');
+const httpServer = option('proxy-http-server') ?? 'berth';
+if (httpServer !== 'berth' && httpServer !== 'node') throw new Error('--proxy-http-server is berth or node');
 
 const workers = Number(option('workers') ?? 0);
 const hello = [{ machineId: 'hello-1', address: backend, releaseVersion: 1 }];
@@ -43,6 +47,7 @@ if (workers > 0) {
   const proxy = new EdgeProxy({
     routes,
     domain: 'localhost',
+    httpServer,
     ...(upstream === 'node-http' && { upstream: new NodeHttpUpstream() }),
   });
   ({ port } = await proxy.listen('127.0.0.1', Number(portArg)));

@@ -5,6 +5,8 @@
 //   berth            berth's edge proxy, in one process (as the daemon runs it by default)
 //   berth node:http  the same proxy with node's http client to the machine instead of its own
 //                    pool and response parser (bench/proxy/node-http-upstream.ts)
+//   berth node-server  the same proxy with node's http server reading clients' requests
+//                    instead of berth's own (--proxy-http-server node)
 //   berth Nw         the proxy in N worker processes sharing the listener (--proxy-workers N)
 //   nginx            one worker, upstream keep-alive (when nginx is installed)
 //   haproxy          one thread, connection reuse (when haproxy is installed)
@@ -16,7 +18,8 @@
 // small machine where the load generator competes for the same cores as the backend and the
 // proxy. Besides throughput and latency, the table shows the CPU time each process spent per
 // request (from /proc, Linux only): on a shared machine that is steadier than requests per
-// second. Rounds run every target in turn, so a noisy moment hits all of them; the table shows
+// second. Rounds run every target in turn (each round starting one target later), so a noisy
+// moment hits all of them; the table shows
 // each target's median round and the range of its requests per second over the rounds.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -326,6 +329,7 @@ async function main(): Promise<void> {
     ],
     ['berth', berthProxy('berth', [])],
     ['berth node:http', berthProxy('berth node:http', ['--upstream', 'node-http'])],
+    ['berth node-server', berthProxy('berth node-server', ['--proxy-http-server', 'node'])],
     ...opts.workers.map((n): [string, TargetFactory] => [
       `berth ${n}w`,
       berthProxy(`berth ${n}w`, ['--workers', String(n)]),
@@ -359,7 +363,9 @@ async function main(): Promise<void> {
   );
   const runs = new Map<string, Measured[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < opts.rounds; round++) {
-    for (const t of targets) {
+    // Each round starts at the next target, so none is always measured first or last.
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
+    for (const t of order) {
       if (opts.warmup > 0) await load(opts, t.url, t.host, opts.warmup);
       const proxyBefore = cpuMs(t.pids());
       const appBefore = cpuMs([hello.pid!]);

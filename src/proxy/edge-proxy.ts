@@ -1,10 +1,12 @@
 // The edge proxy: HTTP/1.1 and WebSocket upgrades, routed by Host to an app's machines.
 //
-// Client side: node's http server (its llhttp parser is strict about what clients send).
+// Client side: berth's own HTTP/1.1 server on raw sockets (client-connection.ts, with a request
+// parser at least as strict as node's llhttp), several times cheaper than node's http server;
+// listeners the daemon opens with node:http are served through NodeClient.
 // Machine side: our own pooled HTTP/1.1 connections (upstream-pool.ts), several times cheaper
 // than node's http client. This is the measured hot path: per request it allocates one
-// Exchange, the request head string and the response header array; event handlers are
-// module-level functions that find their Exchange through a symbol, not per-request closures.
+// Exchange, the parsed head, the request head string and the response header array; event
+// handlers are module-level functions, not per-request closures.
 // Time limits set no timer per request either: the hot path bumps counters on the Exchange and
 // one interval sweeps the exchanges in flight (see EdgeProxy.sweep).
 import http from 'node:http';
@@ -14,13 +16,22 @@ import type { Duplex } from 'node:stream';
 import { httpsRedirect } from '../core/net/https-redirect.js';
 import { leastInFlight } from './balancer.js';
 import {
+  DEFAULT_CONNECTION_TIMEOUTS,
+  type ConnectionTimeouts,
+  type RequestDispatcher,
+} from './client-connection.js';
+import { ClientListener } from './client-listener.js';
+import type { ClientHandler, ClientSide, ListenerContext } from './client-side.js';
+import {
   BODY_RATE_GRACE_MS,
   DEFAULT_PROXY_LIMITS,
   seconds,
   sweepIntervalMs,
   type ProxyLimits,
 } from './limits.js';
+import { NodeClient } from './node-client.js';
 import { RequestQueues } from './request-queue.js';
+import { BODY_CHUNKED, BODY_LENGTH, BODY_NONE } from './request-parser.js';
 import { ResponseParseError, ResponseParser } from './response-parser.js';
 import type { ResponseHead } from './response-parser.js';
 import type { BackendState, ResolvedRoute, RouteTable } from './route-table.js';
@@ -47,29 +58,39 @@ export interface EdgeProxyOptions {
   upstream?: Upstream;
   /** How long close() lets in-flight requests finish before cutting connections. */
   closeGraceMs?: number;
+  /**
+   * Which HTTP server reads clients' requests on the proxy's own listeners: berth's own
+   * (default) or node's (the benchmark keeps measuring what berth's saves).
+   */
+  httpServer?: HttpServerKind;
+  /** Keep-alive and request head timeouts of berth's own server (tests shorten them). */
+  connectionTimeouts?: ConnectionTimeouts;
 }
 
-/** What a listener is, for the requests it accepts: one object per listener, not per request. */
-export interface ListenerContext {
-  /** "https" on the TLS listener: x-forwarded-proto says so and force_https does not apply. */
-  readonly scheme: 'http' | 'https';
-  /** A listener dedicated to one app (`berth ips allocate`): every request goes there. */
-  readonly app?: string;
-}
+export type HttpServerKind = 'berth' | 'node';
+export type { ListenerContext } from './client-side.js';
 
 const PLAIN: ListenerContext = { scheme: 'http' };
 
-const kExchange = Symbol('berth.exchange');
-type Tagged<T> = T & { [kExchange]?: Exchange };
+/** node's http server, where it serves: the limits berth's own server keeps too. */
+const NODE_SERVER_OPTIONS: http.ServerOptions = {
+  // Long enough that browsers and load balancers reuse connections, short enough that idle
+  // ones do not pile up.
+  keepAliveTimeout: 60_000,
+  // Slow header senders are cut off here; request bodies by the sweep.
+  headersTimeout: 30_000,
+  requestTimeout: 0,
+  noDelay: true,
+};
+
 const kTrusted = Symbol('berth.trusted');
 type PeerSocket = net.Socket & { [kTrusted]?: boolean };
 
-const BODY_NONE = 0;
-const BODY_LENGTH = 1; // Content-Length: bytes go through as they are
-const BODY_CHUNKED = 2; // node de-chunked it; we chunk it again for the machine
+/** What the proxy reads of a request to route it and write its head for the machine. */
+type RequestInfo = Pick<ClientSide, 'method' | 'url' | 'rawHeaders' | 'host' | 'socket'>;
 
 /** One proxied request: which machine serves it and the two halves being connected. */
-class Exchange implements UpstreamHandler {
+class Exchange implements UpstreamHandler, ClientHandler {
   conn: UpstreamLink | null = null;
   /** The client side is finished or gone; later upstream events are ignored. */
   closed = false;
@@ -79,7 +100,6 @@ class Exchange implements UpstreamHandler {
   attempts = 0;
   body = BODY_NONE;
   head = '';
-  private drainHooked = false;
 
   // Deadlines. The hot path only bumps counters; the sweep compares them with what it saw at
   // its last pass and notes when a wait began (see checkDeadlines).
@@ -102,8 +122,7 @@ class Exchange implements UpstreamHandler {
 
   constructor(
     readonly proxy: EdgeProxy,
-    readonly req: Tagged<http.IncomingMessage>,
-    readonly res: Tagged<http.ServerResponse>,
+    readonly client: ClientSide,
     readonly route: ResolvedRoute,
     public backend: BackendState,
   ) {}
@@ -114,21 +133,16 @@ class Exchange implements UpstreamHandler {
     const conn = this.proxy.pool.acquire(b.address, b.host, b.port, fresh);
     this.conn = conn;
     this.attempts++;
-    conn.send(this, this.head, this.req.method !== 'HEAD', this.body === BODY_NONE);
-    if (this.body !== BODY_NONE && this.attempts === 1) {
-      this.req.on('data', onClientData);
-      this.req.on('end', onClientEnd);
-    }
+    conn.send(this, this.head, this.client.method !== 'HEAD', this.body === BODY_NONE);
+    // The body (if any) starts flowing to the machine.
+    if (this.attempts === 1) this.client.bind(this);
   }
 
   onResponseHead(head: ResponseHead): void {
     if (this.closed) return;
     const headers = responseHeaders(head);
     headers.push('berth-machine', this.backend.machineId);
-    try {
-      this.res.writeHead(head.status, head.reason || undefined, headers);
-    } catch {
-      // node refused a header name or value the machine sent.
+    if (!this.client.writeHead(head.status, head.reason, headers, head.chunked)) {
       this.conn?.destroy();
       this.conn = null;
       this.badGateway('sent response headers that are not valid HTTP');
@@ -141,15 +155,13 @@ class Exchange implements UpstreamHandler {
     if (this.closed) return;
     this.moves++;
     if (last) {
+      // The connection goes back to the pool on its own: ending the client must not close it.
+      this.conn = null;
       this.ended = true;
-      this.res.end(chunk);
-    } else if (!this.res.write(chunk)) {
+      this.client.end(chunk);
+    } else if (!this.client.write(chunk)) {
       // Slow client: stop reading from the machine until the client catches up.
       this.conn?.pause();
-      if (!this.drainHooked) {
-        this.drainHooked = true;
-        this.res.on('drain', onClientDrain);
-      }
     }
   }
 
@@ -157,7 +169,7 @@ class Exchange implements UpstreamHandler {
     this.conn = null;
     if (this.closed || this.ended) return;
     this.ended = true;
-    this.res.end();
+    this.client.end();
   }
 
   onUpstreamFailure(f: UpstreamFailure): void {
@@ -166,7 +178,7 @@ class Exchange implements UpstreamHandler {
     // Once the status is sent all we can do is cut the client off, so it sees a truncated
     // response rather than a complete-looking one.
     if (this.responded) {
-      this.res.destroy();
+      this.client.destroy();
       return;
     }
     if (this.retriable(f)) {
@@ -189,7 +201,40 @@ class Exchange implements UpstreamHandler {
   }
 
   onUpstreamDrain(): void {
-    this.req.resume();
+    this.client.resumeBody();
+  }
+
+  // ClientHandler: the client side's events.
+
+  // The response is done or the client went away: the machine is no longer serving it for us.
+  onClientClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.backend.inFlight--;
+    this.proxy.unwatch(this);
+    if (this.conn !== null) {
+      this.conn.destroy();
+      this.conn = null;
+    }
+    if (this.backend.hardLimit !== Infinity) this.proxy.slotFreed(this.route.app);
+  }
+
+  onClientData(chunk: Buffer): void {
+    this.bodyBytes += chunk.length;
+    const conn = this.conn;
+    if (conn === null) return;
+    const ok = this.body === BODY_CHUNKED ? conn.writeChunk(chunk) : conn.write(chunk);
+    if (!ok) this.client.pauseBody();
+  }
+
+  onClientEnd(): void {
+    this.bodyDone = true;
+    this.conn?.endRequest(this.body === BODY_CHUNKED);
+  }
+
+  onClientDrain(): void {
+    this.moves++;
+    this.conn?.resume();
   }
 
   // One retry, and only when no request body would have to be replayed: after a refused or
@@ -198,12 +243,12 @@ class Exchange implements UpstreamHandler {
   private retriable(f: UpstreamFailure): boolean {
     if (this.attempts > 1 || this.body !== BODY_NONE || f.responded) return false;
     if (!f.connected) return true;
-    const m = this.req.method;
+    const m = this.client.method;
     return f.reused && (m === 'GET' || m === 'HEAD' || m === 'OPTIONS');
   }
 
   private badGateway(reason: string): void {
-    sendText(this.res, 502, machineProblem(this.route.app, this.backend, reason));
+    this.client.sendText(502, machineProblem(this.route.app, this.backend, reason));
   }
 
   /**
@@ -213,7 +258,7 @@ class Exchange implements UpstreamHandler {
    */
   checkDeadlines(now: number, l: ProxyLimits): void {
     if (this.body !== BODY_NONE && !this.bodyDone && !this.responded) {
-      if (this.req.isPaused()) {
+      if (this.client.bodyPaused) {
         // The machine is not reading what we send: its deadline, and the client's clocks
         // start again when it reads.
         this.rateSince = 0;
@@ -265,7 +310,7 @@ class Exchange implements UpstreamHandler {
     } else if (now - this.since >= l.responseIdleTimeoutMs) {
       // Headers are out: all we can do is cut the client off, so it sees a truncated response.
       this.cutOff();
-      this.res.destroy();
+      this.client.destroy();
     }
   }
 
@@ -279,20 +324,20 @@ class Exchange implements UpstreamHandler {
 
   private gatewayTimeout(reason: string): void {
     this.cutOff();
-    if (this.responded) this.res.destroy();
-    else sendText(this.res, 504, machineProblem(this.route.app, this.backend, reason));
+    if (this.responded) this.client.destroy();
+    else this.client.sendText(504, machineProblem(this.route.app, this.backend, reason));
   }
 
   private requestTimeout(reason: string): void {
     this.cutOff();
-    if (this.responded) return void this.res.destroy();
+    if (this.responded) return void this.client.destroy();
     // The rest of the body is not worth reading: close the connection after the answer.
-    this.res.setHeader('connection', 'close');
-    sendText(
-      this.res,
+    this.client.sendText(
       408,
       `berth: the request to app "${this.route.app}" was cut off: ${reason}.\n` +
         'Send the request body without long pauses.\n',
+      [],
+      true,
     );
   }
 }
@@ -305,12 +350,18 @@ function machineProblem(app: string, b: BackendState, reason: string): string {
   );
 }
 
-export class EdgeProxy {
+export class EdgeProxy implements RequestDispatcher {
   readonly routes: RouteTable;
   readonly domain: string;
   readonly pool: Upstream;
   readonly limits: ProxyLimits;
-  private readonly server: http.Server;
+  readonly httpServer: HttpServerKind;
+  /** The plain listener: node's http server, or a net.Server feeding berth's. */
+  private readonly server: http.Server | undefined;
+  private readonly listener: ClientListener | undefined;
+  /** Listeners on berth's own server (the plain one, TLS), for the sweep. */
+  private readonly clientListeners = new Set<ClientListener>();
+  private readonly connectionTimeouts: ConnectionTimeouts;
   readonly tunnels = new Set<Tunnel>();
   private readonly closeGraceMs: number;
   /** Exchanges in flight, for the deadline sweep: an intrusive list, nothing allocated. */
@@ -345,50 +396,88 @@ export class EdgeProxy {
     }
     this.sweeper = setInterval(() => this.sweep(), sweepIntervalMs(this.limits));
     this.sweeper.unref();
-    this.server = http.createServer({
-      // Long enough that browsers and load balancers reuse connections, short enough that
-      // idle ones do not pile up.
-      keepAliveTimeout: 60_000,
-      // Slow header senders are cut off here; request bodies by the sweep (requestBodyTimeoutMs
-      // and requestBodyMinRate), so a large upload at a steady pace is never cut off.
-      headersTimeout: 30_000,
-      requestTimeout: 0,
-      noDelay: true,
-    });
-    this.attach(this.server, PLAIN);
+    this.httpServer = options.httpServer ?? 'berth';
+    this.connectionTimeouts = options.connectionTimeouts ?? DEFAULT_CONNECTION_TIMEOUTS;
+    if (this.httpServer === 'berth') {
+      // Keep-alive (60 s idle) and header (30 s) timeouts are the connections' own; request
+      // bodies are timed by the sweep (requestBodyTimeoutMs and requestBodyMinRate), so a
+      // large upload at a steady pace is never cut off.
+      this.listener = this.serve(net.createServer({ allowHalfOpen: true, noDelay: true }), PLAIN);
+    } else {
+      this.server = http.createServer(NODE_SERVER_OPTIONS);
+      this.attach(this.server, PLAIN);
+    }
   }
 
   /**
-   * Serves a listener's requests and upgrades exactly as this proxy's own: the TLS listener
-   * and listeners dedicated to one app use it. The listener's owner listens and closes it.
+   * Serves a listener's connections with berth's own HTTP server: the plain listener and the
+   * TLS one (`secureConnection`). The listener's owner listens and closes it.
+   */
+  serve(
+    server: net.Server,
+    context: ListenerContext,
+    event: 'connection' | 'secureConnection' = 'connection',
+  ): ClientListener {
+    const listener = new ClientListener(server, this, context, this.connectionTimeouts, event);
+    this.clientListeners.add(listener);
+    return listener;
+  }
+
+  /** A listener of serve() closed: idle ones at once, busy ones after their response, all by closeGraceMs. */
+  async closeListener(listener: ClientListener): Promise<void> {
+    await listener.close(this.closeGraceMs);
+    this.clientListeners.delete(listener);
+  }
+
+  /**
+   * Serves a node:http listener's requests and upgrades exactly as this proxy's own: listeners
+   * dedicated to one app use it. The listener's owner listens and closes it.
    */
   attach(server: http.Server | https.Server, context: ListenerContext): void {
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) =>
-      this.handle(req, res, context),
+      this.request(new NodeClient(req, res), context),
     );
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
-      this.upgrade(req, socket, head, context),
+      this.upgrade(
+        {
+          method: req.method!,
+          url: req.url!,
+          rawHeaders: req.rawHeaders,
+          host: findHeader(req.rawHeaders, 'host'),
+          socket: req.socket,
+        },
+        socket,
+        head,
+        context,
+      ),
     );
   }
 
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
-    return listenOn(this.server, host, port);
+    return this.listener !== undefined
+      ? this.listener.listen(host, port)
+      : listenOn(this.server!, host, port);
   }
 
   /** Stop accepting, let in-flight requests finish (up to closeGraceMs), close everything. */
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      const grace = setTimeout(() => this.server.closeAllConnections(), this.closeGraceMs);
-      grace.unref();
-      this.server.close(() => {
-        clearTimeout(grace);
-        clearInterval(this.sweeper);
-        this.pool.destroy();
-        resolve();
+  async close(): Promise<void> {
+    for (const tunnel of this.tunnels) tunnel.close();
+    if (this.listener !== undefined) {
+      await this.closeListener(this.listener);
+    } else {
+      const server = this.server!;
+      await new Promise<void>((resolve) => {
+        const grace = setTimeout(() => server.closeAllConnections(), this.closeGraceMs);
+        grace.unref();
+        server.close(() => {
+          clearTimeout(grace);
+          resolve();
+        });
+        server.closeIdleConnections();
       });
-      this.server.closeIdleConnections();
-      for (const tunnel of this.tunnels) tunnel.close();
-    });
+    }
+    clearInterval(this.sweeper);
+    this.pool.destroy();
   }
 
   /**
@@ -442,7 +531,7 @@ export class EdgeProxy {
     while (route !== undefined && underLimit(route.backends) !== undefined) {
       const next = this.queues.shift(app);
       if (next === undefined) return;
-      this.handle(next.req, next.res, next.context);
+      this.request(next.client, next.context);
     }
   }
 
@@ -456,12 +545,13 @@ export class EdgeProxy {
       ex.checkDeadlines(now, limits);
       ex = next;
     }
+    for (const listener of this.clientListeners) listener.sweep(now);
     if (this.queues.size === 0) return;
     for (const app of this.queues.apps()) {
       this.slotFreed(app);
       for (const entry of this.queues.expire(app, now - limits.queueTimeoutMs)) {
         this.overLimit(
-          entry.res,
+          entry.client,
           app,
           `waited ${seconds(limits.queueTimeoutMs)} for one to finish a request`,
         );
@@ -486,70 +576,61 @@ export class EdgeProxy {
     return trusted;
   }
 
-  private handle(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    context: ListenerContext,
-    woken = false,
-  ): void {
-    const host = findHeader(req.rawHeaders, 'host');
+  /** A request read by either HTTP server: route it, queue it, or answer it. */
+  request(client: ClientSide, context: ListenerContext, woken = false): void {
+    const host = client.host;
     const route = context.app === undefined ? this.routes.resolve(host) : this.routes.resolveApp(context.app);
-    if (route === undefined) return this.notFound(res, host, context);
+    if (route === undefined) return this.notFound(client, host, context);
     if (
       route.forceHttps &&
       context.scheme === 'http' &&
       context.app === undefined &&
       this.tlsPort !== undefined
     ) {
-      return this.redirectToHttps(req, res, host!);
+      return this.redirectToHttps(client, host!);
     }
     let backend = leastInFlight(route.backends, this.nextCursor());
     if (backend === undefined) {
-      if (this.wakeGate === undefined || woken) return this.unavailable(res, route.app);
-      return this.wakeGate.hold(route.app, res, (outcome) =>
+      if (this.wakeGate === undefined || woken) return this.unavailable(client, route.app);
+      return this.wakeGate.hold(route.app, client.closeSignal, (outcome) =>
         outcome.woken
-          ? this.handle(req, res, context, true)
-          : this.unavailable(res, route.app, outcome.reason),
+          ? this.request(client, context, true)
+          : this.unavailable(client, route.app, outcome.reason),
       );
     }
     if (backend.inFlight >= backend.hardLimit) {
       // The least busy machine is full (the others too, unless their limits differ): wait.
       backend = underLimit(route.backends);
       if (backend === undefined) {
-        const queued = this.queues.push(route.app, { req, res, context, at: Date.now() });
-        if (!queued) this.overLimit(res, route.app, `${this.limits.queueLimit} requests are already waiting`);
+        const queued = this.queues.push(route.app, { client, context, at: Date.now() });
+        if (!queued)
+          this.overLimit(client, route.app, `${this.limits.queueLimit} requests are already waiting`);
         return;
       }
     }
 
     backend.inFlight++;
     backend.requests++;
-    const ex = new Exchange(this, req, res, route, backend);
-    ex.head = requestHead(req, host, false, ex, context.scheme, this.trusts(req.socket));
-    (req as Tagged<http.IncomingMessage>)[kExchange] = ex;
-    (res as Tagged<http.ServerResponse>)[kExchange] = ex;
-    res.on('close', onClientClose);
+    const ex = new Exchange(this, client, route, backend);
+    ex.head = requestHead(client, host, false, ex, context.scheme, this.trusts(client.socket));
     this.watch(ex);
     ex.start(false);
   }
 
-  private redirectToHttps(req: http.IncomingMessage, res: http.ServerResponse, host: string): void {
-    const { status, location } = httpsRedirect(req.method ?? 'GET', host, req.url ?? '/', this.tlsPort!);
-    res.writeHead(status, { location, 'content-type': 'text/plain; charset=utf-8', 'content-length': 0 });
-    res.end();
+  private redirectToHttps(client: ClientSide, host: string): void {
+    const { status, location } = httpsRedirect(client.method, host, client.url, this.tlsPort!);
+    client.sendText(status, '', ['location', location]);
   }
 
-  private notFound(res: http.ServerResponse, host: string | undefined, context: ListenerContext): void {
+  private notFound(client: ClientSide, host: string | undefined, context: ListenerContext): void {
     if (context.app !== undefined) {
-      return sendText(
-        res,
+      return client.sendText(
         404,
         `berth: app "${context.app}", which this address is allocated to, no longer exists.\n`,
       );
     }
     const asked = host === undefined ? 'no Host header was sent' : `no app is served at "${host}"`;
-    sendText(
-      res,
+    client.sendText(
       404,
       `berth: ${asked}.\n` +
         `This berth serves apps at <app>.${this.domain} (any port) and at hostnames added to an app.\n` +
@@ -557,24 +638,22 @@ export class EdgeProxy {
     );
   }
 
-  private overLimit(res: http.ServerResponse, app: string, why: string): void {
-    res.setHeader('retry-after', '1');
-    sendText(
-      res,
+  private overLimit(client: ClientSide, app: string, why: string): void {
+    client.sendText(
       503,
       `berth: every machine of app "${app}" is serving its concurrency hard_limit of requests, and ${why}.\n` +
         'Try again in a moment; raise [http_service.concurrency] hard_limit or add machines (`berth scale count`) for more room.\n',
+      RETRY_AFTER,
     );
   }
 
-  private unavailable(res: http.ServerResponse, app: string, reason?: string): void {
-    res.setHeader('retry-after', '1');
-    sendText(
-      res,
+  private unavailable(client: ClientSide, app: string, reason?: string): void {
+    client.sendText(
       503,
       reason ??
         `berth: app "${app}" has no running machine right now (it may be deploying or scaled to zero).\n` +
           `Try again in a moment; \`berth status -a ${app}\` shows its machines.\n`,
+      RETRY_AFTER,
     );
   }
 
@@ -582,15 +661,9 @@ export class EdgeProxy {
   // and wait for its answer. A 101 goes back untouched and the two sockets are spliced; any
   // other answer goes back and then the client's connection is closed, so nothing the client
   // sends after it can reach the machine outside HTTP. Upgrades are rare: plain timers here.
-  private upgrade(
-    req: http.IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    context: ListenerContext,
-    woken = false,
-  ): void {
+  upgrade(req: RequestInfo, socket: Duplex, head: Buffer, context: ListenerContext, woken = false): void {
     socket.on('error', ignoreError);
-    const host = findHeader(req.rawHeaders, 'host');
+    const host = req.host;
     const route = context.app === undefined ? this.routes.resolve(host) : this.routes.resolveApp(context.app);
     if (route === undefined) {
       socket.end(rawTextResponse(404, `berth: no app is served at "${host ?? ''}".\n`));
@@ -629,7 +702,7 @@ export class EdgeProxy {
       true,
       { body: BODY_NONE },
       context.scheme,
-      this.trusts(req.socket as net.Socket),
+      this.trusts(req.socket),
     );
     new Tunnel(this, route.app, backend, socket, head).open(requestText);
   }
@@ -782,41 +855,6 @@ class Tunnel {
 
 // --- event handlers (module level: no closure per request) ---
 
-// The response is done or the client went away: the machine is no longer serving it for us.
-function onClientClose(this: Tagged<http.ServerResponse>): void {
-  const ex = this[kExchange]!;
-  if (ex.closed) return;
-  ex.closed = true;
-  ex.backend.inFlight--;
-  ex.proxy.unwatch(ex);
-  if (ex.conn !== null) {
-    ex.conn.destroy();
-    ex.conn = null;
-  }
-  if (ex.backend.hardLimit !== Infinity) ex.proxy.slotFreed(ex.route.app);
-}
-
-function onClientData(this: Tagged<http.IncomingMessage>, chunk: Buffer): void {
-  const ex = this[kExchange]!;
-  ex.bodyBytes += chunk.length;
-  const conn = ex.conn;
-  if (conn === null) return;
-  const ok = ex.body === BODY_CHUNKED ? conn.writeChunk(chunk) : conn.write(chunk);
-  if (!ok) this.pause();
-}
-
-function onClientEnd(this: Tagged<http.IncomingMessage>): void {
-  const ex = this[kExchange]!;
-  ex.bodyDone = true;
-  ex.conn?.endRequest(ex.body === BODY_CHUNKED);
-}
-
-function onClientDrain(this: Tagged<http.ServerResponse>): void {
-  const ex = this[kExchange]!;
-  ex.moves++;
-  ex.conn?.resume();
-}
-
 function ignoreError(): void {}
 
 /** A machine with room under its hard_limit, the least busy; undefined when all are full. */
@@ -844,11 +882,11 @@ function findHeader(raw: string[], name: string): string | undefined {
  * ones (upgrades keep `connection` and `upgrade`), plus x-forwarded-*, x-real-ip, forwarded
  * and via. The client's own x-forwarded-for, forwarded and x-real-ip are believed (extended)
  * only from a `trusted` proxy, else replaced. Sets `framing.body` to how the body is framed.
- * Node's parser has already rejected header names and values that could break the framing,
+ * The client side's parser has already rejected header names and values that could break the framing,
  * so they are copied verbatim.
  */
 function requestHead(
-  req: http.IncomingMessage,
+  req: RequestInfo,
   host: string | undefined,
   upgrade: boolean,
   framing: { body: number },
@@ -869,7 +907,7 @@ function requestHead(
       case 2: // te
         if (key.toLowerCase() === 'te') continue;
         break;
-      case 6: // expect: node has already answered 100-continue and the body is on its way
+      case 6: // expect: the client side answers 100-continue itself when the body is wanted
         if (key.toLowerCase() === 'expect') continue;
         break;
       case 7: {
@@ -915,7 +953,7 @@ function requestHead(
       case 17: {
         const lower = key.toLowerCase();
         if (lower === 'transfer-encoding') {
-          // node has de-chunked the body; we chunk it again (and it wins over Content-Length).
+          // The client side de-chunks the body; we chunk it again (and it wins over Content-Length).
           body = BODY_CHUNKED;
           text += 'transfer-encoding: chunked\r\n';
           continue;
@@ -1032,13 +1070,7 @@ function dropContentLength(text: string): string {
 
 // --- plain text answers ---
 
-function sendText(res: http.ServerResponse, status: number, text: string): void {
-  res.writeHead(status, {
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
+const RETRY_AFTER = ['retry-after', '1'];
 
 function rawTextResponse(status: number, text: string, retry = false): string {
   return (

@@ -1,10 +1,9 @@
 // Requests waiting for a machine of their app to drop under its concurrency hard_limit. One
 // FIFO per app, filled and drained only when an app is full: the usual request never sees it.
-import type http from 'node:http';
+import type { ClientSide } from './client-side.js';
 
 export interface QueuedRequest<C> {
-  readonly req: http.IncomingMessage;
-  readonly res: http.ServerResponse;
+  readonly client: ClientSide;
   readonly context: C;
   /** When it was queued (ms since epoch). */
   readonly at: number;
@@ -68,6 +67,6 @@ export class RequestQueues<C> {
 
 // The client closed its connection while waiting.
 function gone(entry: QueuedRequest<unknown>): boolean {
-  const socket = entry.req.socket;
+  const socket = entry.client.socket;
   return socket === null || socket.destroyed;
 }

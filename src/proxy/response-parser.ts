@@ -53,6 +53,12 @@ const STOPPED = 14; // the caller gave up on this response (or an error occurred
 const CR = 13;
 const LF = 10;
 
+/** RFC 9110 token (a header name). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Controls but HTAB (CR and LF included: in a value they are bare ones). */
+// eslint-disable-next-line no-control-regex -- control bytes are what it finds
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
 export class ResponseParser {
   private state = IDLE;
   private noBody = false;
@@ -210,6 +216,8 @@ export class ResponseParser {
     const status = threeDigits(text, 9);
     if (status < 100 || (eol > 12 && text.charCodeAt(12) !== 0x20)) this.fail('bad status line');
     const reason = eol > 13 ? text.slice(13, eol) : '';
+    // Names and values go to the client as they are: nothing that could end a line or a head.
+    if (CONTROL.test(reason)) this.fail('the status line is not valid HTTP (a control character)');
 
     const headers: string[] = [];
     let contentLength = -1;
@@ -227,7 +235,10 @@ export class ResponseParser {
       const last = text.charCodeAt(colon - 1);
       if (last === 0x20 || last === 0x09) this.fail('whitespace before a header colon');
       const name = text.slice(pos, colon);
+      if (!TOKEN.test(name)) this.fail(`header name "${name.slice(0, 40)}" is not valid HTTP`);
       const value = trimOws(text, colon + 1, lineEnd);
+      if (CONTROL.test(value))
+        this.fail(`the value of header ${name} is not valid HTTP (a control character)`);
       headers.push(name, value);
       switch (name.length) {
         case 10: {

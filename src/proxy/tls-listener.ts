@@ -1,8 +1,10 @@
 // The proxy's TLS listener (`berth server --proxy-tls HOST:PORT`): terminates TLS with the
 // certificate the client's SNI names, then serves requests exactly as the plain listener does
-// (the edge proxy's own handler, attached with scheme "https").
+// (with scheme "https"): on berth's own HTTP server fed by the TLS sockets, or, with the
+// proxy's `httpServer: 'node'`, on node's https server.
 import https from 'node:https';
-import type tls from 'node:tls';
+import tls from 'node:tls';
+import type { ClientListener } from './client-listener.js';
 import type { EdgeProxy } from './edge-proxy.js';
 import { listenOn } from './listen.js';
 
@@ -10,14 +12,16 @@ import { listenOn } from './listen.js';
 export type SecureContextLookup = (servername: string) => Promise<tls.SecureContext | undefined>;
 
 export class TlsListener {
-  private readonly server: https.Server;
+  private readonly server: tls.Server;
+  /** Set when berth's own HTTP server reads the requests. */
+  private readonly listener: ClientListener | undefined;
 
   constructor(
     private readonly proxy: EdgeProxy,
     lookup: SecureContextLookup,
     private readonly closeGraceMs = 5_000,
   ) {
-    this.server = https.createServer({
+    const options: tls.TlsOptions = {
       SNICallback: (servername, done) => {
         lookup(servername.toLowerCase()).then(
           (context) =>
@@ -27,16 +31,25 @@ export class TlsListener {
           (err: Error) => done(err),
         );
       },
-      // Same limits as the plain listener.
-      keepAliveTimeout: 60_000,
-      headersTimeout: 30_000,
-      requestTimeout: 0,
-      noDelay: true,
-    });
+    };
+    if (proxy.httpServer === 'berth') {
+      this.server = tls.createServer(options);
+      this.listener = proxy.serve(this.server, { scheme: 'https' }, 'secureConnection');
+    } else {
+      const server = https.createServer({
+        ...options,
+        // Same limits as the plain listener.
+        keepAliveTimeout: 60_000,
+        headersTimeout: 30_000,
+        requestTimeout: 0,
+        noDelay: true,
+      });
+      proxy.attach(server, { scheme: 'https' });
+      this.server = server;
+    }
     // A client without SNI, or naming a host berth does not serve, fails its handshake; that
     // is the client's problem, not an error of the listener.
     this.server.on('tlsClientError', () => undefined);
-    proxy.attach(this.server, { scheme: 'https' });
   }
 
   async listen(host: string, port: number): Promise<{ host: string; port: number }> {
@@ -46,15 +59,17 @@ export class TlsListener {
   }
 
   close(): Promise<void> {
+    this.proxy.tlsPort = undefined;
+    if (this.listener !== undefined) return this.proxy.closeListener(this.listener);
+    const server = this.server as https.Server;
     return new Promise((resolve) => {
-      this.proxy.tlsPort = undefined;
-      const grace = setTimeout(() => this.server.closeAllConnections(), this.closeGraceMs);
+      const grace = setTimeout(() => server.closeAllConnections(), this.closeGraceMs);
       grace.unref();
-      this.server.close(() => {
+      server.close(() => {
         clearTimeout(grace);
         resolve();
       });
-      this.server.closeIdleConnections();
+      server.closeIdleConnections();
     });
   }
 }
