@@ -3,7 +3,14 @@
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../../test/helpers/docker-engine.js';
 import { docker, dockerOk, freePort, sleep } from './engine.js';
-import { underLoad, waitAnswers, type DeployRow, type LoadOptions, type WakeRow } from './measure.js';
+import {
+  quantile,
+  underLoad,
+  waitAnswers,
+  type DeployRow,
+  type LoadOptions,
+  type WakeRow,
+} from './measure.js';
 
 export interface BenchContext {
   host: string;
@@ -155,6 +162,7 @@ export async function dockerStartWakes(ctx: BenchContext, rounds: number): Promi
   docker(ctx.host, ['create', '--name', name, '--publish', `127.0.0.1:${port}:8080`, ctx.imageA]);
   const cli: WakeRow = { label: '`docker start` (CLI) → port answers', wakesMs: [], failed: 0 };
   const api: WakeRow = { label: 'Engine API start → port answers', wakesMs: [], failed: 0 };
+  const apiSplit: [number, number][] = [];
   try {
     for (let i = 0; i < rounds * 2; i++) {
       const row = i % 2 === 0 ? cli : api;
@@ -162,15 +170,85 @@ export async function dockerStartWakes(ctx: BenchContext, rounds: number): Promi
       try {
         if (row === cli) docker(ctx.host, ['start', name]);
         else await engine.json('POST', `/containers/${name}/start`);
+        const started = performance.now();
         await waitAnswers(port, HOST_HEADER, 30_000, 2);
         row.wakesMs.push(performance.now() - t0);
+        if (row === api) apiSplit.push([started - t0, performance.now() - started]);
       } catch (error) {
         row.failed++;
         ctx.log(`  wake failed: ${(error as Error).message}`);
       }
       docker(ctx.host, ['stop', name]);
     }
+    api.note =
+      `medians: start ${quantile(
+        apiSplit.map((x) => x[0]),
+        0.5,
+      ).toFixed(0)} ms, ` +
+      `started → answers ${quantile(
+        apiSplit.map((x) => x[1]),
+        0.5,
+      ).toFixed(0)} ms`;
     return [cli, api];
+  } finally {
+    removeContainer(ctx, name);
+  }
+}
+
+/**
+ * What berth's docker driver does to start a stopped machine, by the Engine API: the stopped
+ * container removed, a fresh one created and started, until its port answers; each phase timed.
+ */
+export async function freshContainerWakes(ctx: BenchContext, rounds: number): Promise<WakeRow> {
+  const port = await freePort();
+  const engine = new Engine(ctx.host);
+  const name = 'bench-fresh';
+  const phases = {
+    remove: [] as number[],
+    create: [] as number[],
+    start: [] as number[],
+    answer: [] as number[],
+  };
+  const row: WakeRow = {
+    label: 'Engine API remove + create + start → port answers',
+    wakesMs: [],
+    failed: 0,
+  };
+  const create = (): Promise<unknown> =>
+    engine.json('POST', `/containers/create?name=${name}`, {
+      Image: ctx.imageA,
+      ExposedPorts: { '8080/tcp': {} },
+      HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } },
+    });
+  try {
+    await create();
+    for (let i = 0; i < rounds; i++) {
+      const t0 = performance.now();
+      try {
+        await engine.json('DELETE', `/containers/${name}?force=1&v=1`);
+        const t1 = performance.now();
+        await create();
+        const t2 = performance.now();
+        await engine.json('POST', `/containers/${name}/start`);
+        const t3 = performance.now();
+        await waitAnswers(port, HOST_HEADER, 30_000, 2);
+        const t4 = performance.now();
+        phases.remove.push(t1 - t0);
+        phases.create.push(t2 - t1);
+        phases.start.push(t3 - t2);
+        phases.answer.push(t4 - t3);
+        row.wakesMs.push(t4 - t0);
+      } catch (error) {
+        row.failed++;
+        ctx.log(`  fresh wake failed: ${(error as Error).message}`);
+      }
+      docker(ctx.host, ['stop', name]);
+    }
+    const median = (values: number[]): string => `${quantile(values, 0.5).toFixed(0)} ms`;
+    row.note =
+      `medians: remove ${median(phases.remove)}, create ${median(phases.create)}, ` +
+      `start ${median(phases.start)}, started → answers ${median(phases.answer)}`;
+    return row;
   } finally {
     removeContainer(ctx, name);
   }

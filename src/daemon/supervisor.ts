@@ -396,6 +396,10 @@ export class MachineSupervisor {
     const handle = machine.handle;
     if (!handle) return;
     const observed = await this.drivers.forHandle(handle).inspect(handle);
+    // The machine was read before the inspect, which can outlast a stop begun meanwhile (the
+    // Engine answers it once the container is down): that stop owns the machine now, and its
+    // exit is no crash to restart.
+    if (this.store.machines.get(machine.id)?.state !== machine.state) return;
     const now = Date.now();
     if (observed.state === 'running') {
       if (!this.ready.has(machine.id) && (await this.answers(machine))) {
