@@ -29,5 +29,5 @@ export async function pruneAppReleases(store: Store, drivers: DaemonDrivers, app
 
 /** Everything an app's releases left with every driver, when the app is destroyed. */
 export async function forgetAppReleases(drivers: DaemonDrivers, app: string): Promise<void> {
-  for (const driver of drivers.all()) await driver.pruneReleases?.(app, []);
+  for (const driver of drivers.all()) await driver.pruneReleases?.(app, [], { appDestroyed: true });
 }

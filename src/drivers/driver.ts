@@ -151,7 +151,7 @@ export interface Driver {
   /** Whether a prepared release is still runnable (rollback never rebuilds): the tree or image exists. */
   releaseAvailable(prepared: PreparedRelease): Promise<boolean>;
   /** Forgets prepared releases of an app other than the ones listed (docker: keeps the last 10 images). */
-  pruneReleases?(app: string, keep: PreparedRelease[]): Promise<void>;
+  pruneReleases?(app: string, keep: PreparedRelease[], options?: { appDestroyed?: boolean }): Promise<void>;
   /**
    * The commands a release's process groups run when the config has no [processes]:
    * process: Procfile / npm start; docker: { app: '' } = the image's own CMD.

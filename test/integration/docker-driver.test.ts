@@ -583,6 +583,14 @@ describe('docker driver', { skip }, () => {
     assert.ok(tags.includes(1), tags.join(','));
     await docker.getImage('node:20-slim').inspect();
     assert.ok(await driver.releaseAvailable(prepared[0]!));
+
+    // A destroyed app keeps none of its release images, not even the newest.
+    await driver.pruneReleases(app, [], { appDestroyed: true });
+    const left = (await docker.listImages({ filters: { reference: [`berth/${app}`] } }))
+      .flatMap((image) => image.RepoTags ?? [])
+      .filter((tag) => Number(tag.split(':v')[1]) > 100);
+    assert.deepEqual(left, []);
+    await docker.getImage('node:20-slim').inspect();
   });
 
   test(

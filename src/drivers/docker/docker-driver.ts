@@ -121,7 +121,11 @@ export class DockerDriver implements Driver {
     }
   }
 
-  async pruneReleases(app: string, keep: PreparedRelease[]): Promise<void> {
+  async pruneReleases(
+    app: string,
+    keep: PreparedRelease[],
+    options: { appDestroyed?: boolean } = {},
+  ): Promise<void> {
     let images: Docker.ImageInfo[];
     try {
       images = await this.docker.listImages({ filters: { reference: [imageRepository(app)] } });
@@ -136,7 +140,9 @@ export class DockerDriver implements Driver {
     });
     const tags = ours.flatMap((image) => (image.RepoTags ?? []).map((tag) => ({ tag, imageId: image.Id })));
     const kept = keep.flatMap((k) => (k.driver === 'docker' ? [k] : []));
-    for (const tag of releaseTagsToRemove(app, tags, kept)) {
+    // A destroyed app keeps nothing; otherwise the newest images stay whatever the daemon says.
+    const keepNewest = options.appDestroyed ? 0 : undefined;
+    for (const tag of releaseTagsToRemove(app, tags, kept, keepNewest)) {
       // A container still using the image keeps it (409), which is fine: a later prune takes it.
       await unlessGone(() => this.docker.getImage(tag).remove()).catch((err: unknown) => {
         if (engineStatus(err) !== 409) throw engineError(`removing image ${tag}`, err);
