@@ -249,7 +249,6 @@ export class Deployer {
         message: `app ${request.app} created by ${request.user} with its first deploy`,
       });
     }
-    this.store.apps.setDriver(request.app, choice.driver);
     const from = this.store.apps.get(request.app)?.currentRelease ?? null;
     const appliedSecrets = request.applyStagedSecrets
       ? (this.deps.secrets?.applyStaged(request.app) ?? null)
@@ -399,6 +398,8 @@ export class Deployer {
     if (result === 'complete') {
       const previous = this.store.apps.get(release.app)?.currentRelease ?? null;
       this.store.apps.setCurrentRelease(release.app, release.version);
+      // The app moves to the release's driver only once it serves: a failed move leaves it where it was.
+      this.store.apps.setDriver(release.app, release.driver);
       if (previous !== null && previous !== release.version) {
         this.store.releases.setStatus(release.app, previous, 'superseded');
       }
