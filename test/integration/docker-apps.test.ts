@@ -32,6 +32,8 @@ describe('docker apps', { skip: docker.skip }, () => {
   });
   after(async () => {
     await daemon.destroy();
+    // An image used as given is only tagged for its release (no label of this home): untag it.
+    await new Engine().call('DELETE', '/images/berth/imaged:v1');
     rmSync(work, { recursive: true, force: true });
   });
 
