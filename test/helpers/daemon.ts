@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { ServerInfo } from '../../src/daemon/server-info.js';
 import type { EventInfo, MachineInfo } from '../../src/sdk/types.js';
+import { removeDockerThingsOfHome } from './docker-home.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -25,6 +26,14 @@ export const EXAMPLES = join(REPO_ROOT, 'examples');
 const PAUSED_SERVER = join(REPO_ROOT, 'dist/test/helpers/paused-server.js');
 /** No CLI command of the tests takes more than a minute or two, even on a loaded machine. */
 const CLI_TIMEOUT_MS = 300_000;
+
+/** A machine's handle as stored: process (pid; `ref` before drivers were typed) or docker. */
+interface StoredHandle {
+  driver?: 'process' | 'docker';
+  pid?: number;
+  ref?: string;
+  containerId?: string;
+}
 
 export interface CliResult {
   code: number;
@@ -147,9 +156,9 @@ export class TestDaemon {
     return JSON.parse(result.stdout) as T;
   }
 
-  /** `berth deploy DIR`, which must succeed; its output. */
-  async deploy(dir: string): Promise<string> {
-    const result = await this.cli(['deploy', dir]);
+  /** `berth deploy DIR [ARGS]` (e.g. a driver's deployArgs), which must succeed; its output. */
+  async deploy(dir: string, args: string[] = []): Promise<string> {
+    const result = await this.cli(['deploy', dir, ...args]);
     if (result.code !== 0)
       throw new Error(`berth deploy ${dir} exited ${result.code}: ${result.stdout}${result.stderr}`);
     return result.stdout;
@@ -211,8 +220,29 @@ export class TestDaemon {
     await new Promise((resolve) => child.once('exit', resolve));
   }
 
-  /** Machine process ids as the daemon recorded them. */
+  /** Machine process ids as the daemon recorded them (process driver machines only). */
   machinePids(): Map<string, number> {
+    const pids = new Map<string, number>();
+    for (const [id, handle] of this.machineHandles()) {
+      if (handle.driver === 'docker') continue;
+      // Handles before drivers were typed held the pid as `ref`.
+      pids.set(id, handle.pid ?? Number(handle.ref));
+    }
+    return pids;
+  }
+
+  /**
+   * What runs each machine as the daemon recorded it: its pid (process) or its container id
+   * (docker), so a test can tell "the same machine, adopted" from "a new one" on either driver.
+   */
+  machineRefs(): Map<string, string> {
+    const refs = new Map<string, string>();
+    for (const [id, handle] of this.machineHandles())
+      refs.set(id, handle.containerId ?? String(handle.pid ?? handle.ref));
+    return refs;
+  }
+
+  private machineHandles(): Map<string, StoredHandle> {
     const db = new Database(join(this.home, 'berth.db'), { readonly: true, fileMustExist: true });
     try {
       const rows = db
@@ -220,18 +250,16 @@ export class TestDaemon {
           "SELECT id, handle_json FROM machines WHERE state != 'destroyed' AND handle_json IS NOT NULL",
         )
         .all() as { id: string; handle_json: string }[];
-      // Handles before drivers were typed held the pid as `ref`.
-      const pidOf = (json: string) => {
-        const handle = JSON.parse(json) as { pid?: number; ref?: string };
-        return handle.pid ?? Number(handle.ref);
-      };
-      return new Map(rows.map((r) => [r.id, pidOf(r.handle_json)]));
+      return new Map(rows.map((r) => [r.id, JSON.parse(r.handle_json) as StoredHandle]));
     } finally {
       db.close();
     }
   }
 
-  /** Kills the daemon and every machine process group it recorded, and removes the home. */
+  /**
+   * Kills the daemon and every machine process group it recorded, removes the containers,
+   * volumes and images its docker driver made, and removes the home.
+   */
   async destroy(): Promise<void> {
     this.kill9();
     await this.waitExit();
@@ -240,6 +268,7 @@ export class TestDaemon {
     } catch {
       // no database yet
     }
+    await removeDockerThingsOfHome(this.home);
     rmSync(this.home, { recursive: true, force: true });
   }
 }

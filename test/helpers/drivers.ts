@@ -3,6 +3,8 @@
 // file states each behaviour once and checks it on every driver:
 //
 //   for (const driver of testDrivers()) describe(`rollouts (${driver.name})`, { skip: driver.skip }, () => { … });
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { dockerHostForTests, Engine, NO_ENGINE } from './docker-engine.js';
 import { ensureTestImages } from './docker-images.js';
 import type { DriverName } from '../../src/core/drivers.js';
@@ -30,4 +32,12 @@ export function testDrivers(): TestDriver[] {
       },
     },
   ];
+}
+
+/** The test base image with the app's tree in /app, running `node server.js` unless [processes] says otherwise. */
+const DOCKERFILE = 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD ["node", "server.js"]\n';
+
+/** docker: gives a test app the Dockerfile its image is built from; process: nothing to add. */
+export function addDockerfile(dir: string, driver: DriverName): void {
+  if (driver === 'docker') writeFileSync(join(dir, 'Dockerfile'), DOCKERFILE);
 }

@@ -2,6 +2,8 @@
 // sha256; GET /read answers the sha256 of what is stored, and where it was read from.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DriverName } from '../../src/core/drivers.js';
+import { addDockerfile } from './drivers.js';
 
 const SERVER = `
 import http from 'node:http';
@@ -38,6 +40,8 @@ export interface VolumeAppOptions {
   initialSize?: string;
   /** Leave [mounts] out (the app writes to DATA_DIR on the host). */
   noMounts?: boolean;
+  /** docker: the app also gets a Dockerfile (the test base image, the tree copied to /app). */
+  driver?: DriverName;
 }
 
 export function writeVolumeApp(dir: string, o: VolumeAppOptions): string {
@@ -45,6 +49,7 @@ export function writeVolumeApp(dir: string, o: VolumeAppOptions): string {
   writeFileSync(join(dir, 'server.js'), SERVER);
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   writeFileSync(join(dir, 'label.txt'), o.label);
+  addDockerfile(dir, o.driver ?? 'process');
   const lines = [
     `app = "${o.app}"`,
     'kill_signal = "SIGTERM"',
