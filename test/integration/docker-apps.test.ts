@@ -161,24 +161,18 @@ describe('docker apps', { skip: docker.skip }, () => {
     assert.deepEqual(await liveState('imaged'), before);
   });
 
-  test(
-    'a move whose build fails leaves the app on its driver',
-    {
-      todo: 'the deployer records the --driver of a deploy before its build, so a failed move still moves the app',
-    },
-    async () => {
-      const app = 'stayer';
-      const dir = writeRolloutApp(join(work, app), { app, label: 'one', driver: 'docker' });
-      await daemon.deploy(dir, ['--driver', 'process']);
-      const before = await liveState(app);
-      writeFileSync(join(dir, 'Dockerfile'), 'FROM node:20-slim\nRUN exit 3\n');
-      const moved = await daemon.cli(['deploy', dir, '--driver', 'docker'], { timeoutMs: FAILS_WITHIN_MS });
-      assert.notEqual(moved.code, 0, moved.stdout);
-      assert.match(moved.stdout, /release v2 failed: the image build failed/);
-      assert.deepEqual(await liveState(app), before);
-      assert.equal(await appDriver(app), 'process', "the app's driver is what runs it");
-    },
-  );
+  test('a move whose build fails leaves the app on its driver', async () => {
+    const app = 'stayer';
+    const dir = writeRolloutApp(join(work, app), { app, label: 'one', driver: 'docker' });
+    await daemon.deploy(dir, ['--driver', 'process']);
+    const before = await liveState(app);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM node:20-slim\nRUN exit 3\n');
+    const moved = await daemon.cli(['deploy', dir, '--driver', 'docker'], { timeoutMs: FAILS_WITHIN_MS });
+    assert.notEqual(moved.code, 0, moved.stdout);
+    assert.match(moved.stdout, /release v2 failed: the image build failed/);
+    assert.deepEqual(await liveState(app), before);
+    assert.equal(await appDriver(app), 'process', "the app's driver is what runs it");
+  });
 
   test('an app moves process -> docker -> process under constant load without a failed request', async (t) => {
     const app = 'mover';

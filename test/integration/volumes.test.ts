@@ -157,9 +157,6 @@ for (const driver of testDrivers()) {
       "volumes list says where each volume's data is",
       {
         skip: needsRoot,
-        todo:
-          driver.name === 'docker' &&
-          'the docker driver has no volumeLocation(): path shows the volume id, not the Engine volume name',
       },
       async () => {
         const [volume] = await volumes();
@@ -318,9 +315,6 @@ for (const driver of testDrivers()) {
       'volumes destroy --force drains and stops the machine that holds it, and deletes its data',
       {
         skip: needsRoot,
-        todo:
-          driver.name === 'docker' &&
-          "the docker driver cannot remove a volume that a stopped machine's container still names (volume is in use)",
       },
       async () => {
         const [attached] = await volumes();

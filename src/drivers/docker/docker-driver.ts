@@ -320,8 +320,22 @@ export class DockerDriver implements Driver {
     }
   }
 
+  volumeLocation(volumeId: string): string {
+    // The Engine's name for it: `docker volume inspect NAME` shows where its data is.
+    return volumeName(volumeId);
+  }
+
   async removeVolume(volumeId: string): Promise<void> {
     try {
+      // A stopped machine's container still names the volume, and the Engine refuses to remove a
+      // volume any container names. Its next start makes a fresh container, so it can go now.
+      const holders = await this.docker.listContainers({
+        all: true,
+        filters: { volume: [volumeName(volumeId)], label: [`${LABEL.home}=${this.home}`] },
+      });
+      for (const holder of holders.filter((c) => c.State !== 'running')) {
+        await unlessGone(() => this.docker.getContainer(holder.Id).remove({ force: true }));
+      }
       await unlessGone(() => this.docker.getVolume(volumeName(volumeId)).remove());
     } catch (err) {
       if (engineStatus(err) === 409) {
