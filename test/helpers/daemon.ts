@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { ServerInfo } from '../../src/daemon/server-info.js';
 import type { EventInfo, MachineInfo } from '../../src/sdk/types.js';
+import { removeDockerThingsOf } from './docker-cleanup.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -25,6 +26,15 @@ export const EXAMPLES = join(REPO_ROOT, 'examples');
 const PAUSED_SERVER = join(REPO_ROOT, 'dist/test/helpers/paused-server.js');
 /** No CLI command of the tests takes more than a minute or two, even on a loaded machine. */
 const CLI_TIMEOUT_MS = 300_000;
+
+/** A machine handle as stored: typed per driver, or a bare `ref` from before drivers. */
+export interface StoredHandle {
+  driver?: 'process' | 'docker';
+  pid?: number;
+  ref?: string;
+  containerId?: string;
+  containerName?: string;
+}
 
 export interface CliResult {
   code: number;
@@ -211,8 +221,8 @@ export class TestDaemon {
     await new Promise((resolve) => child.once('exit', resolve));
   }
 
-  /** Machine process ids as the daemon recorded them. */
-  machinePids(): Map<string, number> {
+  /** Each live machine's stored handle, as the daemon recorded it. */
+  machineHandles(): Map<string, StoredHandle> {
     const db = new Database(join(this.home, 'berth.db'), { readonly: true, fileMustExist: true });
     try {
       const rows = db
@@ -220,15 +230,33 @@ export class TestDaemon {
           "SELECT id, handle_json FROM machines WHERE state != 'destroyed' AND handle_json IS NOT NULL",
         )
         .all() as { id: string; handle_json: string }[];
-      // Handles before drivers were typed held the pid as `ref`.
-      const pidOf = (json: string) => {
-        const handle = JSON.parse(json) as { pid?: number; ref?: string };
-        return handle.pid ?? Number(handle.ref);
-      };
-      return new Map(rows.map((r) => [r.id, pidOf(r.handle_json)]));
+      return new Map(rows.map((r) => [r.id, JSON.parse(r.handle_json) as StoredHandle]));
     } finally {
       db.close();
     }
+  }
+
+  /** Machine process ids as the daemon recorded them (process driver machines only). */
+  machinePids(): Map<string, number> {
+    const pids = new Map<string, number>();
+    for (const [id, handle] of this.machineHandles()) {
+      if (handle.driver === 'docker') continue;
+      // Handles before drivers were typed held the pid as `ref`.
+      pids.set(id, handle.pid ?? Number(handle.ref));
+    }
+    return pids;
+  }
+
+  /**
+   * What names each machine's current run on its driver: the process group leader's pid, or
+   * the container's id. A machine that was not restarted keeps it.
+   */
+  machineRuns(): Map<string, string> {
+    const runs = new Map<string, string>();
+    for (const [id, handle] of this.machineHandles()) {
+      runs.set(id, handle.containerId ?? String(handle.pid ?? handle.ref));
+    }
+    return runs;
   }
 
   /** Kills the daemon and every machine process group it recorded, and removes the home. */
@@ -240,6 +268,8 @@ export class TestDaemon {
     } catch {
       // no database yet
     }
+    // Containers outlive the daemon by design: remove what this home made on the Engine.
+    await removeDockerThingsOf(this.home);
     rmSync(this.home, { recursive: true, force: true });
   }
 }
