@@ -1,7 +1,7 @@
 // Machines the daemon could not finish, on each driver: one the supervisor cannot restart
 // (something is in its way) is reported and retried with backoff while the daemon and the
 // app's other machines carry on; one a scale-up started just before the daemon died is
-// finished on restart.
+// finished on restart; one killed from outside is restarted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, renameSync, rmSync } from 'node:fs';
@@ -164,6 +164,40 @@ for (const driver of testDrivers()) {
       assert.deepEqual(seen, new Set([first!.id, starting.id]));
       const status = await daemon.cliJson<MachineStatusInfo>(['machine', 'status', starting.id, '-a', app]);
       assert.ok(status.events.some((e) => e.kind === 'machine.recovered'));
+    });
+
+    test('a machine killed from outside is restarted with backoff, each exit recorded', async () => {
+      const app = 'interrupted';
+      const [victim] = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
+      const killAndAwaitRestart = async (restarts: number) => {
+        const run = daemon.machineRuns().get(victim!.id);
+        await killMachine(driver, daemon, victim!.id);
+        const restarted = await eventually(
+          async () => {
+            const list = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
+            const m = list.find((x) => x.id === victim!.id)!;
+            return m.restarts >= restarts && m.state === 'started' ? m : undefined;
+          },
+          20_000,
+          `restart ${restarts} of the machine`,
+        );
+        assert.notEqual(daemon.machineRuns().get(victim!.id), run);
+        return restarted!;
+      };
+      // This machine was started by the daemon before the restart above. The Engine keeps a
+      // container's exit status; a process adopted from an earlier daemon is not this daemon's
+      // child: it is gone (reaped by init) or a zombie whose status cannot be read.
+      const adopted = await killAndAwaitRestart(1);
+      if (driver.name === 'docker') assert.equal(adopted.lastExit, 'killed by SIGKILL');
+      else assert.match(adopted.lastExit ?? '', /^(exit status unknown|process gone)$/);
+      // Restarted by this daemon: every driver knows how it ended.
+      const own = await killAndAwaitRestart(2);
+      assert.equal(own.lastExit, 'killed by SIGKILL');
+      const events = (await daemon.events(app)).filter((e) => e.machineId === victim!.id);
+      const exits = events.filter((e) => e.kind === 'machine.exited').map((e) => e.message);
+      assert.equal(exits.length, 2, exits.join('\n'));
+      assert.match(exits[1]!, /exited \(killed by SIGKILL\); restarting in \d+ ms/);
+      assert.equal(events.filter((e) => e.kind === 'machine.restarted').length, 2);
     });
   });
 }
