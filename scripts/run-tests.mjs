@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
 const UNIT_FILE_TIMEOUT_MS = 120_000;
-const INTEGRATION_FILE_TIMEOUT_MS = 900_000;
+const INTEGRATION_FILE_TIMEOUT_MS = 1_200_000;
 
 const suites = [
   [

@@ -424,12 +424,7 @@ export class MachineSupervisor {
     }
     let restart = this.restarts.get(machine.id);
     if (machine.state === 'started') {
-      const exit =
-        observed.state === 'exited'
-          ? observed.signal
-            ? `killed by ${observed.signal}`
-            : `exit code ${observed.exitCode}`
-          : 'process gone';
+      const exit = describeExit(observed);
       this.ready.delete(machine.id);
       this.store.machines.setState(machine.id, 'restarting', { lastExit: exit });
       this.syncRoutes(machine.app);
@@ -532,5 +527,9 @@ export class MachineSupervisor {
 
 function describeExit(observed: { state: string; exitCode?: number | null; signal?: string | null }): string {
   if (observed.state !== 'exited') return 'process gone';
-  return observed.signal ? `killed by ${observed.signal}` : `exit code ${observed.exitCode}`;
+  if (observed.signal) return `killed by ${observed.signal}`;
+  // The driver could not tell how it ended (a machine adopted from an earlier daemon, say).
+  return observed.exitCode === null || observed.exitCode === undefined
+    ? 'exit status unknown'
+    : `exit code ${observed.exitCode}`;
 }

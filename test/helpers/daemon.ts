@@ -28,11 +28,12 @@ const PAUSED_SERVER = join(REPO_ROOT, 'dist/test/helpers/paused-server.js');
 const CLI_TIMEOUT_MS = 300_000;
 
 /** A machine's handle as stored: process (pid; `ref` before drivers were typed) or docker. */
-interface StoredHandle {
+export interface StoredHandle {
   driver?: 'process' | 'docker';
   pid?: number;
   ref?: string;
   containerId?: string;
+  containerName?: string;
 }
 
 export interface CliResult {
@@ -242,7 +243,8 @@ export class TestDaemon {
     return refs;
   }
 
-  private machineHandles(): Map<string, StoredHandle> {
+  /** Each live machine's stored handle, as the daemon recorded it. */
+  machineHandles(): Map<string, StoredHandle> {
     const db = new Database(join(this.home, 'berth.db'), { readonly: true, fileMustExist: true });
     try {
       const rows = db

@@ -31,6 +31,8 @@ export interface RolloutAppOptions {
   behaviour?: Behaviour;
   strategy?: string;
   healthCheck?: boolean;
+  /** The health check's grace_period (default 0s): how long a new machine stays "starting" at least. */
+  gracePeriod?: string;
   waitTimeout?: string;
   releaseCommand?: string;
   /** Gives each machine a volume "data" mounted here. */
@@ -72,7 +74,7 @@ export function writeRolloutApp(dir: string, o: RolloutAppOptions): string {
       'path = "/healthz"',
       'interval = "1s"',
       'timeout = "1s"',
-      'grace_period = "0s"',
+      `grace_period = "${o.gracePeriod ?? '0s'}"`,
     );
   }
   writeFileSync(join(dir, 'berth.toml'), lines.join('\n') + '\n');
