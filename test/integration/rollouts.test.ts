@@ -115,20 +115,11 @@ for (const driver of testDrivers()) {
       assert.match(skipped.stdout, /release command skipped/);
     });
 
-    // Known docker driver bug: its followLogs ignores fromStart, so what a release command wrote
-    // before the follow attached (all of it, for a short command) is lost. Drop the todo once fixed.
-    const releaseCommandLogs =
-      driver.name === 'docker' &&
-      "docker driver: a release command's output is not streamed (followLogs ignores fromStart)";
-    test(
-      'release command: its output streams into the deploy, with RELEASE_COMMAND=1',
-      { todo: releaseCommandLogs },
-      () => {
-        const [ok, failed] = releaseCommandOutput;
-        assert.match(ok ?? '', /│ migrating three with RELEASE_COMMAND=1/);
-        assert.match(failed ?? '', /│ migrating/);
-      },
-    );
+    test('release command: its output streams into the deploy, with RELEASE_COMMAND=1', () => {
+      const [ok, failed] = releaseCommandOutput;
+      assert.match(ok ?? '', /│ migrating three with RELEASE_COMMAND=1/);
+      assert.match(failed ?? '', /│ migrating/);
+    });
 
     test('immediate: says requests may fail, replaces everything without a health wait', async () => {
       const result = await deploy({ app: 'roll', label: 'quick', strategy: 'immediate' });

@@ -25,12 +25,21 @@ export async function followContainerLogs(
   container: Docker.Container,
   onLine: (line: string) => void,
   signal: AbortSignal,
+  options: { fromStart?: boolean } = {},
 ): Promise<void> {
   if (signal.aborted) return;
+  // From the start: a release command may have finished before the follow attached.
   let stream: NodeJS.ReadableStream | undefined;
   try {
     stream = await unlessGone(() =>
-      container.logs({ stdout: true, stderr: true, follow: true, tail: 0, abortSignal: signal }),
+      container.logs({
+        stdout: true,
+        stderr: true,
+        follow: true,
+        // The Engine's default is every line.
+        ...(options.fromStart ? {} : { tail: 0 }),
+        abortSignal: signal,
+      }),
     );
   } catch (err) {
     if (signal.aborted) return;

@@ -304,8 +304,9 @@ export class DockerDriver implements Driver {
     handle: MachineHandle,
     onLine: (line: string) => void,
     signal: AbortSignal,
+    options: { fromStart?: boolean } = {},
   ): Promise<void> {
-    return followContainerLogs(this.containerOf(handle), onLine, signal);
+    return followContainerLogs(this.containerOf(handle), onLine, signal, options);
   }
 
   async createVolume(volumeId: string): Promise<void> {
