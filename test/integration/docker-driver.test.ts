@@ -519,9 +519,13 @@ describe('docker driver', { skip }, () => {
     )) as DockerHandle;
     await exitOf(reader);
     assert.deepEqual(await driver.tailLogs(reader, 5), ['still here']);
+    // A running container holds the volume; an exited one that still names it goes with it.
+    const holder = (await driver.start(specFor({ command: 'sleep 60', ports: [], mounts }))) as DockerHandle;
     await rejectsWith(driver.removeVolume(volumeId), 'volume_attached', /still used/);
-    await driver.destroy(reader);
+    await driver.stop(holder, { signal: 'SIGKILL', timeoutMs: 1_000 });
     await driver.removeVolume(volumeId);
+    assert.deepEqual(await driver.inspect(reader), { state: 'missing' });
+    await driver.destroy(holder);
     await driver.removeVolume(volumeId);
     await assert.rejects(docker.getVolume(`berth-${volumeId}`).inspect(), /no such volume/i);
   });
