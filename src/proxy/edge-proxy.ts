@@ -45,7 +45,7 @@ import {
   type UpstreamLink,
   type UpstreamPoolOptions,
 } from './upstream-pool.js';
-import { listenOn } from './listen.js';
+import { closeHttpServer, listenOn } from './listen.js';
 
 export interface EdgeProxyOptions {
   routes: RouteTable;
@@ -465,16 +465,7 @@ export class EdgeProxy implements RequestDispatcher {
     if (this.listener !== undefined) {
       await this.closeListener(this.listener);
     } else {
-      const server = this.server!;
-      await new Promise<void>((resolve) => {
-        const grace = setTimeout(() => server.closeAllConnections(), this.closeGraceMs);
-        grace.unref();
-        server.close(() => {
-          clearTimeout(grace);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      await closeHttpServer(this.server!, this.closeGraceMs);
     }
     clearInterval(this.sweeper);
     this.pool.destroy();

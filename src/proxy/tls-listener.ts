@@ -6,7 +6,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { ClientListener } from './client-listener.js';
 import type { EdgeProxy } from './edge-proxy.js';
-import { listenOn } from './listen.js';
+import { closeHttpServer, listenOn } from './listen.js';
 
 /** The certificate to present for a server name, or undefined to refuse the handshake. */
 export type SecureContextLookup = (servername: string) => Promise<tls.SecureContext | undefined>;
@@ -61,15 +61,6 @@ export class TlsListener {
   close(): Promise<void> {
     this.proxy.tlsPort = undefined;
     if (this.listener !== undefined) return this.proxy.closeListener(this.listener);
-    const server = this.server as https.Server;
-    return new Promise((resolve) => {
-      const grace = setTimeout(() => server.closeAllConnections(), this.closeGraceMs);
-      grace.unref();
-      server.close(() => {
-        clearTimeout(grace);
-        resolve();
-      });
-      server.closeIdleConnections();
-    });
+    return closeHttpServer(this.server as https.Server, this.closeGraceMs);
   }
 }

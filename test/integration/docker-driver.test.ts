@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { get } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +21,7 @@ import { homeId } from '../../src/drivers/docker/names.js';
 import { makeTarGz } from '../helpers/archives.js';
 import { eventually } from '../helpers/daemon.js';
 import { ensureNodeBaseImage } from '../helpers/docker-base-image.js';
+import { httpGet } from '../helpers/http-get.js';
 
 const dockerHost =
   process.env.DOCKER_HOST ?? (existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : undefined);
@@ -118,20 +118,6 @@ function specFor(overrides: Partial<MachineSpec> = {}): MachineSpec {
     killTimeoutMs: 5_000,
     ...overrides,
   };
-}
-
-function httpGet(address: string, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(`http://${address}${path}`, { agent: false, timeout: 2_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
 }
 
 /** The app answers once it listens; until then the Engine's port proxy drops the connection. */

@@ -15,7 +15,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +28,7 @@ import {
 } from '../../src/drivers/driver.js';
 import { ProcessDriver } from '../../src/drivers/process/process-driver.js';
 import { childInOwnPidNamespace, readProcStat } from '../../src/drivers/process/proc-stat.js';
+import { httpGet } from '../helpers/http-get.js';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-process-driver-'));
 const machinesDir = join(root, 'machines');
@@ -72,20 +72,6 @@ function specFor(releaseDir: string, command: string, overrides: Partial<Machine
     killTimeoutMs: 2_000,
     ...overrides,
   };
-}
-
-function httpGet(address: string, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(`http://${address}${path}`, { agent: false, timeout: 2_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 5_000) {
