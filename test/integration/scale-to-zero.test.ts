@@ -312,6 +312,7 @@ for (const driver of testDrivers()) {
 
     test('a client that goes away while held is dropped; the wake still completes', async () => {
       await statesBecome('sleepy', ['stopped']);
+      const wakesBefore = (await daemon.events('sleepy')).filter((e) => e.kind === 'machine.woken').length;
       const url = new URL(daemon.info.proxyUrl);
       await new Promise<void>((resolve) => {
         const socket = connect({ host: url.hostname, port: Number(url.port) }, () => {
@@ -321,7 +322,19 @@ for (const driver of testDrivers()) {
           resolve();
         });
       });
-      await statesBecome('sleepy', ['started']);
+      // The wake's own record, not a state poll: the woken machine may be idle-stopped again
+      // (idle_timeout 2s) before a slow `machine list` looks.
+      const outcome = await eventually(
+        async () => {
+          const events = await daemon.events('sleepy');
+          const failed = events.find((e) => e.kind === 'machine.wake_failed');
+          if (failed) return failed.message;
+          return events.filter((e) => e.kind === 'machine.woken').length > wakesBefore ? 'woken' : undefined;
+        },
+        30_000,
+        "sleepy's wake to complete",
+      );
+      assert.equal(outcome, 'woken');
       const res = await daemon.proxied('sleepy');
       assert.equal(res.status, 200, res.body);
       assert.doesNotMatch(daemon.daemonLog(), /app sleepy|TypeError|ERR_/);
