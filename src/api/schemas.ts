@@ -35,6 +35,16 @@ export const ReleaseSchema = Type.Object({
   artifactDigest: Type.String(),
   configFile: Type.String(),
   failureReason: Nullable(Type.String()),
+  /** What the failing machine printed last, taken when it failed (it may be gone since). */
+  failureOutput: Nullable(
+    Type.Object({
+      machineId: Type.String(),
+      processGroup: Type.String(),
+      reason: Type.String(),
+      lines: Type.Array(Type.String()),
+      at: Type.String(),
+    }),
+  ),
   secretsDigest: Nullable(Type.String()),
   /** The driver the release runs on. */
   driver: DriverNameSchema,

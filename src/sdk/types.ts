@@ -22,12 +22,23 @@ export interface ReleaseInfo {
   artifactDigest: string;
   configFile: string;
   failureReason: string | null;
+  /** What the failing machine printed last, taken when it failed (it may be gone since). */
+  failureOutput: FailedMachineOutputInfo | null;
   /** Digest of the app's secrets when the release was made (null: it had none). */
   secretsDigest: string | null;
   /** The driver the release runs on. */
   driver: DriverName;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface FailedMachineOutputInfo {
+  machineId: string;
+  processGroup: string;
+  reason: string;
+  /** Its last log lines, oldest first. */
+  lines: string[];
+  at: string;
 }
 
 export interface MachineInfo {
