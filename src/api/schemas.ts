@@ -82,8 +82,31 @@ export const EventSchema = Type.Object({
   data: Nullable(Type.Record(Type.String(), Type.Unknown())),
 });
 
+/** An app at a glance: `apps list` and `status`. */
+export const AppSummarySchema = Type.Composite([
+  AppSchema,
+  Type.Object({
+    state: Type.Union(
+      ['new', 'deploying', 'deployed', 'crashloop', 'failed', 'stopped', 'suspended'].map((s) =>
+        Type.Literal(s),
+      ),
+    ),
+    /** The newest release, live or not (a failed one shows here while an older one serves). */
+    latestRelease: Nullable(Type.Object({ version: Type.Integer(), status: Type.String() })),
+    machines: Type.Object({ started: Type.Integer(), total: Type.Integer() }),
+    restartsLastHour: Type.Integer(),
+    /** http, and https when the daemon has a TLS listener. */
+    urls: Type.Array(Type.String()),
+  }),
+]);
+
+export const MachineStatusSchema = Type.Composite([
+  MachineSchema,
+  Type.Object({ restartsLastHour: Type.Integer(), crashLooping: Type.Boolean() }),
+]);
+
 export const StatusSchema = Type.Object({
-  app: AppSchema,
+  app: AppSummarySchema,
   release: Nullable(ReleaseSchema),
   deployment: Nullable(
     Type.Object({
@@ -93,7 +116,7 @@ export const StatusSchema = Type.Object({
       step: Type.String(),
     }),
   ),
-  machines: Type.Array(MachineSchema),
+  machines: Type.Array(MachineStatusSchema),
 });
 
 export const CreateAppBody = Type.Object(

@@ -5,6 +5,7 @@ import type { CertificateInfo, IpInfo, TlsInfo } from './net-types.js';
 import type {
   DriverName,
   AppInfo,
+  AppSummaryInfo,
   DeployResult,
   EventInfo,
   LockInfo,
@@ -41,7 +42,7 @@ export class BerthClient {
     return this.json('GET', '/v1/health', { signal: AbortSignal.timeout(timeoutMs) });
   }
 
-  listApps(): Promise<AppInfo[]> {
+  listApps(): Promise<AppSummaryInfo[]> {
     return this.json('GET', '/v1/apps');
   }
 

@@ -69,11 +69,29 @@ export interface EventInfo {
   data: Record<string, unknown> | null;
 }
 
+export type AppState = 'new' | 'deploying' | 'deployed' | 'crashloop' | 'failed' | 'stopped' | 'suspended';
+
+/** An app at a glance (`apps list`, `status`). */
+export interface AppSummaryInfo extends AppInfo {
+  state: AppState;
+  /** The newest release, live or not. */
+  latestRelease: { version: number; status: string } | null;
+  machines: { started: number; total: number };
+  restartsLastHour: number;
+  /** http, and https when the daemon has a TLS listener. */
+  urls: string[];
+}
+
+export interface MachineAtGlanceInfo extends MachineInfo {
+  restartsLastHour: number;
+  crashLooping: boolean;
+}
+
 export interface StatusInfo {
-  app: AppInfo;
+  app: AppSummaryInfo;
   release: ReleaseInfo | null;
   deployment: { id: number; releaseVersion: number; status: string; step: string } | null;
-  machines: MachineInfo[];
+  machines: MachineAtGlanceInfo[];
 }
 
 export interface DeployResult {

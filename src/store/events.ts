@@ -104,6 +104,17 @@ export class EventStore {
       .reverse();
   }
 
+  /** How many events of `kind` each machine of the app had since `since` (ISO time). */
+  countByMachine(app: string, kind: string, since: string): Map<string, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT machine_id AS id, COUNT(*) AS n FROM events
+         WHERE app = ? AND kind = ? AND at >= ? AND machine_id IS NOT NULL GROUP BY machine_id`,
+      )
+      .all(app, kind, since) as { id: string; n: number }[];
+    return new Map(rows.map((r) => [r.id, r.n]));
+  }
+
   /** Calls listener for every new event; returns the unsubscribe function. */
   subscribe(listener: (event: BerthEvent) => void): () => void {
     this.bus.on('event', listener);
