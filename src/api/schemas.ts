@@ -80,6 +80,8 @@ export const EventSchema = Type.Object({
   kind: Type.String(),
   message: Type.String(),
   data: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  /** Who caused it (the API user), or null for the daemon on its own. */
+  actor: Nullable(Type.String()),
 });
 
 /** An app at a glance: `apps list` and `status`. */

@@ -70,4 +70,6 @@ export interface BerthEvent {
   kind: string;
   message: string;
   data: Record<string, unknown> | null;
+  /** Who caused it: the API user, or null for the daemon on its own (restarts, auto-stop, wakes). */
+  actor: string | null;
 }

@@ -322,7 +322,15 @@ export class Deployer {
   }
 
   progress(release: Release, kind: string, message: string, data?: Record<string, unknown>): void {
-    this.store.events.append({ app: release.app, releaseVersion: release.version, kind, message, data });
+    // A deployment resumed after a restart is still its creator's.
+    this.store.events.append({
+      app: release.app,
+      releaseVersion: release.version,
+      kind,
+      message,
+      data,
+      actor: release.createdBy,
+    });
   }
 
   private async run(

@@ -270,6 +270,24 @@ export class BerthClient {
     );
   }
 
+  /** What happened (to one app, or every app), oldest first; `follow` streams new events until aborted. */
+  events(
+    options: { app?: string; lines?: number; follow?: boolean; all?: boolean; signal?: AbortSignal },
+    onEvent: (e: EventInfo) => void,
+  ): Promise<void> {
+    return this.ndjson(
+      '/v1/events',
+      {
+        app: options.app,
+        lines: options.lines,
+        follow: options.follow ? 1 : undefined,
+        all: options.all ? 1 : undefined,
+      },
+      onEvent,
+      options.signal,
+    );
+  }
+
   logs(
     app: string,
     options: { machine?: string; lines?: number; follow?: boolean; signal?: AbortSignal },

@@ -67,6 +67,8 @@ export interface EventInfo {
   kind: string;
   message: string;
   data: Record<string, unknown> | null;
+  /** Who caused it (the API user), or null for the daemon on its own. */
+  actor: string | null;
 }
 
 export type AppState = 'new' | 'deploying' | 'deployed' | 'crashloop' | 'failed' | 'stopped' | 'suspended';
