@@ -3,6 +3,7 @@ import { appRoutes } from './routes/apps.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { certificateRoutes } from './routes/certs.js';
 import { deployRoutes } from './routes/deploys.js';
+import { eventRoutes } from './routes/events.js';
 import { ipRoutes } from './routes/ips.js';
 import { lockRoutes } from './routes/locks.js';
 import { machineControlRoutes } from './routes/machine-control.js';
@@ -33,6 +34,7 @@ export function buildRouter(services: ApiServices): Router {
     ...scaleRoutes(services),
     ...certificateRoutes(services),
     ...ipRoutes(services),
+    ...eventRoutes(services),
   );
   return new Router(routes);
 }

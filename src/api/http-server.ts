@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { BerthError, isBerthError, toErrorBody } from '../core/errors.js';
 import { MAX_HEADER_BYTES, MAX_URL_BYTES, refuseUnparsedRequests } from './http-refusals.js';
 import { readJsonBody, Router, STREAMED, validateBody } from './router.js';
+import { runAs } from '../store/actor.js';
 import type { TokenStore } from '../store/tokens.js';
 
 export function createApiServer(router: Router, tokens: TokenStore, log: (line: string) => void): Server {
@@ -37,7 +38,9 @@ async function handle(
     const json = await readJsonBody(req, { sensitive: route.sensitiveBody, limit: route.maxBody });
     body = validateBody(route.body, json);
   }
-  const result = await route.handler({ params, query: url.searchParams, body, user, req, res });
+  const call = () => route.handler({ params, query: url.searchParams, body, user, req, res });
+  // Events the request causes, now or later (a deploy's machines), are recorded as by `user`.
+  const result = await (route.public ? call() : runAs(user, call));
   if (result === STREAMED) return;
   const status = route.status ?? 200;
   if (result === undefined || req.method === 'HEAD') {

@@ -35,6 +35,16 @@ export const ReleaseSchema = Type.Object({
   artifactDigest: Type.String(),
   configFile: Type.String(),
   failureReason: Nullable(Type.String()),
+  /** What the failing machine printed last, taken when it failed (it may be gone since). */
+  failureOutput: Nullable(
+    Type.Object({
+      machineId: Type.String(),
+      processGroup: Type.String(),
+      reason: Type.String(),
+      lines: Type.Array(Type.String()),
+      at: Type.String(),
+    }),
+  ),
   secretsDigest: Nullable(Type.String()),
   /** The driver the release runs on. */
   driver: DriverNameSchema,
@@ -70,10 +80,35 @@ export const EventSchema = Type.Object({
   kind: Type.String(),
   message: Type.String(),
   data: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  /** Who caused it (the API user), or null for the daemon on its own. */
+  actor: Nullable(Type.String()),
 });
 
+/** An app at a glance: `apps list` and `status`. */
+export const AppSummarySchema = Type.Composite([
+  AppSchema,
+  Type.Object({
+    state: Type.Union(
+      ['new', 'deploying', 'deployed', 'crashloop', 'failed', 'stopped', 'suspended'].map((s) =>
+        Type.Literal(s),
+      ),
+    ),
+    /** The newest release, live or not (a failed one shows here while an older one serves). */
+    latestRelease: Nullable(Type.Object({ version: Type.Integer(), status: Type.String() })),
+    machines: Type.Object({ started: Type.Integer(), total: Type.Integer() }),
+    restartsLastHour: Type.Integer(),
+    /** http, and https when the daemon has a TLS listener. */
+    urls: Type.Array(Type.String()),
+  }),
+]);
+
+export const MachineStatusSchema = Type.Composite([
+  MachineSchema,
+  Type.Object({ restartsLastHour: Type.Integer(), crashLooping: Type.Boolean() }),
+]);
+
 export const StatusSchema = Type.Object({
-  app: AppSchema,
+  app: AppSummarySchema,
   release: Nullable(ReleaseSchema),
   deployment: Nullable(
     Type.Object({
@@ -83,7 +118,7 @@ export const StatusSchema = Type.Object({
       step: Type.String(),
     }),
   ),
-  machines: Type.Array(MachineSchema),
+  machines: Type.Array(MachineStatusSchema),
 });
 
 export const CreateAppBody = Type.Object(

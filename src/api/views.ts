@@ -24,6 +24,7 @@ export function releaseView(r: Release) {
     artifactDigest: r.artifactDigest,
     configFile: r.configFile,
     failureReason: r.failureReason,
+    failureOutput: r.failureOutput,
     secretsDigest: r.secretsDigest,
     driver: r.driver,
     createdAt: r.createdAt,

@@ -41,9 +41,22 @@ export async function followRelease(
   if (final.kind === 'release.failed') {
     const reverted = final.data?.status === 'reverted';
     const what = reverted ? 'Deploy failed and was reverted' : 'Deploy failed';
-    emit('result', `==> ${what}; the previous release keeps serving. Logs: berth logs -a ${app}`, {
+    // null: nothing served before this release; absent: an older daemon that did not say.
+    const firstDeploy = final.data?.previousRelease === null;
+    const serving = firstDeploy
+      ? `nothing was serving: ${app} has never been deployed`
+      : 'the previous release keeps serving';
+    const machineId = typeof final.data?.machineId === 'string' ? final.data.machineId : undefined;
+    const show = `berth releases show v${version} -a ${app}`;
+    const hint = machineId
+      ? `hint: \`${show}\` shows why and what machine ${machineId} printed last (\`berth logs --machine ${machineId} -a ${app}\` for more)`
+      : `hint: \`${show}\` shows why and its whole deploy log`;
+    emit('result', `==> ${what}; ${serving}.\n${hint}`, {
       status: reverted ? 'reverted' : 'failed',
       version,
+      firstDeploy,
+      ...(machineId && { machineId }),
+      hint: show,
     });
     throw new CliExit(reverted ? EXIT.deployReverted : EXIT.deployFailed);
   }

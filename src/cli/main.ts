@@ -7,6 +7,7 @@ import { registerApps } from './commands/apps.js';
 import { registerCerts } from './commands/certs.js';
 import { registerConfig } from './commands/config.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerEvents } from './commands/events.js';
 import { registerIps } from './commands/ips.js';
 import { registerLock } from './commands/lock.js';
 import { registerLogs } from './commands/logs.js';
@@ -42,6 +43,7 @@ for (const register of [
   registerDeploy,
   registerApps,
   registerStatus,
+  registerEvents,
   registerReleases,
   registerRollback,
   registerLock,

@@ -70,7 +70,7 @@ export const ERROR_CATALOG = {
   scale_failed: {
     status: 422,
     fault: 'user',
-    hint: 'Read the machine logs with `berth logs`; the machines that were already running keep serving.',
+    hint: 'The message ends with what each failed machine printed last; `berth logs --machine ID` shows more. The machines that were already running keep serving.',
   },
   invalid_request: {
     status: 400,
@@ -191,7 +191,7 @@ export const ERROR_CATALOG = {
   deploy_failed: {
     status: 422,
     fault: 'user',
-    hint: 'Read the machine logs with `berth logs`; the previous release keeps serving.',
+    hint: '`berth releases show vN` shows why and what the failing machine printed last; the previous release keeps serving.',
   },
   invalid_secret_name: {
     status: 400,

@@ -23,6 +23,8 @@ export interface Release {
   configFile: string;
   config: AppConfig;
   failureReason: string | null;
+  /** The failing machine's last output, taken when it failed; null when none failed. */
+  failureOutput: FailedMachineOutput | null;
   /** Digest of the app's secrets when the release was made (null: it had none). */
   secretsDigest: string | null;
   /** The driver the release runs on (releases made before there were drivers: process). */
@@ -31,6 +33,17 @@ export interface Release {
   prepared: PreparedRelease | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** What a machine that failed a release last printed, kept with the release after the machine is gone. */
+export interface FailedMachineOutput {
+  machineId: string;
+  processGroup: string;
+  /** Why it failed ("not healthy within 60s (…)", "release command … exited with code 1"). */
+  reason: string;
+  /** Its last log lines, oldest first. */
+  lines: string[];
+  at: string;
 }
 
 export type DeploymentStatus = 'running' | 'succeeded' | 'failed' | 'reverted';
@@ -57,4 +70,6 @@ export interface BerthEvent {
   kind: string;
   message: string;
   data: Record<string, unknown> | null;
+  /** Who caused it: the API user, or null for the daemon on its own (restarts, auto-stop, wakes). */
+  actor: string | null;
 }

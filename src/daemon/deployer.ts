@@ -14,7 +14,7 @@ import { durationsOutOfRange } from '../core/config/stored-durations.js';
 import { vmSizing } from '../core/config/vm.js';
 import { hasHealthCheck } from '../core/health/checks-for-group.js';
 import { buildEnv } from '../core/machine-env.js';
-import type { Deployment, Release } from '../core/model.js';
+import type { Deployment, FailedMachineOutput, Release } from '../core/model.js';
 import { summarizeChange, type SecretChange } from '../core/secret-change.js';
 import type { Driver } from '../drivers/driver.js';
 import type { Store } from '../store/store.js';
@@ -59,7 +59,22 @@ export interface DeploySecrets {
 export type DeployResult = 'complete' | 'failed' | 'reverted';
 
 /** Thrown inside a deployment to end it as failed, before anything live changed. */
-class DeployFailure extends Error {}
+class DeployFailure extends Error {
+  constructor(
+    message: string,
+    readonly output?: FailedMachineOutput,
+  ) {
+    super(message);
+  }
+}
+
+/** How a deployment ended, for the release's record and its last event. */
+interface Ending {
+  reason?: string;
+  output?: FailedMachineOutput;
+  /** The release that served before (null: nothing did, a first deploy). */
+  from: number | null;
+}
 
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 
@@ -307,7 +322,15 @@ export class Deployer {
   }
 
   progress(release: Release, kind: string, message: string, data?: Record<string, unknown>): void {
-    this.store.events.append({ app: release.app, releaseVersion: release.version, kind, message, data });
+    // A deployment resumed after a restart is still its creator's.
+    this.store.events.append({
+      app: release.app,
+      releaseVersion: release.version,
+      kind,
+      message,
+      data,
+      actor: release.createdBy,
+    });
   }
 
   private async run(
@@ -342,7 +365,12 @@ export class Deployer {
           : err instanceof DeployFailure
             ? err.message
             : String(err);
-      return this.finish(release, deployment, 'failed', reason);
+      const output = err instanceof DeployFailure ? err.output : undefined;
+      return this.finish(release, deployment, 'failed', {
+        reason,
+        from: memory.from,
+        ...(output && { output }),
+      });
     }
     memory = { ...memory, phase: 'rollout' };
     this.remember(deployment, memory);
@@ -382,10 +410,18 @@ export class Deployer {
     );
     try {
       const outcome = await controller.run();
-      if (outcome.status === 'succeeded') return this.finish(release, deployment, 'complete');
-      return this.finish(release, deployment, outcome.status, outcome.reason);
+      if (outcome.status === 'succeeded')
+        return this.finish(release, deployment, 'complete', { from: memory.from });
+      return this.finish(release, deployment, outcome.status, {
+        reason: outcome.reason,
+        from: memory.from,
+        ...(outcome.output && { output: outcome.output }),
+      });
     } catch (err) {
-      return this.finish(release, deployment, 'failed', `the rollout stopped: ${String(err)}`);
+      return this.finish(release, deployment, 'failed', {
+        reason: `the rollout stopped: ${String(err)}`,
+        from: memory.from,
+      });
     }
   }
 
@@ -393,8 +429,9 @@ export class Deployer {
     release: Release,
     deployment: Deployment,
     result: DeployResult,
-    reason?: string,
+    ending: Ending,
   ): DeployResult {
+    const { reason, output, from } = ending;
     if (result === 'complete') {
       const previous = this.store.apps.get(release.app)?.currentRelease ?? null;
       this.store.apps.setCurrentRelease(release.app, release.version);
@@ -411,18 +448,27 @@ export class Deployer {
       this.deps.afterSuccess?.(release.app);
       return result;
     }
-    this.store.releases.setStatus(release.app, release.version, 'failed', reason ?? null);
+    this.store.releases.setStatus(release.app, release.version, 'failed', reason ?? null, output ?? null);
     this.store.deployments.finish(
       deployment.id,
       result === 'reverted' ? 'reverted' : 'failed',
       reason ?? null,
     );
     // A reverted release's reason was printed when the revert began.
+    const serving =
+      from === null
+        ? `nothing was serving before it (the app's first deploy), so ${release.app} is not deployed`
+        : `v${from} keeps serving`;
     const message =
       result === 'reverted'
-        ? `release v${release.version} failed and was reverted; the previous release keeps serving`
-        : `release v${release.version} failed: ${reason}`;
-    this.progress(release, 'release.failed', message, { status: result, reason });
+        ? `release v${release.version} failed and was reverted; ${serving}`
+        : `release v${release.version} failed: ${reason}\n${serving}`;
+    this.progress(release, 'release.failed', message, {
+      status: result,
+      reason,
+      previousRelease: from,
+      ...(output && { machineId: output.machineId }),
+    });
     return result;
   }
 
@@ -494,7 +540,7 @@ export class Deployer {
       onMachine: (machineId) => this.remember(deployment, { ...memory, releaseCommandMachine: machineId }),
       onLine: (line) => this.progress(release, 'release_command.output', line),
     });
-    if (!result.ok) throw new DeployFailure(result.reason);
+    if (!result.ok) throw new DeployFailure(result.reason, result.output);
     this.progress(release, 'release_command.finished', 'release command succeeded');
   }
 
@@ -512,12 +558,10 @@ export class Deployer {
       if (memory.phase === 'build' || memory.phase === 'release-command') {
         if (memory.releaseCommandMachine)
           await this.deps.supervisor.retire(memory.releaseCommandMachine, { drain: false });
-        this.finish(
-          release,
-          deployment,
-          'failed',
-          `the daemon stopped during the ${memory.phase}; nothing live changed`,
-        );
+        this.finish(release, deployment, 'failed', {
+          reason: `the daemon stopped during the ${memory.phase}; nothing live changed`,
+          from: memory.from,
+        });
         continue;
       }
       this.progress(

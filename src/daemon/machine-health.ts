@@ -2,6 +2,7 @@
 // healthy, with the same checks and settle time a deploy's batches use.
 import { httpPortForGroup } from '../core/config/routing.js';
 import { checksForGroup } from '../core/health/checks-for-group.js';
+import { maxUnhealthyChecksOf } from '../core/health/unhealthy-streak.js';
 import type { Store } from '../store/store.js';
 import { unhealthyReason, type HealthMonitor } from './health/health-monitor.js';
 import type { MachineSupervisor } from './supervisor.js';
@@ -43,6 +44,7 @@ export async function awaitMachineHealthy(
     isAlive: () => deps.supervisor.isAlive(machineId),
     onProgress,
     listeningPorts: () => deps.supervisor.listeningPorts(machineId),
+    maxUnhealthyChecks: maxUnhealthyChecksOf(release.config.deploy),
     ...(port !== undefined && { internalPort: port }),
   });
   if (outcome.state === 'healthy') return { healthy: true };

@@ -25,6 +25,7 @@ import { machinePorts } from '../core/machine-ports.js';
 import { machineLimits } from '../core/config/vm.js';
 import { noHook, type BeforeStep } from './rollout/step-hook.js';
 import { canConnect, sleep } from './readiness.js';
+import { asDaemon } from '../store/actor.js';
 
 interface RestartState {
   attempt: number;
@@ -354,7 +355,12 @@ export class MachineSupervisor {
   }
 
   /** One supervision round: notice exits, restart with backoff, mark restarted ones ready. */
-  private async tick(onlyMachineId?: string): Promise<void> {
+  private tick(onlyMachineId?: string): Promise<void> {
+    // Restarts are the daemon's own doing, even when a deploy's machine exit woke the tick.
+    return asDaemon(() => this.superviseAll(onlyMachineId));
+  }
+
+  private async superviseAll(onlyMachineId?: string): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
     try {

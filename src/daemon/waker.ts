@@ -193,7 +193,7 @@ export class Waker {
       woken: false,
       reason:
         `berth: app "${app}" has no started machine, and the one started for this request failed: machine ${machineId} ${why}.\n` +
-        `\`berth logs -a ${app}\` shows its output; the next request tries again.\n`,
+        `\`berth logs --machine ${machineId} -a ${app}\` shows its output; the next request tries again.\n`,
     };
   }
 }

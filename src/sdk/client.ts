@@ -5,6 +5,7 @@ import type { CertificateInfo, IpInfo, TlsInfo } from './net-types.js';
 import type {
   DriverName,
   AppInfo,
+  AppSummaryInfo,
   DeployResult,
   EventInfo,
   LockInfo,
@@ -41,7 +42,7 @@ export class BerthClient {
     return this.json('GET', '/v1/health', { signal: AbortSignal.timeout(timeoutMs) });
   }
 
-  listApps(): Promise<AppInfo[]> {
+  listApps(): Promise<AppSummaryInfo[]> {
     return this.json('GET', '/v1/apps');
   }
 
@@ -266,6 +267,24 @@ export class BerthClient {
       `/v1/apps/${enc(app)}/releases/${version}/events`,
       { follow: follow ? 1 : undefined },
       onEvent,
+    );
+  }
+
+  /** What happened (to one app, or every app), oldest first; `follow` streams new events until aborted. */
+  events(
+    options: { app?: string; lines?: number; follow?: boolean; all?: boolean; signal?: AbortSignal },
+    onEvent: (e: EventInfo) => void,
+  ): Promise<void> {
+    return this.ndjson(
+      '/v1/events',
+      {
+        app: options.app,
+        lines: options.lines,
+        follow: options.follow ? 1 : undefined,
+        all: options.all ? 1 : undefined,
+      },
+      onEvent,
+      options.signal,
     );
   }
 

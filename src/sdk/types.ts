@@ -22,12 +22,23 @@ export interface ReleaseInfo {
   artifactDigest: string;
   configFile: string;
   failureReason: string | null;
+  /** What the failing machine printed last, taken when it failed (it may be gone since). */
+  failureOutput: FailedMachineOutputInfo | null;
   /** Digest of the app's secrets when the release was made (null: it had none). */
   secretsDigest: string | null;
   /** The driver the release runs on. */
   driver: DriverName;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface FailedMachineOutputInfo {
+  machineId: string;
+  processGroup: string;
+  reason: string;
+  /** Its last log lines, oldest first. */
+  lines: string[];
+  at: string;
 }
 
 export interface MachineInfo {
@@ -56,13 +67,33 @@ export interface EventInfo {
   kind: string;
   message: string;
   data: Record<string, unknown> | null;
+  /** Who caused it (the API user), or null for the daemon on its own. */
+  actor: string | null;
+}
+
+export type AppState = 'new' | 'deploying' | 'deployed' | 'crashloop' | 'failed' | 'stopped' | 'suspended';
+
+/** An app at a glance (`apps list`, `status`). */
+export interface AppSummaryInfo extends AppInfo {
+  state: AppState;
+  /** The newest release, live or not. */
+  latestRelease: { version: number; status: string } | null;
+  machines: { started: number; total: number };
+  restartsLastHour: number;
+  /** http, and https when the daemon has a TLS listener. */
+  urls: string[];
+}
+
+export interface MachineAtGlanceInfo extends MachineInfo {
+  restartsLastHour: number;
+  crashLooping: boolean;
 }
 
 export interface StatusInfo {
-  app: AppInfo;
+  app: AppSummaryInfo;
   release: ReleaseInfo | null;
   deployment: { id: number; releaseVersion: number; status: string; step: string } | null;
-  machines: MachineInfo[];
+  machines: MachineAtGlanceInfo[];
 }
 
 export interface DeployResult {

@@ -2,6 +2,7 @@
 // follow a release's progress live after replaying what the table already holds.
 import { EventEmitter } from 'node:events';
 import type { BerthEvent } from '../core/model.js';
+import { currentActor } from './actor.js';
 import type { Db } from './database.js';
 
 interface EventRow {
@@ -13,6 +14,7 @@ interface EventRow {
   kind: string;
   message: string;
   data_json: string | null;
+  actor: string | null;
 }
 
 const toEvent = (r: EventRow): BerthEvent => ({
@@ -24,6 +26,7 @@ const toEvent = (r: EventRow): BerthEvent => ({
   kind: r.kind,
   message: r.message,
   data: r.data_json ? (JSON.parse(r.data_json) as Record<string, unknown>) : null,
+  actor: r.actor,
 });
 
 export interface NewEvent {
@@ -33,6 +36,8 @@ export interface NewEvent {
   kind: string;
   message: string;
   data?: Record<string, unknown>;
+  /** Who caused it; default: the user of the API request it happens under (see actor.ts). */
+  actor?: string | null;
 }
 
 export class EventStore {
@@ -44,11 +49,12 @@ export class EventStore {
 
   append(input: NewEvent): BerthEvent {
     const at = new Date().toISOString();
+    const actor = input.actor === undefined ? (currentActor() ?? null) : input.actor;
     const id = Number(
       this.db
         .prepare(
-          `INSERT INTO events (at, app, release_version, machine_id, kind, message, data_json)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO events (at, app, release_version, machine_id, kind, message, data_json, actor)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           at,
@@ -58,6 +64,7 @@ export class EventStore {
           input.kind,
           input.message,
           input.data ? JSON.stringify(input.data) : null,
+          actor,
         ).lastInsertRowid,
     );
     const event: BerthEvent = {
@@ -69,6 +76,7 @@ export class EventStore {
       kind: input.kind,
       message: input.message,
       data: input.data ?? null,
+      actor,
     };
     this.bus.emit('event', event);
     return event;
@@ -93,6 +101,27 @@ export class EventStore {
     ).map(toEvent);
   }
 
+  /** The newest `limit` events (of one app, when given), oldest first, leaving out `exceptKinds`. */
+  recent(filter: { app?: string; exceptKinds?: readonly string[]; limit: number }): BerthEvent[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.app !== undefined) {
+      where.push('app = ?');
+      args.push(filter.app);
+    }
+    if (filter.exceptKinds?.length) {
+      where.push(`kind NOT IN (${filter.exceptKinds.map(() => '?').join(', ')})`);
+      args.push(...filter.exceptKinds);
+    }
+    args.push(filter.limit);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    return (
+      this.db.prepare(`SELECT * FROM events ${clause} ORDER BY id DESC LIMIT ?`).all(...args) as EventRow[]
+    )
+      .map(toEvent)
+      .reverse();
+  }
+
   /** The latest events about one machine, oldest first. */
   recentForMachine(machineId: string, limit: number): BerthEvent[] {
     return (
@@ -102,6 +131,17 @@ export class EventStore {
     )
       .map(toEvent)
       .reverse();
+  }
+
+  /** How many events of `kind` each machine of the app had since `since` (ISO time). */
+  countByMachine(app: string, kind: string, since: string): Map<string, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT machine_id AS id, COUNT(*) AS n FROM events
+         WHERE app = ? AND kind = ? AND at >= ? AND machine_id IS NOT NULL GROUP BY machine_id`,
+      )
+      .all(app, kind, since) as { id: string; n: number }[];
+    return new Map(rows.map((r) => [r.id, r.n]));
   }
 
   /** Calls listener for every new event; returns the unsubscribe function. */

@@ -231,4 +231,13 @@ export const MIGRATIONS: Migration[] = [
       UPDATE releases SET driver = 'process', prepared_json = '"legacy"';
     `,
   },
+  {
+    version: 10,
+    name: "a failed release's machine output; who caused each event",
+    sql: `
+      ALTER TABLE releases ADD COLUMN failure_output_json TEXT;
+      ALTER TABLE events ADD COLUMN actor TEXT;
+      CREATE INDEX events_by_app ON events(app, id);
+    `,
+  },
 ];

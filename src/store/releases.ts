@@ -1,7 +1,7 @@
 // The releases table: immutable records, but for their status.
 import type { AppConfig } from '../core/config/types.js';
 import { isDriverName, readPreparedRelease, type DriverName, type PreparedRelease } from '../core/drivers.js';
-import type { Release } from '../core/model.js';
+import type { FailedMachineOutput, Release } from '../core/model.js';
 import type { ReleaseStatus } from '../core/release-status.js';
 import type { Db } from './database.js';
 
@@ -15,6 +15,7 @@ interface ReleaseRow {
   config_file: string;
   config_json: string;
   failure_reason: string | null;
+  failure_output_json: string | null;
   secrets_digest: string | null;
   driver: string | null;
   prepared_json: string | null;
@@ -32,6 +33,7 @@ const toRelease = (r: ReleaseRow): Release => ({
   configFile: r.config_file,
   config: JSON.parse(r.config_json) as AppConfig,
   failureReason: r.failure_reason,
+  failureOutput: r.failure_output_json ? (JSON.parse(r.failure_output_json) as FailedMachineOutput) : null,
   secretsDigest: r.secrets_digest,
   driver: isDriverName(r.driver) ? r.driver : 'process',
   prepared: r.prepared_json ? (readPreparedRelease(JSON.parse(r.prepared_json)) ?? null) : null,
@@ -97,12 +99,26 @@ export class ReleaseStore {
     ).map(toRelease);
   }
 
-  setStatus(app: string, version: number, status: ReleaseStatus, failureReason: string | null = null): void {
+  setStatus(
+    app: string,
+    version: number,
+    status: ReleaseStatus,
+    failureReason: string | null = null,
+    failureOutput: FailedMachineOutput | null = null,
+  ): void {
     this.db
       .prepare(
-        'UPDATE releases SET status = ?, failure_reason = ?, updated_at = ? WHERE app = ? AND version = ?',
+        `UPDATE releases SET status = ?, failure_reason = ?, failure_output_json = ?, updated_at = ?
+         WHERE app = ? AND version = ?`,
       )
-      .run(status, failureReason, new Date().toISOString(), app, version);
+      .run(
+        status,
+        failureReason,
+        failureOutput ? JSON.stringify(failureOutput) : null,
+        new Date().toISOString(),
+        app,
+        version,
+      );
   }
 
   /** Records the release as its driver prepared it (once its build finished). */

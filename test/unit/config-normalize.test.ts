@@ -39,6 +39,7 @@ const defaults: AppConfig = {
     releaseCommandTimeoutMs: 300_000,
     maxUnavailable: 0.33,
     waitTimeoutMs: 300_000,
+    maxUnhealthyChecks: 10,
   },
   env: {},
   processes: {},
@@ -195,7 +196,7 @@ const shapes: Case[] = [
   })),
   {
     name: '[deploy] keys',
-    toml: '[deploy]\nrelease_command = "bin/migrate"\nrelease_command_timeout = "10m"\nmax_unavailable = 2\nwait_timeout = 120',
+    toml: '[deploy]\nrelease_command = "bin/migrate"\nrelease_command_timeout = "10m"\nmax_unavailable = 2\nwait_timeout = 120\nmax_unhealthy_checks = "3"',
     get: (c) => c.deploy,
     want: {
       strategy: 'rolling',
@@ -203,6 +204,7 @@ const shapes: Case[] = [
       releaseCommandTimeoutMs: 600_000,
       maxUnavailable: 2,
       waitTimeoutMs: 120_000,
+      maxUnhealthyChecks: 3,
     },
     quiet: true,
   },
@@ -653,6 +655,18 @@ const shapes: Case[] = [
 ];
 
 const errors: Case[] = [
+  {
+    name: 'max_unhealthy_checks of zero',
+    toml: '[deploy]\nmax_unhealthy_checks = 0',
+    errors: [
+      { path: 'deploy.max_unhealthy_checks', line: 2, message: /whole number between 1 and 10000 \(got 0\)/ },
+    ],
+  },
+  {
+    name: 'max_unhealthy_checks that is not a number',
+    toml: '[deploy]\nmax_unhealthy_checks = "many"',
+    errors: [{ path: 'deploy.max_unhealthy_checks', line: 2, message: /got "many"/ }],
+  },
   {
     name: 'an app name that is not a DNS label',
     toml: 'app = "My_App"',

@@ -7,6 +7,7 @@ import {
   healthVerdict,
   type HealthInput,
   type HealthState,
+  type UnhealthyCause,
 } from '../../src/core/health/verdict.js';
 
 function check(overrides: Partial<CheckConfig> = {}): CheckConfig {
@@ -38,7 +39,13 @@ const base: HealthInput = {
   listening: false,
 };
 
-const cases: { name: string; input: Partial<HealthInput>; state: HealthState; says?: RegExp }[] = [
+const cases: {
+  name: string;
+  input: Partial<HealthInput>;
+  state: HealthState;
+  cause?: UnhealthyCause;
+  says?: RegExp;
+}[] = [
   // Without checks: listening (or no port) plus the settle time.
   { name: 'no checks, not listening', input: { now: 9000 }, state: 'pending', says: /not listening/ },
   {
@@ -144,12 +151,77 @@ const cases: { name: string; input: Partial<HealthInput>; state: HealthState; sa
     says: /exited/,
   },
   { name: 'exited without checks', input: { listening: true, now: 9000, exited: true }, state: 'unhealthy' },
+
+  // max_unhealthy_checks: a streak of failures after the grace period gives up before the deadline.
+  {
+    name: 'a streak below the limit keeps waiting',
+    input: { checks: [check()], latest: [fail(4000)], now: 4000, failureStreaks: [2], maxUnhealthyChecks: 3 },
+    state: 'pending',
+  },
+  {
+    name: 'a streak at the limit fails long before the deadline',
+    input: {
+      checks: [check()],
+      latest: [fail(4000)],
+      now: 4000,
+      deadline: 300_000,
+      failureStreaks: [3],
+      maxUnhealthyChecks: 3,
+    },
+    state: 'unhealthy',
+    cause: 'failing',
+    says: /^check "alive" \(GET \/healthz\) failed 3 times in a row after its grace period: 500 Internal Server Error$/,
+  },
+  {
+    name: 'the second check reaching the limit names that check',
+    input: {
+      checks: [check(), check({ name: 'db', type: 'tcp', port: 5432 })],
+      latest: [pass(4000), fail(4000, 'connection refused')],
+      now: 4000,
+      failureStreaks: [0, 10],
+      maxUnhealthyChecks: 10,
+    },
+    state: 'unhealthy',
+    cause: 'failing',
+    says: /check "db" \(tcp :5432\) failed 10 times in a row.*connection refused/,
+  },
+  {
+    name: 'streaks without a limit never fail a machine',
+    input: { checks: [check()], latest: [fail(4000)], now: 4000, failureStreaks: [1000] },
+    state: 'pending',
+  },
+  {
+    name: 'the deadline still fails a short streak, as a deadline',
+    input: {
+      checks: [check()],
+      latest: [fail(4000)],
+      now: 5000,
+      deadline: 5000,
+      failureStreaks: [1],
+      maxUnhealthyChecks: 10,
+    },
+    state: 'unhealthy',
+    cause: 'deadline',
+  },
+  {
+    name: 'exiting wins over a long streak',
+    input: {
+      checks: [check()],
+      latest: [fail(4000)],
+      exited: true,
+      failureStreaks: [10],
+      maxUnhealthyChecks: 3,
+    },
+    state: 'unhealthy',
+    cause: 'exited',
+  },
 ];
 
 for (const c of cases) {
   test(`health verdict: ${c.name}`, () => {
     const verdict = healthVerdict({ ...base, ...c.input });
     assert.equal(verdict.state, c.state, JSON.stringify(verdict));
+    if (c.cause) assert.equal(verdict.state === 'unhealthy' && verdict.cause, c.cause);
     if (c.says) {
       const text =
         verdict.state === 'pending'

@@ -2,19 +2,20 @@
 import { Type } from '@sinclair/typebox';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
-import { AppSchema, CreateAppBody, StatusSchema } from '../schemas.js';
+import { appSummary, machineConditions, machineStatusView } from '../app-summary.js';
+import { AppSchema, AppSummarySchema, CreateAppBody, StatusSchema } from '../schemas.js';
 import type { ApiServices } from '../services.js';
-import { appView, machineView, releaseView } from '../views.js';
+import { appView, releaseView } from '../views.js';
 
 export function appRoutes(s: ApiServices): Route[] {
   return [
     route({
       method: 'GET',
       path: '/v1/apps',
-      summary: 'List apps',
+      summary: 'List apps, each with its state, release, machines, restarts and URLs',
       tag: 'apps',
-      response: Type.Array(AppSchema),
-      handler: () => s.store.apps.list().map((a) => appView(a, s.urlFor(a.name))),
+      response: Type.Array(AppSummarySchema),
+      handler: () => s.store.apps.list().map((a) => appSummary(s, a)),
     }),
     route({
       method: 'POST',
@@ -37,7 +38,7 @@ export function appRoutes(s: ApiServices): Route[] {
     route({
       method: 'GET',
       path: '/v1/apps/{app}/status',
-      summary: 'App status: current release, running deployment and machines',
+      summary: 'App status: state, current release, running deployment and machines',
       tag: 'apps',
       response: StatusSchema,
       handler: ({ params }) => {
@@ -45,8 +46,11 @@ export function appRoutes(s: ApiServices): Route[] {
         const release =
           app.currentRelease !== null ? s.store.releases.get(app.name, app.currentRelease) : undefined;
         const deployment = s.store.deployments.running(app.name);
+        const now = Date.now();
+        const machines = s.store.machines.listByApp(app.name);
+        const conditions = machineConditions(s, app.name, machines, now);
         return {
-          app: appView(app, s.urlFor(app.name)),
+          app: appSummary(s, app, now),
           release: release ? releaseView(release) : null,
           deployment: deployment
             ? {
@@ -56,7 +60,7 @@ export function appRoutes(s: ApiServices): Route[] {
                 step: deployment.step,
               }
             : null,
-          machines: s.store.machines.listByApp(app.name).map((m) => machineView(m)),
+          machines: machines.map((m) => machineStatusView(m, conditions.get(m.id), now)),
         };
       },
     }),

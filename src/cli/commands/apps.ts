@@ -1,6 +1,7 @@
 // `berth apps create|list|destroy`.
 import type { Command } from 'commander';
 import { BerthError } from '../../core/errors.js';
+import { releaseText, stateText } from '../app-state-text.js';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
 
@@ -22,7 +23,7 @@ export function registerApps(program: Command, ctx: CliContext): void {
 
   apps
     .command('list')
-    .description('List apps')
+    .description('List apps: state, release, machines started/total, restarts in the last hour, URLs')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const list = await (await ctx.client()).listApps();
@@ -30,13 +31,15 @@ export function registerApps(program: Command, ctx: CliContext): void {
       if (list.length === 0) return ctx.out.line('No apps yet. Deploy one: berth deploy examples/hello');
       ctx.out.line(
         table(
-          ['NAME', 'RELEASE', 'DRIVER', 'URL', 'CREATED'],
+          ['NAME', 'STATE', 'RELEASE', 'MACHINES', 'RESTARTS (1H)', 'DRIVER', 'URL'],
           list.map((a) => [
             a.name,
-            a.currentRelease === null ? null : `v${a.currentRelease}`,
+            stateText(a),
+            releaseText(a),
+            `${a.machines.started}/${a.machines.total} started`,
+            a.restartsLastHour,
             a.driver,
-            a.url,
-            a.createdAt,
+            a.urls.join(' '),
           ]),
         ),
       );

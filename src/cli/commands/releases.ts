@@ -22,7 +22,9 @@ export function registerReleases(program: Command, ctx: CliContext): void {
 
   releases
     .command('show <version>')
-    .description('Show a release and its full deploy log')
+    .description(
+      'Show a release: its status, why it failed and what the failing machine printed last, and its full deploy log',
+    )
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON: {release, events}')
     // -a after `show` lands on the parent command too, so read both.
@@ -74,6 +76,15 @@ async function show(ctx: CliContext, versionArg: string, opts: ReleasesOptions):
   ];
   for (const [label, value] of rows) {
     if (value !== null) ctx.out.line(`${label.padEnd(9)} ${value.replace(/\n/g, '\n          ')}`);
+  }
+  const output = release.failureOutput;
+  if (output) {
+    ctx.out.line('');
+    ctx.out.line(
+      `Last output of machine ${output.machineId} (${output.processGroup}), when it failed at ${output.at}:`,
+    );
+    if (output.lines.length === 0) ctx.out.line('  (it printed nothing)');
+    for (const line of output.lines) ctx.out.line(`  │ ${line}`);
   }
   ctx.out.line('');
   ctx.out.line(events.length ? 'Deploy log:' : 'Deploy log: no events recorded');

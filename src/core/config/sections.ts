@@ -10,6 +10,7 @@ export const DEPLOY_DEFAULTS = {
   releaseCommandTimeoutMs: 5 * 60_000,
   maxUnavailable: 0.33,
   waitTimeoutMs: 5 * 60_000,
+  maxUnhealthyChecks: 10,
 } as const;
 
 // fly keys with no meaning for berth, accepted without a word.
@@ -123,6 +124,7 @@ export function readDeploy(r: Reader, raw: Table): AppConfig['deploy'] {
     'release_command_timeout',
     'max_unavailable',
     'wait_timeout',
+    'max_unhealthy_checks',
     'release_command_vm',
   ]);
   const releaseCommand = r.string(t, 'release_command', base);
@@ -134,8 +136,14 @@ export function readDeploy(r: Reader, raw: Table): AppConfig['deploy'] {
       DEPLOY_DEFAULTS.releaseCommandTimeoutMs,
     maxUnavailable: readMaxUnavailable(r, t),
     waitTimeoutMs: r.duration(t, 'wait_timeout', base, 's', TIMEOUT_RANGE) ?? DEPLOY_DEFAULTS.waitTimeoutMs,
+    maxUnhealthyChecks:
+      r.integer(t, 'max_unhealthy_checks', base, 1, MAX_UNHEALTHY_CHECKS) ??
+      DEPLOY_DEFAULTS.maxUnhealthyChecks,
   };
 }
+
+/** More failures in a row than this is a wait_timeout in disguise. */
+const MAX_UNHEALTHY_CHECKS = 10_000;
 
 const STRATEGIES: readonly DeployStrategy[] = ['rolling', 'immediate', 'canary', 'bluegreen'];
 

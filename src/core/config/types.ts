@@ -127,6 +127,12 @@ export interface AppConfig {
     /** A fraction of the group when < 1, a machine count when >= 1. */
     maxUnavailable: number;
     waitTimeoutMs: number;
+    /**
+     * A machine whose check fails this many times in a row after its grace period fails its
+     * batch at once. Absent in configs stored before the key existed: read it with
+     * maxUnhealthyChecksOf.
+     */
+    maxUnhealthyChecks?: number;
   };
   env: Record<string, string>;
   /**

@@ -1,11 +1,13 @@
 // Turning what the probes saw into a machine's health: healthy (may take traffic), pending
 // (keep waiting), or unhealthy (give up). Pure, so the deploy's wait and its tests agree.
 //
-// Only two things make a machine unhealthy: it exited, or the caller's deadline (the deploy's
-// wait_timeout) passed without it becoming healthy. A failing check is just "not yet": apps
-// often answer 503 while they warm up, and fail-fast rules would turn that into failed deploys.
+// Three things make a machine unhealthy: it exited, a check failed max_unhealthy_checks times in
+// a row after its grace period, or the caller's deadline (the deploy's wait_timeout) passed
+// without it becoming healthy. A few failures are just "not yet": apps often answer 503 while
+// they warm up, and their grace_period says how long that lasts.
 
 import type { CheckConfig } from '../config/types.js';
+import { tooManyFailures } from './unhealthy-streak.js';
 
 export type HealthState = 'pending' | 'healthy' | 'unhealthy';
 
@@ -34,22 +36,44 @@ export interface HealthInput {
   exited?: boolean;
   /** When to give up (epoch ms); absent means wait forever. */
   deadline?: number;
+  /** Each check's failures in a row after its grace period, index-aligned with `checks`. */
+  failureStreaks?: readonly number[];
+  /** A streak this long makes the machine unhealthy at once; absent: only the deadline does. */
+  maxUnhealthyChecks?: number;
 }
+
+/** Why a machine was given up on. */
+export type UnhealthyCause = 'exited' | 'failing' | 'deadline';
 
 export type HealthVerdict =
   | { state: 'healthy' }
   /** `waitingFor` says what is missing, for progress lines and the timeout message. */
   | { state: 'pending'; waitingFor: string }
-  | { state: 'unhealthy'; reason: string };
+  | { state: 'unhealthy'; reason: string; cause: UnhealthyCause };
 
 export function healthVerdict(input: HealthInput): HealthVerdict {
-  if (input.exited) return { state: 'unhealthy', reason: 'the machine exited' };
+  if (input.exited) return { state: 'unhealthy', reason: 'the machine exited', cause: 'exited' };
+  const failing = failedTooOften(input);
+  if (failing !== undefined) return { state: 'unhealthy', reason: failing, cause: 'failing' };
   const missing = input.checks.length > 0 ? failingCheck(input) : notSettled(input);
   if (missing === undefined) return { state: 'healthy' };
   if (input.deadline !== undefined && input.now >= input.deadline) {
-    return { state: 'unhealthy', reason: missing };
+    return { state: 'unhealthy', reason: missing, cause: 'deadline' };
   }
   return { state: 'pending', waitingFor: missing };
+}
+
+/** The first check whose failures in a row reached the limit, said with its last result. */
+function failedTooOften(input: HealthInput): string | undefined {
+  const max = input.maxUnhealthyChecks;
+  if (max === undefined || !input.failureStreaks) return undefined;
+  for (const [i, check] of input.checks.entries()) {
+    const streak = input.failureStreaks[i] ?? 0;
+    if (!tooManyFailures(streak, max)) continue;
+    const last = input.latest[i];
+    return `check "${check.name}" (${checkLabel(check)}) failed ${streak} times in a row after its grace period${last ? `: ${last.detail}` : ''}`;
+  }
+  return undefined;
 }
 
 /** "GET /healthz" for an HTTP check, "tcp :8080" for a TCP one. */

@@ -7,6 +7,7 @@
 // works the same for a machine started a second ago and one adopted after a daemon restart.
 import type { CheckConfig } from '../../core/config/types.js';
 import { judgeListeningPorts } from '../../core/health/listening-port.js';
+import { nextFailureStreak } from '../../core/health/unhealthy-streak.js';
 import { checkLabel, healthVerdict, type ProbeResult } from '../../core/health/verdict.js';
 import type { ListeningPorts } from '../../drivers/driver.js';
 import { probeHttp, probeTcp, type ProbeOutcome } from './probe.js';
@@ -14,6 +15,9 @@ import { probeHttp, probeTcp, type ProbeOutcome } from './probe.js';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const FAILING_RETRY_MS = 1000;
+
+/** How often a wait says what it is still waiting for, so a deploy never goes quiet. */
+const WAITING_REPORT_MS = 10_000;
 
 /** Up this long with its port still closed, a machine is asked where it listens instead. */
 const WRONG_PORT_AFTER_MS = 2500;
@@ -46,12 +50,34 @@ export interface WaitHealthyOptions {
   listeningPorts?: () => Promise<ListeningPorts | undefined>;
   /** The config's internal_port of the machine's group, for the wrong_port message. */
   internalPort?: number;
+  /** A check failing this many times in a row after its grace period ends the wait at once. */
+  maxUnhealthyChecks?: number;
+  /** Every 10 s while it waits: what it waits for, the last result, the time left. */
+  onWaiting?: (report: WaitingReport) => void;
+}
+
+/** A wait's periodic word on itself, for the deploy's output and its --json events. */
+export interface WaitingReport {
+  machineId: string;
+  /** One line for people: "machine ID: waiting 10s for …; 4m50s left". */
+  message: string;
+  /** What is missing, as the health verdict says it (with the last check result). */
+  waitingFor: string;
+  /** The latest check result's detail, or null before the first (or without checks). */
+  lastResult: string | null;
+  /** The longest run of failures in a row of any check, and how many end the wait. */
+  failuresInARow: number;
+  maxUnhealthyChecks: number | null;
+  waitedMs: number;
+  remainingMs: number;
 }
 
 export type WaitHealthyOutcome =
   | { state: 'healthy' }
   | { state: 'exited' }
   | { state: 'timeout'; lastFailure: string }
+  /** A check failed max_unhealthy_checks times in a row: `reason` names it and its last result. */
+  | { state: 'failing'; reason: string }
   /** It listens only on other ports: message and hint say which and what to do. */
   | { state: 'wrong_port'; message: string; hint: string; expected: number; ports: number[] };
 
@@ -65,6 +91,8 @@ export function unhealthyReason(
       return 'it exited before it was healthy';
     case 'timeout':
       return `not healthy within ${waitMs / 1000}s (${outcome.lastFailure})`;
+    case 'failing':
+      return `not healthy: ${outcome.reason}`;
     case 'wrong_port':
       return `wrong_port: it ${outcome.message}\n  hint: ${outcome.hint}`;
   }
@@ -94,6 +122,9 @@ export class HealthMonitor {
 /** The state of one waitHealthy call. */
 class HealthWait {
   private readonly latest: (ProbeResult | undefined)[];
+  /** Each check's failures in a row after its grace period. */
+  private readonly streaks: number[];
+  private readonly began = Date.now();
   /** What onProgress last said of each check, so that it speaks only on a change. */
   private readonly reported: ('passing' | 'failing' | undefined)[];
   private listening = false;
@@ -115,6 +146,7 @@ class HealthWait {
     private readonly connectTimeoutMs: number,
   ) {
     this.latest = o.checks.map(() => undefined);
+    this.streaks = o.checks.map(() => 0);
     this.reported = o.checks.map(() => undefined);
   }
 
@@ -131,6 +163,7 @@ class HealthWait {
         this.after(this.o.startedAt + check.gracePeriodMs - now, () => this.runCheck(i));
       });
       this.after(this.o.deadline - now, () => this.evaluate());
+      this.after(WAITING_REPORT_MS, () => this.reportWaiting());
       void this.poll();
     });
   }
@@ -208,7 +241,9 @@ class HealthWait {
     const started = Date.now();
     const outcome = await this.probe(check);
     if (this.finished) return;
-    this.latest[i] = { ...outcome, at: Date.now() };
+    const result = { ...outcome, at: Date.now() };
+    this.latest[i] = result;
+    this.streaks[i] = nextFailureStreak(this.streaks[i] ?? 0, result, this.o.startedAt + check.gracePeriodMs);
     this.report(i, check, outcome);
     this.evaluate();
     // A failing check is retried within a second: a machine still booting should not hold
@@ -235,9 +270,8 @@ class HealthWait {
     });
   }
 
-  private evaluate(): void {
-    if (this.finished) return;
-    const verdict = healthVerdict({
+  private verdict() {
+    return healthVerdict({
       checks: this.o.checks,
       latest: this.latest,
       startedAt: this.o.startedAt,
@@ -245,9 +279,54 @@ class HealthWait {
       settleMs: this.o.settleMs,
       listening: this.o.address === null ? null : this.listening,
       deadline: this.o.deadline,
+      failureStreaks: this.streaks,
+      ...(this.o.maxUnhealthyChecks !== undefined && { maxUnhealthyChecks: this.o.maxUnhealthyChecks }),
     });
+  }
+
+  private evaluate(): void {
+    if (this.finished) return;
+    const verdict = this.verdict();
     if (verdict.state === 'healthy') this.finish({ state: 'healthy' });
-    else if (verdict.state === 'unhealthy') this.finish({ state: 'timeout', lastFailure: verdict.reason });
+    else if (verdict.state === 'unhealthy')
+      this.finish(
+        verdict.cause === 'failing'
+          ? { state: 'failing', reason: verdict.reason }
+          : { state: 'timeout', lastFailure: verdict.reason },
+      );
+  }
+
+  /** Says what the wait is still waiting for, then again every WAITING_REPORT_MS. */
+  private reportWaiting(): void {
+    if (this.finished) return;
+    const verdict = this.verdict();
+    if (verdict.state === 'pending') {
+      const now = Date.now();
+      const last = this.latest
+        .filter((r): r is ProbeResult => r !== undefined)
+        .sort((a, b) => b.at - a.at)[0];
+      const failures = Math.max(0, ...this.streaks);
+      const max = this.o.maxUnhealthyChecks ?? null;
+      const waitedMs = now - this.began;
+      const remainingMs = Math.max(0, this.o.deadline - now);
+      const streak =
+        failures > 0 && max !== null
+          ? ` (${failures} failure${failures === 1 ? '' : 's'} in a row of ${max} allowed)`
+          : '';
+      const report: WaitingReport = {
+        machineId: this.o.machineId,
+        message: `machine ${this.o.machineId}: still waiting after ${formatWait(waitedMs)} for ${verdict.waitingFor}${streak}; ${formatWait(remainingMs)} left of wait_timeout`,
+        waitingFor: verdict.waitingFor,
+        lastResult: last?.detail ?? null,
+        failuresInARow: failures,
+        maxUnhealthyChecks: max,
+        waitedMs,
+        remainingMs,
+      };
+      if (this.o.onWaiting) this.o.onWaiting(report);
+      else this.o.onProgress?.(report.message);
+    }
+    this.after(WAITING_REPORT_MS, () => this.reportWaiting());
   }
 
   private report(i: number, check: CheckConfig, outcome: ProbeOutcome): void {
@@ -294,4 +373,13 @@ class HealthWait {
     this.stop();
     this.reject(this.o.signal?.reason ?? new Error('aborted'));
   };
+}
+
+/** "8s", "1m30s", "5m" for a progress line. */
+function formatWait(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
+  if (minutes === 0) return `${seconds}s`;
+  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
 }

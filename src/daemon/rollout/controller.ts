@@ -4,6 +4,8 @@
 // point resumes by observing again: the planners need no memory of what came before.
 import { httpPortForGroup } from '../../core/config/routing.js';
 import { checksForGroup } from '../../core/health/checks-for-group.js';
+import { maxUnhealthyChecksOf } from '../../core/health/unhealthy-streak.js';
+import type { FailedMachineOutput } from '../../core/model.js';
 import type { Deployment, Release } from '../../core/model.js';
 import type { Machine } from '../../store/machines.js';
 import { planNext, revertTarget } from '../../core/rollout/plan.js';
@@ -20,7 +22,8 @@ import type { MachineSupervisor } from '../supervisor.js';
 import type { DeploymentMemory } from './memory.js';
 import type { BeforeStep } from './step-hook.js';
 
-export type RolloutOutcome = { status: 'succeeded' } | { status: 'reverted' | 'failed'; reason: string };
+export type RolloutOutcome =
+  { status: 'succeeded' } | { status: 'reverted' | 'failed'; reason: string; output?: FailedMachineOutput };
 
 export interface ControllerDeps {
   store: Store;
@@ -39,6 +42,10 @@ export class RolloutController {
   /** Health learnt during this run; machines not in it are observed as pending. */
   private readonly health = new Map<string, MachineHealth>();
   private readonly failureDetail = new Map<string, string>();
+  /** What each failed machine last printed, taken when it failed (it may be gone after). */
+  private readonly failureOutput = new Map<string, FailedMachineOutput>();
+  /** The first failure's output, kept through the revert for the release's record. */
+  private failedOutput: FailedMachineOutput | undefined;
 
   constructor(
     private readonly deps: ControllerDeps,
@@ -58,14 +65,25 @@ export class RolloutController {
       if (action.kind === 'done') {
         this.record(action, true);
         return reverting
-          ? { status: 'reverted', reason: this.memory.failure ?? 'reverted' }
+          ? {
+              status: 'reverted',
+              reason: this.memory.failure ?? 'reverted',
+              ...(this.failedOutput && { output: this.failedOutput }),
+            }
           : { status: 'succeeded' };
       }
       if (action.kind === 'fail') {
         const detail = action.machineIds.map((id) => this.failureDetail.get(id)).filter(Boolean);
         const reason = detail.length > 0 ? detail.join('\n') : action.reason;
+        this.failedOutput ??= action.machineIds
+          .map((id) => this.failureOutput.get(id))
+          .find((o) => o !== undefined);
         if (reverting)
-          return { status: 'failed', reason: `${this.memory.failure}; the revert failed too: ${reason}` };
+          return {
+            status: 'failed',
+            reason: `${this.memory.failure}; the revert failed too: ${reason}`,
+            ...(this.failedOutput && { output: this.failedOutput }),
+          };
         this.memory = { ...this.memory, phase: 'revert', failure: reason };
         this.say(
           'deploy.reverting',
@@ -273,7 +291,9 @@ export class RolloutController {
       settleMs: SETTLE_MS,
       isAlive: () => this.deps.supervisor.isAlive(machineId),
       onProgress: (line) => this.say('machine.check', line),
+      onWaiting: ({ message, ...data }) => this.say('deploy.waiting', message, data),
       listeningPorts: () => this.deps.supervisor.listeningPorts(machineId),
+      maxUnhealthyChecks: maxUnhealthyChecksOf(release.config.deploy),
       ...(port !== undefined && { internalPort: port }),
     });
     if (outcome.state === 'healthy') {
@@ -298,7 +318,14 @@ export class RolloutController {
   }
 
   private async logTail(machine: Machine, why: string): Promise<string> {
-    const lines = await this.deps.supervisor.recentLogLines(machine.id);
+    const lines = await this.deps.supervisor.recentLogLines(machine.id).catch(() => []);
+    this.failureOutput.set(machine.id, {
+      machineId: machine.id,
+      processGroup: machine.processGroup,
+      reason: why,
+      lines,
+      at: new Date().toISOString(),
+    });
     const tail = lines.length ? `\n  last log lines of ${machine.id}:\n    ${lines.join('\n    ')}` : '';
     return `machine ${machine.id}: ${why}${tail}`;
   }

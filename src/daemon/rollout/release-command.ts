@@ -2,12 +2,12 @@
 // env and RELEASE_COMMAND=1, before anything live changes. Its output is streamed as it is
 // written; a non-zero exit or a timeout fails the release.
 import { sleep } from '../readiness.js';
-import type { Release } from '../../core/model.js';
+import type { FailedMachineOutput, Release } from '../../core/model.js';
 import type { Store } from '../../store/store.js';
 import type { DaemonDrivers } from '../drivers.js';
 import type { MachineSupervisor } from '../supervisor.js';
 
-export type ReleaseCommandResult = { ok: true } | { ok: false; reason: string };
+export type ReleaseCommandResult = { ok: true } | { ok: false; reason: string; output?: FailedMachineOutput };
 
 export async function runReleaseCommand(deps: {
   store: Store;
@@ -28,7 +28,29 @@ export async function runReleaseCommand(deps: {
   const stopFollowing = new AbortController();
   const following = driver.followLogs(handle, deps.onLine, stopFollowing.signal, { fromStart: true });
   const deadline = Date.now() + release.config.deploy.releaseCommandTimeoutMs;
+  let result: ReleaseCommandResult | undefined;
   try {
+    result = await watch();
+    return result;
+  } finally {
+    await sleep(150); // let the last lines reach the log reader
+    stopFollowing.abort();
+    await following;
+    // Its last lines, kept with the release: the machine is removed next.
+    if (result && !result.ok) {
+      const lines = await driver.tailLogs(handle, 15).catch(() => []);
+      result.output = {
+        machineId: machine.id,
+        processGroup: 'release_command',
+        reason: result.reason,
+        lines,
+        at: new Date().toISOString(),
+      };
+    }
+    await deps.supervisor.retire(machine.id, { drain: false });
+  }
+
+  async function watch(): Promise<ReleaseCommandResult> {
     for (;;) {
       const observed = await driver.inspect(handle);
       if (observed.state === 'exited') {
@@ -46,10 +68,5 @@ export async function runReleaseCommand(deps: {
       }
       await sleep(100);
     }
-  } finally {
-    await sleep(150); // let the last lines reach the log reader
-    stopFollowing.abort();
-    await following;
-    await deps.supervisor.retire(machine.id, { drain: false });
   }
 }
