@@ -2,7 +2,7 @@
 
 import { ERROR_CATALOG } from '../errors.js';
 import type { AppConfig, DeployStrategy, MountConfig } from './types.js';
-import { describe, isTable, type Reader, type Table } from './reader.js';
+import { describe, type Reader, type Table } from './reader.js';
 import { TIMEOUT_RANGE } from './duration.js';
 
 export const DEPLOY_DEFAULTS = {
