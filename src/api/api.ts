@@ -9,8 +9,10 @@ import { lockRoutes } from './routes/locks.js';
 import { machineControlRoutes } from './routes/machine-control.js';
 import { machineRoutes } from './routes/machines.js';
 import { metaRoutes } from './routes/meta.js';
+import { notifyRoutes } from './routes/notify.js';
 import { releaseRoutes } from './routes/releases.js';
 import { rollbackRoutes } from './routes/rollback.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { secretRoutes } from './routes/secrets.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { scaleRoutes } from './routes/scale.js';
@@ -35,6 +37,8 @@ export function buildRouter(services: ApiServices): Router {
     ...certificateRoutes(services),
     ...ipRoutes(services),
     ...eventRoutes(services),
+    ...scheduleRoutes(services),
+    ...notifyRoutes(services),
   );
   return new Router(routes);
 }

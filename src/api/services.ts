@@ -8,6 +8,7 @@ import type { Deployer } from '../daemon/deployer.js';
 import type { DaemonDrivers } from '../daemon/drivers.js';
 import type { MachineControl } from '../daemon/machine-control.js';
 import type { Scaler } from '../daemon/scaler.js';
+import type { Scheduler } from '../daemon/schedules/scheduler.js';
 import type { NetListeners } from '../daemon/net-listeners.js';
 import type { SecretChanges } from '../daemon/secret-changes.js';
 import type { MachineSupervisor } from '../daemon/supervisor.js';
@@ -44,6 +45,8 @@ export interface ApiServices {
   certificates: CertificateManager;
   /** TCP passthrough and addresses dedicated to one app. */
   netListeners: NetListeners;
+  /** `[schedules.NAME]`: listing, history, runs by hand, pause and resume. */
+  scheduler: Scheduler;
   /** The proxy's TLS listener, when the daemon has one. */
   tlsUrl?: string;
 }

@@ -12,10 +12,12 @@ import { registerIps } from './commands/ips.js';
 import { registerLock } from './commands/lock.js';
 import { registerLogs } from './commands/logs.js';
 import { registerMachine } from './commands/machine.js';
+import { registerNotify } from './commands/notify.js';
 import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerScale } from './commands/scale.js';
+import { registerSchedules } from './commands/schedules.js';
 import { registerServer } from './commands/server.js';
 import { registerStatus } from './commands/status.js';
 import { registerVolumes } from './commands/volumes.js';
@@ -55,6 +57,8 @@ for (const register of [
   registerConfig,
   registerCerts,
   registerIps,
+  registerSchedules,
+  registerNotify,
 ]) {
   register(program, ctx);
 }

@@ -32,6 +32,16 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: '`berth releases` lists the versions this app has.',
   },
+  schedule_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: "`berth schedules list` shows the schedules of the app's current release.",
+  },
+  notify_target_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: '`berth notify list` shows the targets of the app.',
+  },
   machine_not_found: {
     status: 404,
     fault: 'user',

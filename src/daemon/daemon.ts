@@ -43,6 +43,8 @@ import { HomeLock } from './home-lock.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
 import { NetListeners } from './net-listeners.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
+import { Notifier } from './notify/notifier.js';
+import { Scheduler } from './schedules/scheduler.js';
 import { MachineSupervisor } from './supervisor.js';
 import { VolumeManager } from './volumes.js';
 import { Waker } from './waker.js';
@@ -235,6 +237,11 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   if (proxyWorkers) proxyWorkers.wake = (app) => waker.wake(app);
   const autoStopper = new AutoStopper({ store, supervisor, routes, waker, log: options.log });
   autoStopper.start();
+  // Schedules run once machines are adopted, so a run an earlier daemon started is watched, not repeated.
+  const scheduler = new Scheduler({ store, drivers, supervisor, log: options.log });
+  scheduler.start();
+  const notifier = new Notifier({ store, secrets, supervisor, log: options.log });
+  notifier.start();
 
   const router = buildRouter({
     store,
@@ -256,6 +263,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     scratchDir: layout.artifacts,
     certificates,
     netListeners,
+    scheduler,
     ...(tlsUrl !== undefined && { tlsUrl }),
   });
   const api = createApiServer(router, store.tokens, options.log);
@@ -289,6 +297,8 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     layout,
     close: async () => {
       autoStopper.stop();
+      scheduler.stop();
+      notifier.stop();
       supervisor.stop();
       // No exits are reacted to past this point; the Engine's event stream is let go.
       await drivers.close();

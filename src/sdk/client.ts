@@ -2,6 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { ApiError } from './api-error.js';
 import type { CertificateInfo, IpInfo, TlsInfo } from './net-types.js';
+import type { NotifyTargetInfo, ScheduleInfo, ScheduleRunInfo } from './schedule-types.js';
 import type {
   DriverName,
   AppInfo,
@@ -222,6 +223,44 @@ export class BerthClient {
   /** Breaks the app's deploy lock; `released` is the lock that was removed, if there was one. */
   releaseLock(app: string): Promise<{ released: LockInfo | null }> {
     return this.json('DELETE', `/v1/apps/${enc(app)}/lock`);
+  }
+
+  listSchedules(app: string): Promise<{ schedules: ScheduleInfo[] }> {
+    return this.json('GET', `/v1/apps/${enc(app)}/schedules`);
+  }
+
+  /** Runs of a schedule, newest first. */
+  scheduleHistory(app: string, name: string, limit = 20): Promise<{ runs: ScheduleRunInfo[] }> {
+    return this.json('GET', `/v1/apps/${enc(app)}/schedules/${enc(name)}/runs?limit=${limit}`);
+  }
+
+  /** One run, with the tail of its output. */
+  scheduleRun(app: string, name: string, id: number): Promise<{ run: ScheduleRunInfo }> {
+    return this.json('GET', `/v1/apps/${enc(app)}/schedules/${enc(name)}/runs/${id}`);
+  }
+
+  /** Runs the schedule now, once; answers with the claimed run (it goes on in the background). */
+  runSchedule(app: string, name: string): Promise<{ run: ScheduleRunInfo }> {
+    return this.json('POST', `/v1/apps/${enc(app)}/schedules/${enc(name)}/runs`);
+  }
+
+  setSchedulePaused(app: string, name: string, paused: boolean): Promise<{ schedule: ScheduleInfo }> {
+    return this.json('POST', `/v1/apps/${enc(app)}/schedules/${enc(name)}/${paused ? 'pause' : 'resume'}`);
+  }
+
+  listNotifyTargets(app: string): Promise<{ targets: NotifyTargetInfo[] }> {
+    return this.json('GET', `/v1/apps/${enc(app)}/notify`);
+  }
+
+  addNotifyTarget(
+    app: string,
+    body: { url: string; secret?: string; events?: string[] },
+  ): Promise<{ target: NotifyTargetInfo }> {
+    return this.json('POST', `/v1/apps/${enc(app)}/notify`, { body });
+  }
+
+  removeNotifyTarget(app: string, idOrUrl: string): Promise<{ target: NotifyTargetInfo }> {
+    return this.json('DELETE', `/v1/apps/${enc(app)}/notify/${enc(idOrUrl)}`);
   }
 
   listCerts(app: string): Promise<TlsInfo & { certificates: CertificateInfo[] }> {

@@ -2,3 +2,4 @@
 export { BerthClient, type ClientOptions } from './client.js';
 export { ApiError } from './api-error.js';
 export type * from './types.js';
+export type * from './schedule-types.js';

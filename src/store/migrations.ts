@@ -240,4 +240,70 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX events_by_app ON events(app, id);
     `,
   },
+  {
+    version: 11,
+    name: 'schedules: per-schedule state, runs claimed before they start; notification targets and deliveries',
+    // A run is claimed by inserting its row (unique per schedule and due time) before its
+    // machine starts, so a daemon restarted at any point neither loses nor repeats it. Manual
+    // runs have no due time of their own to collide on. Notification targets keep their signing
+    // key sealed by the secrets vault; pending deliveries survive a restart.
+    sql: `
+      CREATE TABLE schedule_state (
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        schedule TEXT NOT NULL,
+        last_due_at INTEGER NOT NULL,
+        paused INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (app, schedule)
+      );
+      CREATE TABLE schedule_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        schedule TEXT NOT NULL,
+        due_at INTEGER NOT NULL,
+        trigger TEXT NOT NULL,
+        release_version INTEGER,
+        machine_id TEXT,
+        attempt INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL,
+        outcome TEXT,
+        exit_code INTEGER,
+        reason TEXT,
+        log_tail TEXT,
+        claimed_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        duration_ms INTEGER
+      );
+      CREATE UNIQUE INDEX schedule_runs_once ON schedule_runs(app, schedule, due_at) WHERE trigger != 'manual';
+      CREATE INDEX schedule_runs_by_schedule ON schedule_runs(app, schedule, id);
+      CREATE INDEX schedule_runs_unfinished ON schedule_runs(status) WHERE status != 'finished';
+      CREATE TABLE notify_targets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        secret_sealed TEXT,
+        events_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        UNIQUE (app, url)
+      );
+      CREATE TABLE notify_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload_json TEXT NOT NULL,
+        target_id INTEGER,
+        secret_name TEXT,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE INDEX notify_deliveries_pending ON notify_deliveries(next_at) WHERE status = 'pending';
+    `,
+  },
 ];

@@ -9,7 +9,9 @@ import { GroupScaleStore } from './group-scales.js';
 import { IpAllocationStore } from './ip-allocations.js';
 import { LockStore } from './locks.js';
 import { MachineStore } from './machines.js';
+import { NotificationStore } from './notifications.js';
 import { ReleaseStore } from './releases.js';
+import { ScheduleRunStore } from './schedule-runs.js';
 import { SecretStore } from './secrets.js';
 import { TokenStore } from './tokens.js';
 import { VolumeStore } from './volumes.js';
@@ -29,6 +31,8 @@ export class Store {
   readonly certificates: CertificateStore;
   readonly ipAllocations: IpAllocationStore;
   readonly appUsers: AppUserStore;
+  readonly scheduleRuns: ScheduleRunStore;
+  readonly notifications: NotificationStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -45,6 +49,8 @@ export class Store {
     this.certificates = new CertificateStore(this.db);
     this.ipAllocations = new IpAllocationStore(this.db);
     this.appUsers = new AppUserStore(this.db);
+    this.scheduleRuns = new ScheduleRunStore(this.db);
+    this.notifications = new NotificationStore(this.db);
   }
 
   close(): void {

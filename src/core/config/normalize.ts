@@ -12,7 +12,9 @@ import { DEFAULT_PROCESS_GROUP, type AppConfig, type Diagnostic } from './types.
 import { readTopLevelChecks } from './checks.js';
 import { TIMEOUT_RANGE } from './duration.js';
 import { describe, isTable, listTables, Reader, type Locate, type Path, type Table } from './reader.js';
-import { readBuild, readDeploy, readEnv, readMounts, readProcesses, readSchedules } from './sections.js';
+import { readBuild, readDeploy, readEnv, readMounts, readProcesses } from './sections.js';
+import { readNotify } from './notify.js';
+import { readSchedules } from './schedules.js';
 import { httpCheckPort, readHttpService, readServices } from './services.js';
 import { readVm } from './vm.js';
 
@@ -33,6 +35,7 @@ const BERTH_KEYS = [
   'mounts',
   'mount',
   'schedules',
+  'notify',
   'vm',
 ];
 // fly settings that size, place or observe machines in fly's cloud: nothing to do here.
@@ -82,6 +85,7 @@ export function normalizeConfig(
     checks: readTopLevelChecks(r, raw, httpCheckPort(httpService, services)),
     mounts: readMounts(r, raw),
     schedules: readSchedules(r, raw),
+    ...readNotify(r, raw),
     vm: readVm(r, raw),
   };
   checkProcessGroups(r, raw, config);

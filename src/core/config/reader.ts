@@ -100,6 +100,11 @@ export class Reader {
     this.report('warning', path, message, hint);
   }
 
+  /** Errors reported so far: a section compares it before and after reading itself. */
+  get errorCount(): number {
+    return this.errors;
+  }
+
   get hasErrors(): boolean {
     return this.errors > 0;
   }

@@ -1,8 +1,8 @@
-// The smaller sections: [build], [deploy], [env], [processes], [mounts], [schedules.NAME].
+// The smaller sections: [build], [deploy], [env], [processes], [mounts].
 
 import { ERROR_CATALOG } from '../errors.js';
-import type { AppConfig, DeployStrategy, MountConfig, ScheduleConfig } from './types.js';
-import { describe, isTable, type Reader, type Table } from './reader.js';
+import type { AppConfig, DeployStrategy, MountConfig } from './types.js';
+import { describe, type Reader, type Table } from './reader.js';
 import { TIMEOUT_RANGE } from './duration.js';
 
 export const DEPLOY_DEFAULTS = {
@@ -256,49 +256,4 @@ export function readMounts(r: Reader, raw: Table): MountConfig[] {
     }
   }
   return mounts;
-}
-
-const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
-
-/** berth's own [schedules.NAME]: `cron` or `every`, and `command`. */
-export function readSchedules(r: Reader, raw: Table): ScheduleConfig[] {
-  const section = r.table(raw, 'schedules', []);
-  const schedules: ScheduleConfig[] = [];
-  for (const [name, value] of Object.entries(section ?? {})) {
-    const path = ['schedules', name];
-    if (!isTable(value)) {
-      r.error(path, `must be a table (got ${describe(value)})`, `Write the schedule as [schedules.${name}].`);
-      continue;
-    }
-    r.unknownKeys(value, path, ['cron', 'every', 'command']);
-    const cron = r.string(value, 'cron', path)?.trim();
-    const everyMs = r.duration(value, 'every', path, 's', TIMEOUT_RANGE);
-    const argv = r.strings(value, 'command', path);
-    const command = argv && (typeof value.command === 'string' ? value.command : shellJoin(argv));
-    if (cron !== undefined && !isCron(cron)) {
-      r.error(
-        [...path, 'cron'],
-        `is not a cron expression (got ${describe(cron)})`,
-        'Write five fields, e.g. cron = "*/15 * * * *", or a macro such as "@daily".',
-      );
-    }
-    if ((value.cron === undefined) === (value.every === undefined)) {
-      r.error(
-        path,
-        'needs exactly one of cron and every',
-        'Write cron = "0 3 * * *" or every = "1h", not both.',
-      );
-    }
-    if (!command?.trim()) r.error(path, 'the schedule has no command', 'Add command = "the command to run".');
-    if (command?.trim() && (cron !== undefined ? isCron(cron) : everyMs)) {
-      schedules.push({ name, ...(cron !== undefined ? { cron } : { everyMs }), command });
-    }
-  }
-  return schedules;
-}
-
-function isCron(expr: string): boolean {
-  if (CRON_MACROS.includes(expr.toLowerCase())) return true;
-  const fields = expr.split(/\s+/);
-  return fields.length === 5 && fields.every((f) => /^[\d*/,\-A-Za-z?]+$/.test(f));
 }

@@ -85,9 +85,29 @@ export interface MountConfig {
 
 export interface ScheduleConfig {
   name: string;
+  /** 5 fields (or 6, seconds first) or a macro; exactly one of cron and everyMs is set. */
   cron?: string;
+  /** IANA zone the cron fields are read in; absent: UTC. */
+  timezone?: string;
   everyMs?: number;
   command: string;
+  /** A run still going after this long is stopped and recorded as timed out. */
+  timeoutMs: number;
+  /** "skip": a due time while the last run still goes is recorded as skipped, not run. */
+  overlap: 'skip' | 'allow';
+  /** Further attempts after a failed or timed-out run. */
+  retries: number;
+  /** How late a run due while the daemon was down may still start; absent: one interval. */
+  catchUpMs?: number;
+}
+
+/** [notify]: where failures are POSTed. */
+export interface NotifyConfig {
+  urls: string[];
+  /** The name of an app secret (`berth secrets set`) whose value signs each delivery. */
+  secret?: string;
+  /** The kinds sent; all of them by default. */
+  events: string[];
 }
 
 /** One [[vm]] entry, its `size` preset folded in. */
@@ -146,6 +166,8 @@ export interface AppConfig {
   checks: CheckConfig[];
   mounts: MountConfig[];
   schedules: ScheduleConfig[];
+  /** Absent in configs without [notify] (and in those stored before it was read). */
+  notify?: NotifyConfig;
   /** [[vm]] sizing (docker: container limits). Absent in configs stored before it was read. */
   vm?: VmConfig[];
 }
