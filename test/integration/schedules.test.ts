@@ -77,7 +77,15 @@ test('an every = "1s" schedule runs each due time once across a deploy and a dae
   const daemon = await TestDaemon.start();
   try {
     const out = join(shared, 'ticks.txt');
-    const schedule = ['[schedules.tick]', 'every = "1s"', 'command = "node tick.js"', 'overlap = "allow"'];
+    // A catch-up window wider than the outage plus a slow daemon start on a loaded machine, so
+    // the latest due time while it was down is caught up rather than recorded missed.
+    const schedule = [
+      '[schedules.tick]',
+      'every = "1s"',
+      'command = "node tick.js"',
+      'overlap = "allow"',
+      'catch_up = "1m"',
+    ];
     const v1 = writeApp(join(work, 'ticker-v1'), { app: 'ticker', out, label: 'v1', schedule });
     await daemon.deploy(v1);
     await eventually(() => startedRuns(out).length >= 3, 30_000, 'three runs of v1');
@@ -117,7 +125,17 @@ test('an every = "1s" schedule runs each due time once across a deploy and a dae
     // Missed ones were due while no daemon ran, and are older than the one caught up.
     assert.ok(missed.size >= 1, 'due times while the daemon was down are recorded missed');
     const catchUps = lines.filter((l) => l.trigger === 'catch-up');
-    assert.equal(catchUps.length, 1, `one catch-up run after the restart: ${JSON.stringify(catchUps)}`);
+    assert.equal(
+      catchUps.length,
+      1,
+      `one catch-up run after the restart (down ${new Date(killedAt).toISOString()} to ${new Date(restartedAt).toISOString()}); ` +
+        `the last runs: ${JSON.stringify(lines.slice(-8))}; missed: ${[...missed].join(' ')}\n` +
+        daemon
+          .daemonLog()
+          .split('\n')
+          .filter((l) => /schedule|catch|missed/.test(l))
+          .join('\n'),
+    );
     for (const due of missed) {
       const at = Date.parse(due);
       assert.ok(at < Date.parse(catchUps[0]!.due), `missed ${due} is not older than the catch-up run`);

@@ -17,6 +17,7 @@ const event = (
   machineId,
   kind,
   message: 'm',
+  actor: null,
   data,
 });
 
