@@ -5,7 +5,9 @@ import { defaultHome } from '../../daemon/home.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
 import type { DaemonOptions } from '../../daemon/daemon.js';
 import type { CliContext } from '../context.js';
+import { durationFlag } from '../duration-flag.js';
 import { integerFlag } from '../number-flag.js';
+import { sizeFlag } from '../size-flag.js';
 import { addProxyLimitOptions, proxyLimitsFromOptions } from '../proxy-limit-flags.js';
 
 const MiB = 1024 * 1024;
@@ -50,6 +52,21 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
       integerFlag('--max-artifact-size', 1, 1024 * 1024),
       512,
     )
+    .option(
+      '--log-max-machine <size>',
+      "disk one machine's kept logs may take (rotated at half), e.g. 10MiB",
+      sizeFlag('--log-max-machine', 4 * 1024, 1024 ** 4),
+    )
+    .option(
+      '--log-max-total <size>',
+      'disk all kept machine logs may take; the oldest go first, e.g. 512MiB',
+      sizeFlag('--log-max-total', 64 * 1024, 1024 ** 5),
+    )
+    .option(
+      '--log-retention <duration>',
+      'how long logs of gone machines (and quiet ones) are kept, e.g. 7d',
+      durationFlag('--log-retention', 60_000, 3650 * 86_400_000),
+    )
     .action(
       async (opts: {
         home?: string;
@@ -60,6 +77,9 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
         domain: string;
         driver: string;
         maxArtifactSize: number;
+        logMaxMachine?: number;
+        logMaxTotal?: number;
+        logRetention?: number;
         [proxyLimit: string]: unknown;
       }) => {
         const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -88,6 +108,11 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
           env: ctx.env,
           maxArtifactBytes: maxMiB * MiB,
           proxyLimits,
+          logCaps: {
+            ...(opts.logMaxMachine !== undefined && { maxMachineBytes: opts.logMaxMachine }),
+            ...(opts.logMaxTotal !== undefined && { maxTotalBytes: opts.logMaxTotal }),
+            ...(opts.logRetention !== undefined && { retentionMs: opts.logRetention }),
+          },
           log,
           ...extras,
         });
