@@ -4,6 +4,7 @@ import { BerthError } from '../../core/errors.js';
 import { defaultHome } from '../../daemon/home.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
 import type { DaemonOptions } from '../../daemon/daemon.js';
+import type { LogCaps } from '../../core/logs/log-retention.js';
 import type { CliContext } from '../context.js';
 import { durationFlag } from '../duration-flag.js';
 import { integerFlag } from '../number-flag.js';
@@ -55,17 +56,17 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
     .option(
       '--log-max-machine <size>',
       "disk one machine's kept logs may take (rotated at half), e.g. 10MiB",
-      sizeFlag('--log-max-machine', 4 * 1024, 1024 ** 4),
+      LOG_FLAGS.logMaxMachine.parse,
     )
     .option(
       '--log-max-total <size>',
       'disk all kept machine logs may take; the oldest go first, e.g. 512MiB',
-      sizeFlag('--log-max-total', 64 * 1024, 1024 ** 5),
+      LOG_FLAGS.logMaxTotal.parse,
     )
     .option(
       '--log-retention <duration>',
       'how long logs of gone machines (and quiet ones) are kept, e.g. 7d',
-      durationFlag('--log-retention', 60_000, 3650 * 86_400_000),
+      LOG_FLAGS.logRetention.parse,
     )
     .action(
       async (opts: {
@@ -108,11 +109,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
           env: ctx.env,
           maxArtifactBytes: maxMiB * MiB,
           proxyLimits,
-          logCaps: {
-            ...(opts.logMaxMachine !== undefined && { maxMachineBytes: opts.logMaxMachine }),
-            ...(opts.logMaxTotal !== undefined && { maxTotalBytes: opts.logMaxTotal }),
-            ...(opts.logRetention !== undefined && { retentionMs: opts.logRetention }),
-          },
+          logCaps: logCapsFrom(opts, ctx.env),
           log,
           ...extras,
         });
@@ -129,4 +126,39 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
       },
     );
   addProxyLimitOptions(command, ctx.env);
+}
+
+/** The log caps' flags, each with the variable that sets it when the flag is not given. */
+const LOG_FLAGS = {
+  logMaxMachine: {
+    key: 'maxMachineBytes',
+    env: 'BERTH_LOG_MAX_MACHINE',
+    parse: sizeFlag('--log-max-machine', 4 * 1024, 1024 ** 4),
+  },
+  logMaxTotal: {
+    key: 'maxTotalBytes',
+    env: 'BERTH_LOG_MAX_TOTAL',
+    parse: sizeFlag('--log-max-total', 16 * 1024, 1024 ** 5),
+  },
+  logRetention: {
+    key: 'retentionMs',
+    env: 'BERTH_LOG_RETENTION',
+    parse: durationFlag('--log-retention', 60_000, 3650 * 86_400_000),
+  },
+} as const;
+
+function logCapsFrom(
+  opts: Partial<Record<keyof typeof LOG_FLAGS, number>>,
+  env: Record<string, string | undefined>,
+): Partial<LogCaps> {
+  const caps: Partial<LogCaps> = {};
+  for (const [name, flag] of Object.entries(LOG_FLAGS) as [
+    keyof typeof LOG_FLAGS,
+    (typeof LOG_FLAGS)[keyof typeof LOG_FLAGS],
+  ][]) {
+    const fromEnv = env[flag.env];
+    const value = opts[name] ?? (fromEnv ? flag.parse(fromEnv) : undefined);
+    if (value !== undefined) caps[flag.key] = value;
+  }
+  return caps;
 }

@@ -6,6 +6,7 @@
 // follow is drained before its driver removes it (a container's output goes with it).
 import { EventEmitter } from 'node:events';
 import type { LogRecord } from '../../core/logs/log-record.js';
+import { rotationBytes } from '../../core/logs/log-retention.js';
 import type { BerthEvent } from '../../core/model.js';
 import type { MachineHandle } from '../../drivers/driver.js';
 import type { Machine } from '../../store/machines.js';
@@ -13,7 +14,7 @@ import type { Store } from '../../store/store.js';
 import type { DaemonDrivers } from '../drivers.js';
 import type { LogFiles } from './log-files.js';
 
-/** The process driver empties a machine's own log file once this much of it has been copied. */
+/** The process driver empties a machine's own log file once this much of it (or half its cap) has been copied. */
 const RECLAIM_BYTES = 1024 * 1024;
 const SWEEP_MS = 2000;
 
@@ -146,7 +147,7 @@ export class LogCollector {
         {
           fromStart: true,
           drain: drain.signal,
-          reclaimBytes: RECLAIM_BYTES,
+          reclaimBytes: Math.min(RECLAIM_BYTES, rotationBytes(this.files.caps)),
           ...(after !== undefined && { after }),
         },
       )

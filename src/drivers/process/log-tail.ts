@@ -46,6 +46,7 @@ export async function followFile(
   let position = offset;
   let partial = Buffer.alloc(0);
   const pollMs = options.pollMs ?? 200;
+  const reclaim = options.reclaimBytes;
   for (;;) {
     if (signal.aborted) return;
     const draining = options.drain?.aborted === true;
@@ -84,16 +85,20 @@ export async function followFile(
       } finally {
         await handle.close();
       }
+      // Read to a line's end past the mark: emptied now, or a busy writer would keep it growing.
+      if (
+        reclaim !== undefined &&
+        position >= reclaim &&
+        partial.length === 0 &&
+        (await emptyIfUnchanged(file, position))
+      )
+        position = 0;
       continue;
     }
     if (draining) {
       if (partial.length > 0)
         onLine(partial.toString('utf8'), { time: mtime.toISOString(), cursor: String(position) });
       return;
-    }
-    if (options.reclaimBytes !== undefined && position >= options.reclaimBytes && partial.length === 0) {
-      await emptyIfUnchanged(file, position);
-      position = 0;
     }
     await new Promise<void>((resolve) => {
       const wake = () => {
@@ -108,10 +113,12 @@ export async function followFile(
 }
 
 /** Truncates the file when it still holds exactly `size` bytes (all of them delivered). */
-async function emptyIfUnchanged(file: string, size: number): Promise<void> {
+async function emptyIfUnchanged(file: string, size: number): Promise<boolean> {
   const handle = await open(file, 'r+');
   try {
-    if ((await handle.stat()).size === size) await handle.truncate(0);
+    if ((await handle.stat()).size !== size) return false;
+    await handle.truncate(0);
+    return true;
   } finally {
     await handle.close();
   }
