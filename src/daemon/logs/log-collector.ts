@@ -101,6 +101,8 @@ export class LogCollector {
       stream: 'berth',
       line: event.message,
     });
+    // A machine with no follow (gone, stopped) keeps no file open for its last words.
+    if (!this.follows.has(machine.id)) this.files.release(machine.app, machine.id);
     this.reconcile(machine.id);
   }
 
