@@ -142,6 +142,26 @@ for (const driver of testDrivers()) {
       assert.notEqual(noRelease.code, 0);
       assert.match(noRelease.stderr, /has no release v9/);
     });
+
+    test('a machine that failed during a deploy: its output is kept under its release', async () => {
+      const dir = join(work, 'v3');
+      writeRolloutApp(dir, { app, label: 'three', behaviour: 'crash', driver: driver.name });
+      const failed = await daemon.cli(['deploy', dir, ...driver.deployArgs]);
+      assert.equal(failed.code, 4, failed.stdout + failed.stderr);
+      const v3 = await daemon.cli(['logs', '-a', app, '--release', 'v3', '--json']);
+      assert.equal(v3.code, 0, v3.stderr);
+      const records = v3.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as LogLine);
+      const crashed = records.find((r) => r.line === 'crashing on purpose');
+      assert.ok(crashed, v3.stdout);
+      assert.equal(crashed.release, 3);
+      // Gone by now (reverted), and still readable by its id.
+      assert.ok(!(await daemon.machines(app)).some((m) => m.id === crashed.machine));
+      const byId = await daemon.cli(['logs', '-a', app, '--machine', crashed.machine]);
+      assert.match(byId.stdout, /app v3: booting three in mode crash/);
+    });
   });
 }
 
