@@ -17,6 +17,8 @@ import type { LogFiles } from './log-files.js';
 /** The process driver empties a machine's own log file once this much of it (or half its cap) has been copied. */
 const RECLAIM_BYTES = 1024 * 1024;
 const SWEEP_MS = 2000;
+/** Retention is checked at start and this often. */
+const PRUNE_MS = 3_600_000;
 
 interface Follow {
   key: string;
@@ -34,6 +36,7 @@ export class LogCollector {
   private readonly bus = new EventEmitter();
   private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private pruner: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
@@ -52,12 +55,9 @@ export class LogCollector {
     this.timer = setInterval(() => this.sweep(), SWEEP_MS);
     this.timer.unref();
     this.files.prune();
-    const pruner = setInterval(() => this.files.prune(), 3_600_000);
-    pruner.unref();
-    this.stopPruner = () => clearInterval(pruner);
+    this.pruner = setInterval(() => this.files.prune(), PRUNE_MS);
+    this.pruner.unref();
   }
-
-  private stopPruner: () => void = () => undefined;
 
   /** Calls listener with every line kept for the app from now on; returns the unsubscribe function. */
   subscribe(app: string, listener: (record: LogRecord) => void): () => void {
@@ -68,6 +68,12 @@ export class LogCollector {
   /** Copies what the machine has written up to now and stops following it: called before its driver removes it. */
   async finish(machineId: string): Promise<void> {
     await this.serially(machineId, async () => {
+      if (!this.follows.has(machineId)) {
+        // Never followed (its start was not seen): read it once, to its end, now.
+        const machine = this.store.machines.get(machineId);
+        const key = machine?.handle ? JSON.stringify(machine.handle) : undefined;
+        if (machine?.handle && key && !this.finished.has(key)) this.follow(machine, machine.handle, key);
+      }
       const follow = this.follows.get(machineId);
       if (follow) await this.end(machineId, follow);
     });
@@ -78,7 +84,7 @@ export class LogCollector {
     this.closed = true;
     this.unsubscribe?.();
     clearInterval(this.timer);
-    this.stopPruner();
+    clearInterval(this.pruner);
     const follows = [...this.follows.values()];
     for (const follow of follows) follow.stop.abort();
     await Promise.all(follows.map((follow) => follow.done));
