@@ -6,6 +6,8 @@ import type { AppDestroyer } from '../daemon/app-destroyer.js';
 import type { CertificateManager } from '../daemon/certificates.js';
 import type { Deployer } from '../daemon/deployer.js';
 import type { DaemonDrivers } from '../daemon/drivers.js';
+import type { LogCollector } from '../daemon/logs/log-collector.js';
+import type { LogFiles } from '../daemon/logs/log-files.js';
 import type { MachineControl } from '../daemon/machine-control.js';
 import type { Scaler } from '../daemon/scaler.js';
 import type { Scheduler } from '../daemon/schedules/scheduler.js';
@@ -29,8 +31,9 @@ export interface ApiServices {
   scaler: Scaler;
   machineControl: MachineControl;
   supervisor: MachineSupervisor;
-  /** The daemon's drivers: machine logs are read through them. */
   drivers: DaemonDrivers;
+  /** Machine output as the daemon keeps it (gone machines' too), and the lines as they come. */
+  logs: { files: LogFiles; collector: LogCollector };
   volumes: VolumeManager;
   routes: RouteTable;
   secrets: SecretVault;

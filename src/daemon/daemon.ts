@@ -25,6 +25,9 @@ import { AutoStopper } from './auto-stopper.js';
 import { DeployLocks } from './deploy-lock.js';
 import { Deployer } from './deployer.js';
 import { startDrivers } from './drivers.js';
+import { LogCollector } from './logs/log-collector.js';
+import { DEFAULT_LOG_CAPS, LogFiles } from './logs/log-files.js';
+import type { LogCaps } from '../core/logs/log-retention.js';
 import { upgradeLegacyRecords } from './legacy-records.js';
 import { pruneAppReleases } from './release-pruner.js';
 import { MachineControl } from './machine-control.js';
@@ -67,6 +70,8 @@ export interface DaemonOptions {
   maxArtifactBytes: number;
   /** The proxy's time limits, queueing and trusted proxies; unset ones take their defaults. */
   proxyLimits?: Partial<ProxyLimits>;
+  /** Kept machine logs: per-machine and total size caps, retention; unset ones take their defaults. */
+  logCaps?: Partial<LogCaps>;
   log: (line: string) => void;
   /** Tests only: a hook run before each named deployment step (see rollout/step-hook.ts). */
   beforeStep?: BeforeStep;
@@ -137,6 +142,11 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
       ? new SharedRouteTable({ domain: options.domain })
       : new RouteTable({ domain: options.domain });
   const supervisor = new MachineSupervisor(store, drivers, routes);
+  const logFiles = new LogFiles(layout.logs, { ...DEFAULT_LOG_CAPS, ...options.logCaps }, options.log);
+  const logCollector = new LogCollector(store, drivers, logFiles, options.log);
+  supervisor.beforeDestroy = (machineId) => logCollector.finish(machineId);
+  supervisor.keptLogLines = (machine, count) =>
+    logFiles.tail(machine.app, count, { machine: machine.id, outputOnly: true }).map((r) => r.line);
   // Checked before any machine starts: a wrong master key stops the daemon here, not a machine later.
   const secrets = new SecretVault(store.secrets, MasterKey.locate(masterKeyFile(layout.root)));
   secrets.verifyMasterKey();
@@ -220,6 +230,8 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     },
   });
 
+  // Before adoption: an adopted machine's output since the last daemon is copied first.
+  logCollector.start();
   await supervisor.start();
   await deployer.recover();
   // In the background: the API must answer while those machines get healthy.
@@ -254,6 +266,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     machineControl,
     supervisor,
     drivers,
+    logs: { files: logFiles, collector: logCollector },
     volumes,
     routes,
     secrets,
@@ -300,6 +313,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
       scheduler.stop();
       notifier.stop();
       supervisor.stop();
+      await logCollector.close();
       // No exits are reacted to past this point; the Engine's event stream is let go.
       await drivers.close();
       await new Promise<void>((resolve) => {

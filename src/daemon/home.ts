@@ -23,6 +23,8 @@ export interface HomeLayout {
   machines: string;
   /** One directory per volume: <home>/volumes/<id>/. */
   volumes: string;
+  /** Machine output as the daemon keeps it: <home>/logs/<app>/<machine>.log (see daemon/logs/). */
+  logs: string;
 }
 
 export function homeLayout(root: string): HomeLayout {
@@ -39,6 +41,7 @@ export function homeLayout(root: string): HomeLayout {
     releases: join(dir, 'releases'),
     machines: join(dir, 'machines'),
     volumes: join(dir, 'volumes'),
+    logs: join(dir, 'logs'),
   };
 }
 
@@ -50,7 +53,7 @@ export function securePrivateHome(layout: HomeLayout): string | undefined {
   mkdirSync(layout.root, { recursive: true, mode: 0o700 });
   const mode = statSync(layout.root).mode & 0o777;
   if ((mode & 0o077) !== 0) chmodSync(layout.root, 0o700);
-  for (const dir of [layout.artifacts, layout.releases, layout.machines, layout.volumes]) {
+  for (const dir of [layout.artifacts, layout.releases, layout.machines, layout.volumes, layout.logs]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
   }

@@ -60,6 +60,13 @@ export class MachineSupervisor {
   ) => Promise<{ volumeId: string; destination: string }[]> = async () => [];
   /** Set by the daemon: closes what the proxy still holds open to a machine at its drain deadline. */
   onDrainDeadline: ((machineId: string) => void) | undefined;
+  /**
+   * Set by the daemon: copies the rest of a stopped machine's output into the kept logs before
+   * its driver removes it (a container's output goes with the container).
+   */
+  beforeDestroy: (machineId: string) => Promise<void> = async () => undefined;
+  /** Set by the daemon: a machine's last kept lines, which outlive the machine. */
+  keptLogLines: ((machine: Machine, count: number) => string[]) | undefined;
   /** Tests only: runs before each named step (see rollout/step-hook.ts). */
   beforeStep: BeforeStep = noHook;
   private ticking = false;
@@ -87,8 +94,16 @@ export class MachineSupervisor {
   /** What the machine's output last said, through its driver. */
   async recentLogLines(machineId: string, count = 15): Promise<string[]> {
     const machine = this.store.machines.get(machineId);
-    if (!machine?.handle) return [];
-    return this.drivers.forHandle(machine.handle).tailLogs(machine.handle, count);
+    if (!machine) return [];
+    // The driver's own copy is the freshest; a machine gone (or its copy emptied) has the kept one.
+    let lines: string[] = [];
+    if (machine.handle && machine.state !== 'destroyed') {
+      lines = await this.drivers
+        .forHandle(machine.handle)
+        .tailLogs(machine.handle, count)
+        .catch(() => []);
+    }
+    return lines.length > 0 ? lines : (this.keptLogLines?.(machine, count) ?? []);
   }
 
   /** Adopts machines left by an earlier daemon, then supervises every second. */
@@ -325,6 +340,7 @@ export class MachineSupervisor {
   private async finishStop(machine: Machine, handle: MachineHandle): Promise<void> {
     const driver = this.drivers.forHandle(handle);
     await driver.stop(handle, this.stopOptions(machine));
+    await this.beforeDestroy(machine.id);
     await driver.destroy(handle);
     this.store.machines.setState(machine.id, 'destroyed');
     // An app-level event: a deploy's own output says when it retires a machine.

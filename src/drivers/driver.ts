@@ -137,6 +137,28 @@ export interface LogLine {
   text: string;
 }
 
+/** What a driver knows of a line it follows besides its text. */
+export interface LineInfo {
+  /** When it was written (ISO 8601): docker's own stamp; process: the log file's mtime as read. */
+  time: string;
+  stream?: 'stdout' | 'stderr';
+  /** Opaque: passed back as FollowOptions.after, the follow resumes past this line. */
+  cursor: string;
+}
+
+export interface FollowOptions {
+  fromStart?: boolean;
+  /** Resume past this cursor; one the driver cannot place (a truncated file) starts from the start. */
+  after?: string;
+  /** When it aborts, the follow delivers what has been written so far, then resolves. */
+  drain?: AbortSignal;
+  /**
+   * The caller keeps every line it is given: the driver may free what it has delivered
+   * (process: the machine's log file is emptied once read past this many bytes).
+   */
+  reclaimBytes?: number;
+}
+
 export type ExitListener = (
   machineId: string,
   exit: { exitCode: number | null; signal: string | null },
@@ -180,13 +202,14 @@ export interface Driver {
   tailLogs(handle: MachineHandle, count: number): Promise<string[]>;
   /**
    * Calls onLine for each line written after the call (from the end) until signal aborts;
-   * with fromStart, every line the machine has written first.
+   * with fromStart, every line the machine has written first; with after, every line past
+   * that cursor (one a LineInfo gave). Docker's follow ends by itself once the container stops.
    */
   followLogs(
     handle: MachineHandle,
-    onLine: (line: string) => void,
+    onLine: (line: string, info: LineInfo) => void,
     signal: AbortSignal,
-    options?: { fromStart?: boolean },
+    options?: FollowOptions,
   ): Promise<void>;
   /** Volume storage: create (on first use) and remove data for good. */
   createVolume(volumeId: string): Promise<void>;

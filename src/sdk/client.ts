@@ -329,12 +329,17 @@ export class BerthClient {
 
   logs(
     app: string,
-    options: { machine?: string; lines?: number; follow?: boolean; signal?: AbortSignal },
+    options: { machine?: string; release?: number; lines?: number; follow?: boolean; signal?: AbortSignal },
     onLine: (l: LogLine) => void,
   ): Promise<void> {
     return this.ndjson(
       `/v1/apps/${enc(app)}/logs`,
-      { machine: options.machine, lines: options.lines, follow: options.follow ? 1 : undefined },
+      {
+        machine: options.machine,
+        release: options.release,
+        lines: options.lines,
+        follow: options.follow ? 1 : undefined,
+      },
       onLine,
       options.signal,
     );

@@ -115,11 +115,8 @@ export interface LockInfo {
   description: string;
 }
 
-export interface LogLine {
-  machine: string;
-  processGroup: string;
-  line: string;
-}
+/** One line of machine output as `GET /v1/apps/{app}/logs` streams it. */
+export type { LogRecord as LogLine } from '../core/logs/log-record.js';
 
 /** One secret as `secrets list` shows it: never its value. */
 export interface SecretInfo {

@@ -1,13 +1,37 @@
 // Machines and their logs.
 import { Type } from '@sinclair/typebox';
 import { BerthError } from '../../core/errors.js';
-import { requireApp } from '../lookups.js';
+import { requireApp, requireRelease } from '../lookups.js';
 import { startNdjson } from '../ndjson.js';
 import { route, STREAMED, type Route } from '../router.js';
 import { EventSchema, MachineSchema } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 import { machineView } from '../views.js';
 import { queryFlag, queryInteger } from '../query.js';
+import { passes, type LogFilter } from '../../daemon/logs/log-files.js';
+
+/** ?machine and ?release, each checked: a machine is known by its record or its kept lines. */
+function logFilter(s: ApiServices, app: string, query: URLSearchParams): LogFilter {
+  const filter: LogFilter = {};
+  const machine = query.get('machine');
+  if (machine !== null) {
+    const known = s.store.machines.get(machine);
+    if (known?.app !== app && !s.logs.files.has(app, machine)) {
+      throw new BerthError('machine_not_found', `app "${app}" has no machine ${machine}`, {
+        hint: `\`berth machine list -a ${app}\` lists its machines; logs of gone machines are kept for ${days(s.logs.files.caps.retentionMs)}.`,
+      });
+    }
+    filter.machine = machine;
+  }
+  const release = query.get('release');
+  if (release !== null) filter.release = requireRelease(s.store, app, release).version;
+  return filter;
+}
+
+function days(ms: number): string {
+  const d = ms / 86_400_000;
+  return d >= 1 ? `${Number(d.toFixed(1))} day(s)` : `${Math.round(ms / 3_600_000)} hour(s)`;
+}
 
 export function machineRoutes(s: ApiServices): Route[] {
   return [
@@ -25,48 +49,28 @@ export function machineRoutes(s: ApiServices): Route[] {
     route({
       method: 'GET',
       path: '/v1/apps/{app}/logs',
-      summary: 'Machine logs as NDJSON; ?machine=ID, ?lines=N (default 100), ?follow=1',
+      summary:
+        "The app's kept machine output as NDJSON, oldest first, machines gone included; ?machine=ID, ?release=vN, ?lines=N (newest N, default 100), ?follow=1 (then every new line, new machines' too)",
       tag: 'machines',
       streams: 'application/x-ndjson',
-      handler: async ({ params, query, req, res }) => {
-        requireApp(s.store, params.app!);
-        const only = query.get('machine');
+      handler: ({ params, query, req, res }) => {
+        const app = requireApp(s.store, params.app!).name;
+        const filter = logFilter(s, app, query);
         const lines = queryInteger(query, 'lines', { min: 0, max: 10_000, fallback: 100 });
         const follow = queryFlag(query, 'follow');
-        const machines = s.store.machines
-          .listByApp(params.app!)
-          .filter((m) => (only ? m.id === only : true) && m.handle);
-        if (only && machines.length === 0) {
-          throw new BerthError('machine_not_found', `app "${params.app}" has no machine ${only}`);
-        }
-        // Each machine's output through its own driver (one whose driver is gone here is skipped).
-        const sources = machines.flatMap((machine) => {
-          const handle = machine.handle!;
-          const driver = s.drivers.get(handle.driver);
-          return driver ? [{ machine, handle, driver }] : [];
-        });
         const write = startNdjson(res);
-        const tails = await Promise.all(
-          sources.map((source) => source.driver.tailLogs(source.handle, lines)),
-        );
-        sources.forEach((source, i) => {
-          for (const line of tails[i]!) {
-            write({ machine: source.machine.id, processGroup: source.machine.processGroup, line });
-          }
-        });
-        if (!follow) {
+        // Subscribed in the same turn as the files are read (synchronously): no line lost or twice.
+        const unsubscribe = follow
+          ? s.logs.collector.subscribe(app, (record) => {
+              if (passes(record, filter)) write(record);
+            })
+          : undefined;
+        for (const record of s.logs.files.tail(app, lines, filter)) write(record);
+        if (!unsubscribe) {
           res.end();
           return STREAMED;
         }
-        const abort = new AbortController();
-        req.on('close', () => abort.abort());
-        for (const source of sources) {
-          void source.driver.followLogs(
-            source.handle,
-            (line) => write({ machine: source.machine.id, processGroup: source.machine.processGroup, line }),
-            abort.signal,
-          );
-        }
+        req.on('close', unsubscribe);
         return STREAMED;
       },
     }),

@@ -4,8 +4,11 @@ import { BerthError } from '../../core/errors.js';
 import { defaultHome } from '../../daemon/home.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
 import type { DaemonOptions } from '../../daemon/daemon.js';
+import type { LogCaps } from '../../core/logs/log-retention.js';
 import type { CliContext } from '../context.js';
+import { durationFlag } from '../duration-flag.js';
 import { integerFlag } from '../number-flag.js';
+import { sizeFlag } from '../size-flag.js';
 import { addProxyLimitOptions, proxyLimitsFromOptions } from '../proxy-limit-flags.js';
 
 const MiB = 1024 * 1024;
@@ -50,6 +53,21 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
       integerFlag('--max-artifact-size', 1, 1024 * 1024),
       512,
     )
+    .option(
+      '--log-max-machine <size>',
+      "disk one machine's kept logs may take (rotated at half), e.g. 10MiB",
+      LOG_FLAGS.logMaxMachine.parse,
+    )
+    .option(
+      '--log-max-total <size>',
+      'disk all kept machine logs may take; the oldest go first, e.g. 512MiB',
+      LOG_FLAGS.logMaxTotal.parse,
+    )
+    .option(
+      '--log-retention <duration>',
+      'how long logs of gone machines (and quiet ones) are kept, e.g. 7d',
+      LOG_FLAGS.logRetention.parse,
+    )
     .action(
       async (opts: {
         home?: string;
@@ -60,6 +78,9 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
         domain: string;
         driver: string;
         maxArtifactSize: number;
+        logMaxMachine?: number;
+        logMaxTotal?: number;
+        logRetention?: number;
         [proxyLimit: string]: unknown;
       }) => {
         const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -88,6 +109,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
           env: ctx.env,
           maxArtifactBytes: maxMiB * MiB,
           proxyLimits,
+          logCaps: logCapsFrom(opts, ctx.env),
           log,
           ...extras,
         });
@@ -104,4 +126,39 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
       },
     );
   addProxyLimitOptions(command, ctx.env);
+}
+
+/** The log caps' flags, each with the variable that sets it when the flag is not given. */
+const LOG_FLAGS = {
+  logMaxMachine: {
+    key: 'maxMachineBytes',
+    env: 'BERTH_LOG_MAX_MACHINE',
+    parse: sizeFlag('--log-max-machine', 4 * 1024, 1024 ** 4),
+  },
+  logMaxTotal: {
+    key: 'maxTotalBytes',
+    env: 'BERTH_LOG_MAX_TOTAL',
+    parse: sizeFlag('--log-max-total', 16 * 1024, 1024 ** 5),
+  },
+  logRetention: {
+    key: 'retentionMs',
+    env: 'BERTH_LOG_RETENTION',
+    parse: durationFlag('--log-retention', 60_000, 3650 * 86_400_000),
+  },
+} as const;
+
+function logCapsFrom(
+  opts: Partial<Record<keyof typeof LOG_FLAGS, number>>,
+  env: Record<string, string | undefined>,
+): Partial<LogCaps> {
+  const caps: Partial<LogCaps> = {};
+  for (const [name, flag] of Object.entries(LOG_FLAGS) as [
+    keyof typeof LOG_FLAGS,
+    (typeof LOG_FLAGS)[keyof typeof LOG_FLAGS],
+  ][]) {
+    const fromEnv = env[flag.env];
+    const value = opts[name] ?? (fromEnv ? flag.parse(fromEnv) : undefined);
+    if (value !== undefined) caps[flag.key] = value;
+  }
+  return caps;
 }

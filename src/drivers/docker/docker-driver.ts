@@ -10,7 +10,9 @@ import { DEFAULT_PROCESS_GROUP, type AppConfig } from '../../core/config/types.j
 import type {
   DockerHandle,
   Driver,
+  FollowOptions,
   Isolation,
+  LineInfo,
   MachineHandle,
   MachineSpec,
   MountCapability,
@@ -302,9 +304,9 @@ export class DockerDriver implements Driver {
 
   async followLogs(
     handle: MachineHandle,
-    onLine: (line: string) => void,
+    onLine: (line: string, info: LineInfo) => void,
     signal: AbortSignal,
-    options: { fromStart?: boolean } = {},
+    options: FollowOptions = {},
   ): Promise<void> {
     return followContainerLogs(this.containerOf(handle), onLine, signal, options);
   }

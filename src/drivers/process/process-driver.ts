@@ -27,6 +27,8 @@ import type { MountSupport } from './mount-support.js';
 import { isVolumeId } from '../../core/volumes/volume-name.js';
 import type {
   Driver,
+  FollowOptions,
+  LineInfo,
   ExitListener,
   Isolation,
   ListeningPorts,
@@ -158,13 +160,27 @@ export class ProcessDriver implements Driver {
 
   async followLogs(
     handle: MachineHandle,
-    onLine: (line: string) => void,
+    onLine: (line: string, info: LineInfo) => void,
     signal: AbortSignal,
-    options: { fromStart?: boolean } = {},
+    options: FollowOptions = {},
   ): Promise<void> {
     const { logPath } = this.own(handle);
-    const offset = options.fromStart ? 0 : await sizeOf(logPath);
-    await followFile(logPath, offset, onLine, signal, FOLLOW_POLL_MS);
+    const size = await sizeOf(logPath);
+    const after = options.after === undefined ? undefined : Number(options.after);
+    // A cursor past the end: the file was emptied since, and all of it is new.
+    const offset =
+      after !== undefined && Number.isSafeInteger(after) && after >= 0
+        ? after <= size
+          ? after
+          : 0
+        : options.fromStart
+          ? 0
+          : size;
+    await followFile(logPath, offset, onLine, signal, {
+      pollMs: FOLLOW_POLL_MS,
+      ...(options.drain && { drain: options.drain }),
+      ...(options.reclaimBytes !== undefined && { reclaimBytes: options.reclaimBytes }),
+    });
   }
 
   async createVolume(volumeId: string): Promise<void> {
