@@ -8,6 +8,7 @@ import { lockRoutes } from './routes/locks.js';
 import { machineControlRoutes } from './routes/machine-control.js';
 import { machineRoutes } from './routes/machines.js';
 import { metaRoutes } from './routes/meta.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { releaseRoutes } from './routes/releases.js';
 import { rollbackRoutes } from './routes/rollback.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -33,6 +34,7 @@ export function buildRouter(services: ApiServices): Router {
     ...scaleRoutes(services),
     ...certificateRoutes(services),
     ...ipRoutes(services),
+    ...metricsRoutes(services),
   );
   return new Router(routes);
 }

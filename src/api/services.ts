@@ -7,6 +7,8 @@ import type { CertificateManager } from '../daemon/certificates.js';
 import type { Deployer } from '../daemon/deployer.js';
 import type { DaemonDrivers } from '../daemon/drivers.js';
 import type { MachineControl } from '../daemon/machine-control.js';
+import type { MetricsExposition } from '../daemon/metrics/prometheus.js';
+import type { ProxyTraffic } from '../daemon/metrics/proxy-traffic.js';
 import type { Scaler } from '../daemon/scaler.js';
 import type { NetListeners } from '../daemon/net-listeners.js';
 import type { SecretChanges } from '../daemon/secret-changes.js';
@@ -46,4 +48,8 @@ export interface ApiServices {
   netListeners: NetListeners;
   /** The proxy's TLS listener, when the daemon has one. */
   tlsUrl?: string;
+  /** GET /metrics. */
+  metrics: MetricsExposition;
+  /** Traffic summaries and usage per app and release. */
+  traffic: ProxyTraffic;
 }

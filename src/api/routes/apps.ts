@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
+import { usageView } from './metrics.js';
 import { AppSchema, CreateAppBody, StatusSchema } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 import { appView, machineView, releaseView } from '../views.js';
@@ -40,7 +41,7 @@ export function appRoutes(s: ApiServices): Route[] {
       summary: 'App status: current release, running deployment and machines',
       tag: 'apps',
       response: StatusSchema,
-      handler: ({ params }) => {
+      handler: async ({ params }) => {
         const app = requireApp(s.store, params.app!);
         const release =
           app.currentRelease !== null ? s.store.releases.get(app.name, app.currentRelease) : undefined;
@@ -57,6 +58,7 @@ export function appRoutes(s: ApiServices): Route[] {
               }
             : null,
           machines: s.store.machines.listByApp(app.name).map((m) => machineView(m)),
+          usage: await usageView(s, app.name),
         };
       },
     }),

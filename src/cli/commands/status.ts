@@ -1,6 +1,7 @@
 // `berth status`: the app, its current release, a running deployment and its machines.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { usageLine } from '../metrics-format.js';
 import { formatDuration, table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
 
@@ -20,6 +21,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       ctx.out.line(
         `Release  ${release ? `v${release.version} (${release.status}, ${release.description} by ${release.createdBy}, ${release.createdAt})` : 'none yet'}`,
       );
+      ctx.out.line(`Usage    ${usageLine(status.usage.total)}`);
       if (deployment) ctx.out.line(`Deploying v${deployment.releaseVersion}: step ${deployment.step}`);
       ctx.out.line('');
       if (machines.length === 0) return ctx.out.line('No machines.');
