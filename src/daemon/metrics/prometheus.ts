@@ -43,7 +43,9 @@ export class MetricsExposition {
   private apps = new Set<string>();
 
   constructor(private readonly sources: MetricsSources) {
-    const self = this;
+    // collect() runs with the metric as `this`: these reach the exposition's state.
+    const proxySeries = () => this.proxySeries();
+    const known = (app: string) => this.apps.has(app);
     const r = [this.registry];
     new Counter({
       name: 'berth_http_requests_total',
@@ -52,7 +54,7 @@ export class MetricsExposition {
       registers: r,
       collect() {
         this.reset();
-        for (const { labels, values } of self.proxySeries()) {
+        for (const { labels, values } of proxySeries()) {
           STATUS_CLASSES.forEach((code, i) => this.inc({ ...labels, code }, values[M_STATUS + i]!));
           this.inc({ ...labels, code: 'aborted' }, values[M_ABORTED]!);
         }
@@ -65,7 +67,7 @@ export class MetricsExposition {
       registers: r,
       collect() {
         this.reset();
-        for (const { labels, values } of self.proxySeries()) this.set(labels, values[M_IN_FLIGHT]!);
+        for (const { labels, values } of proxySeries()) this.set(labels, values[M_IN_FLIGHT]!);
       },
     });
     for (const [name, slot, what] of [
@@ -79,7 +81,7 @@ export class MetricsExposition {
         registers: r,
         collect() {
           this.reset();
-          for (const { labels, values } of self.proxySeries()) this.inc(labels, values[slot]!);
+          for (const { labels, values } of proxySeries()) this.inc(labels, values[slot]!);
         },
       });
     }
@@ -163,7 +165,7 @@ export class MetricsExposition {
       collect() {
         this.reset();
         for (const w of sources.events.wakes.values()) {
-          if (self.apps.has(w.app)) this.inc(wakeLabels(w), w.seconds.count);
+          if (known(w.app)) this.inc(wakeLabels(w), w.seconds.count);
         }
       },
     });
@@ -172,7 +174,7 @@ export class MetricsExposition {
       'Time from a request finding no started machine to one taking traffic (or the wake failing).',
       () =>
         [...sources.events.wakes.values()]
-          .filter((w) => self.apps.has(w.app))
+          .filter((w) => known(w.app))
           .map((w) => fromHistogram(wakeLabels(w), w.seconds)),
     );
     new Counter({
@@ -183,7 +185,7 @@ export class MetricsExposition {
       collect() {
         this.reset();
         for (const s of sources.events.scheduleRuns.values()) {
-          if (self.apps.has(s.app)) this.inc(scheduleLabels(s), s.seconds.count);
+          if (known(s.app)) this.inc(scheduleLabels(s), s.seconds.count);
         }
       },
     });
@@ -192,7 +194,7 @@ export class MetricsExposition {
       'How long schedule runs took, by app, release, schedule and outcome.',
       () =>
         [...sources.events.scheduleRuns.values()]
-          .filter((s) => self.apps.has(s.app))
+          .filter((s) => known(s.app))
           .map((s) => fromHistogram(scheduleLabels(s), s.seconds)),
     );
   }
