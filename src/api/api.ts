@@ -10,6 +10,7 @@ import { machineControlRoutes } from './routes/machine-control.js';
 import { machineRoutes } from './routes/machines.js';
 import { metaRoutes } from './routes/meta.js';
 import { notifyRoutes } from './routes/notify.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { releaseRoutes } from './routes/releases.js';
 import { rollbackRoutes } from './routes/rollback.js';
 import { scheduleRoutes } from './routes/schedules.js';
@@ -39,6 +40,7 @@ export function buildRouter(services: ApiServices): Router {
     ...eventRoutes(services),
     ...scheduleRoutes(services),
     ...notifyRoutes(services),
+    ...metricsRoutes(services),
   );
   return new Router(routes);
 }

@@ -32,7 +32,7 @@ async function handle(
   const url = requestUrl(req.url ?? '/');
   const { route, params } = router.match(req.method ?? 'GET', url.pathname);
   let user = 'anonymous';
-  if (!route.public) user = authenticate(tokens, req.headers.authorization);
+  if (!route.public) user = authenticate(tokens, req.headers.authorization, route.metricsToken ?? false);
   let body: unknown = undefined;
   if (route.body) {
     const json = await readJsonBody(req, { sensitive: route.sensitiveBody, limit: route.maxBody });
@@ -61,11 +61,16 @@ function requestUrl(target: string): URL {
   }
 }
 
-function authenticate(tokens: TokenStore, header: string | undefined): string {
+function authenticate(tokens: TokenStore, header: string | undefined, metricsToken: boolean): string {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!match) throw new BerthError('unauthorized', 'this request has no API token');
   const owner = tokens.verify(match[1]!);
   if (!owner) throw new BerthError('unauthorized', 'the API token is not valid');
+  if (owner.scope === 'metrics' && !metricsToken) {
+    throw new BerthError('forbidden', 'the metrics token may only read GET /metrics', {
+      hint: 'Use the admin token (<home>/credentials, or BERTH_TOKEN) for the rest of the API.',
+    });
+  }
   return owner.user;
 }
 

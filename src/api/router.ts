@@ -26,6 +26,8 @@ export interface Route<B extends TSchema = TSchema> {
   tag: string;
   /** Public routes need no token (health and the API description only). */
   public?: boolean;
+  /** The read-only metrics token may call it too (GET /metrics only). */
+  metricsToken?: boolean;
   body?: B;
   /** The body carries secrets: errors about it must never quote it. */
   sensitiveBody?: boolean;

@@ -1,6 +1,7 @@
 // Request and response schemas of the API. Field names here are the stable names that
 // `--json` output and the SDK expose.
 import { Type, type Static } from '@sinclair/typebox';
+import { UsageSchema } from './metrics-schemas.js';
 
 export const ErrorSchema = Type.Object({
   error: Type.Object({
@@ -109,6 +110,8 @@ export const MachineStatusSchema = Type.Composite([
 
 export const StatusSchema = Type.Object({
   app: AppSummarySchema,
+  /** Machine-seconds, requests and schedule runs per release and in total. */
+  usage: UsageSchema,
   release: Nullable(ReleaseSchema),
   deployment: Nullable(
     Type.Object({

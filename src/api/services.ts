@@ -9,6 +9,8 @@ import type { DaemonDrivers } from '../daemon/drivers.js';
 import type { LogCollector } from '../daemon/logs/log-collector.js';
 import type { LogFiles } from '../daemon/logs/log-files.js';
 import type { MachineControl } from '../daemon/machine-control.js';
+import type { MetricsExposition } from '../daemon/metrics/prometheus.js';
+import type { ProxyTraffic } from '../daemon/metrics/proxy-traffic.js';
 import type { Scaler } from '../daemon/scaler.js';
 import type { Scheduler } from '../daemon/schedules/scheduler.js';
 import type { NetListeners } from '../daemon/net-listeners.js';
@@ -52,4 +54,8 @@ export interface ApiServices {
   scheduler: Scheduler;
   /** The proxy's TLS listener, when the daemon has one. */
   tlsUrl?: string;
+  /** GET /metrics. */
+  metrics: MetricsExposition;
+  /** Traffic summaries and usage per app and release. */
+  traffic: ProxyTraffic;
 }

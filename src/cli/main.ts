@@ -13,6 +13,7 @@ import { registerLock } from './commands/lock.js';
 import { registerLogs } from './commands/logs.js';
 import { registerMachine } from './commands/machine.js';
 import { registerNotify } from './commands/notify.js';
+import { registerMetrics } from './commands/metrics.js';
 import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerSecrets } from './commands/secrets.js';
@@ -59,6 +60,7 @@ for (const register of [
   registerIps,
   registerSchedules,
   registerNotify,
+  registerMetrics,
 ]) {
   register(program, ctx);
 }

@@ -11,6 +11,21 @@ export function ensureAdminToken(tokens: TokenStore, credentialsFile: string): {
   return { created: true };
 }
 
+/**
+ * The read-only metrics token (GET /metrics and nothing else), for a Prometheus server's
+ * `credentials_file`: kept in <home>/metrics-token (0600), made on first start and made
+ * again when that file is gone or no longer matches.
+ */
+export function ensureMetricsToken(tokens: TokenStore, file: string): { created: boolean } {
+  const existing = readCredentials(file);
+  if (existing !== undefined && tokens.verify(existing)?.scope === 'metrics') return { created: false };
+  tokens.removeScope('metrics');
+  const token = tokens.create('metrics', 'metrics', 'metrics');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { created: true };
+}
+
 export function readCredentials(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
   const token = readFileSync(file, 'utf8').trim();

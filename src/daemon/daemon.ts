@@ -19,7 +19,10 @@ import { BERTH_VERSION } from '../version.js';
 import { AppCreator } from './app-creator.js';
 import { AppDestroyer } from './app-destroyer.js';
 import { CertificateManager } from './certificates.js';
-import { ensureAdminToken } from './credentials.js';
+import { ensureAdminToken, ensureMetricsToken } from './credentials.js';
+import { EventCounters } from './metrics/event-counters.js';
+import { MetricsExposition } from './metrics/prometheus.js';
+import { ProxyTraffic } from './metrics/proxy-traffic.js';
 import { pruneArtifacts } from './artifact-pruner.js';
 import { AutoStopper } from './auto-stopper.js';
 import { DeployLocks } from './deploy-lock.js';
@@ -134,6 +137,8 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   });
   const { created } = ensureAdminToken(store.tokens, layout.credentials);
   if (created) options.log(`created the admin token in ${layout.credentials}`);
+  if (ensureMetricsToken(store.tokens, layout.metricsToken).created)
+    options.log(`created the read-only metrics token in ${layout.metricsToken}`);
 
   const artifacts = new ArtifactStore(layout.artifacts, { maxBytes: options.maxArtifactBytes });
   const workerCount = options.proxyWorkers ?? 1;
@@ -237,6 +242,17 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   // In the background: the API must answer while those machines get healthy.
   void finishUnfinishedStarts({ store, supervisor, health, hostFor }, options.log);
   await netListeners.start();
+  // Metrics: the proxy's counters (with its workers'), read every 10 s for `berth metrics`
+  // and usage, and by GET /metrics; the daemon's own events counted beside them.
+  const traffic = new ProxyTraffic({
+    local: routes,
+    ...(proxyWorkers && { remote: proxyWorkers }),
+    usage: store.usage,
+    log: options.log,
+  });
+  traffic.start();
+  const eventCounters = new EventCounters();
+  const metrics = new MetricsExposition({ store, readProxy: () => traffic.read(), events: eventCounters });
   // Scale to zero: idle machines stop; a request to an app with none started wakes one.
   const waker = new Waker({
     store,
@@ -244,6 +260,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     routes,
     hostFor: (app) => `${app}.${options.domain}`,
     log: options.log,
+    onWake: (app, release, woken, seconds) => eventCounters.recordWake(app, release, woken, seconds),
   });
   proxy.wakeGate = new WakeGate((app) => waker.wake(app), { log: options.log });
   if (proxyWorkers) proxyWorkers.wake = (app) => waker.wake(app);
@@ -251,6 +268,15 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   autoStopper.start();
   // Schedules run once machines are adopted, so a run an earlier daemon started is watched, not repeated.
   const scheduler = new Scheduler({ store, drivers, supervisor, log: options.log });
+  // Each finished run feeds the metrics (outcome and duration) and, when a machine ran it, the
+  // release's usage.
+  scheduler.onRunFinished((run) => {
+    const release = run.releaseVersion ?? store.apps.get(run.app)?.currentRelease ?? 0;
+    const seconds = (run.durationMs ?? 0) / 1000;
+    eventCounters.recordScheduleRun(run.app, release, run.schedule, run.outcome ?? 'unknown', seconds);
+    if (run.machineId !== null && run.releaseVersion !== null)
+      store.usage.addScheduleRun(run.app, run.releaseVersion);
+  });
   scheduler.start();
   const notifier = new Notifier({ store, secrets, supervisor, log: options.log });
   notifier.start();
@@ -278,6 +304,8 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     netListeners,
     scheduler,
     ...(tlsUrl !== undefined && { tlsUrl }),
+    metrics,
+    traffic,
   });
   const api = createApiServer(router, store.tokens, options.log);
   await new Promise<void>((resolve, reject) => {
@@ -322,6 +350,8 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
       });
       await netListeners.close();
       await tls?.close();
+      // Before the workers go: what they counted since the last reading reaches usage.
+      await traffic.stop();
       await Promise.all([proxy.close(), proxyWorkers?.close()]);
       store.close();
       rmSync(layout.serverInfo, { force: true });

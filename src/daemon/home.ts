@@ -14,6 +14,8 @@ export interface HomeLayout {
   database: string;
   serverInfo: string;
   credentials: string;
+  /** The read-only metrics token (GET /metrics only), for a Prometheus server. */
+  metricsToken: string;
   daemonLog: string;
   /** Held by the running daemon (see home-lock.ts); daemon.pid names it. */
   daemonLock: string;
@@ -34,6 +36,7 @@ export function homeLayout(root: string): HomeLayout {
     database: join(dir, 'berth.db'),
     serverInfo: join(dir, 'server.json'),
     credentials: join(dir, 'credentials'),
+    metricsToken: join(dir, 'metrics-token'),
     daemonLog: join(dir, 'daemon.log'),
     daemonLock: join(dir, 'daemon.lock'),
     daemonPid: join(dir, 'daemon.pid'),
@@ -71,6 +74,7 @@ export function securePrivateFiles(layout: HomeLayout): void {
     `${layout.database}-shm`,
     layout.daemonLog,
     layout.credentials,
+    layout.metricsToken,
     layout.serverInfo,
   ]) {
     if (existsSync(file)) chmodSync(file, 0o600);

@@ -23,6 +23,8 @@ export interface WakerDeps {
   /** The app's hostname, sent as Host by HTTP checks. */
   hostFor(app: string): string;
   log(line: string): void;
+  /** Told of every wake that started a machine: its release, outcome and seconds taken. */
+  onWake?(app: string, release: number, woken: boolean, seconds: number): void;
 }
 
 /** A wake never holds a request longer than this, even with a longer [deploy] wait_timeout. */
@@ -117,6 +119,19 @@ export class Waker {
   }
 
   private async startAndServe(
+    app: string,
+    machineId: string,
+    deadline: number,
+    cause: string,
+  ): Promise<WakeOutcome> {
+    const begun = Date.now();
+    const outcome = await this.startAndServeOnce(app, machineId, deadline, cause);
+    const release = this.deps.store.machines.get(machineId)?.releaseVersion ?? 0;
+    this.deps.onWake?.(app, release, outcome.woken, (Date.now() - begun) / 1000);
+    return outcome;
+  }
+
+  private async startAndServeOnce(
     app: string,
     machineId: string,
     deadline: number,

@@ -9,10 +9,13 @@
 // handlers are module-level functions, not per-request closures.
 // Time limits set no timer per request either: the hot path bumps counters on the Exchange and
 // one interval sweeps the exchanges in flight (see EdgeProxy.sweep).
+// Metrics the same way: a finished exchange adds its status, latency and bytes to the
+// preallocated counters of its machine's app and release (route-table.ts, core/metrics/meter.ts).
 import http from 'node:http';
 import type https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { countRequest, statusSlot } from '../core/metrics/meter.js';
 import { httpsRedirect } from '../core/net/https-redirect.js';
 import { leastInFlight } from './balancer.js';
 import {
@@ -100,6 +103,12 @@ class Exchange implements UpstreamHandler, ClientHandler {
   attempts = 0;
   body = BODY_NONE;
   head = '';
+  /** The status sent to the client (the machine's or the proxy's own); 0 until one is. */
+  status = 0;
+  /** performance.now() when the request was routed: its latency runs to the response's end. */
+  startedAt = 0;
+  /** Response body bytes passed to the client. */
+  bytesOut = 0;
 
   // Deadlines. The hot path only bumps counters; the sweep compares them with what it saw at
   // its last pass and notes when a wait began (see checkDeadlines).
@@ -149,11 +158,13 @@ class Exchange implements UpstreamHandler, ClientHandler {
       return;
     }
     this.responded = true;
+    this.status = head.status;
   }
 
   onResponseBody(chunk: Buffer, last: boolean): void {
     if (this.closed) return;
     this.moves++;
+    this.bytesOut += chunk.length;
     if (last) {
       // The connection goes back to the pool on its own: ending the client must not close it.
       this.conn = null;
@@ -211,6 +222,13 @@ class Exchange implements UpstreamHandler, ClientHandler {
     if (this.closed) return;
     this.closed = true;
     this.backend.inFlight--;
+    countRequest(
+      this.backend.meter,
+      this.status,
+      performance.now() - this.startedAt,
+      this.bodyBytes,
+      this.bytesOut,
+    );
     this.proxy.unwatch(this);
     if (this.conn !== null) {
       this.conn.destroy();
@@ -248,6 +266,7 @@ class Exchange implements UpstreamHandler, ClientHandler {
   }
 
   private badGateway(reason: string): void {
+    this.status = 502;
     this.client.sendText(502, machineProblem(this.route.app, this.backend, reason));
   }
 
@@ -324,14 +343,16 @@ class Exchange implements UpstreamHandler, ClientHandler {
 
   private gatewayTimeout(reason: string): void {
     this.cutOff();
-    if (this.responded) this.client.destroy();
-    else this.client.sendText(504, machineProblem(this.route.app, this.backend, reason));
+    if (this.responded) return void this.client.destroy();
+    this.status = 504;
+    this.client.sendText(504, machineProblem(this.route.app, this.backend, reason));
   }
 
   private requestTimeout(reason: string): void {
     this.cutOff();
     if (this.responded) return void this.client.destroy();
     // The rest of the body is not worth reading: close the connection after the answer.
+    this.status = 408;
     this.client.sendText(
       408,
       `berth: the request to app "${this.route.app}" was cut off: ${reason}.\n` +
@@ -543,7 +564,7 @@ export class EdgeProxy implements RequestDispatcher {
       for (const entry of this.queues.expire(app, now - limits.queueTimeoutMs)) {
         this.overLimit(
           entry.client,
-          app,
+          this.routes.resolveApp(app) ?? app,
           `waited ${seconds(limits.queueTimeoutMs)} for one to finish a request`,
         );
       }
@@ -578,15 +599,13 @@ export class EdgeProxy implements RequestDispatcher {
       context.app === undefined &&
       this.tlsPort !== undefined
     ) {
-      return this.redirectToHttps(client, host!);
+      return this.redirectToHttps(client, route, host!);
     }
     let backend = leastInFlight(route.backends, this.nextCursor());
     if (backend === undefined) {
-      if (this.wakeGate === undefined || woken) return this.unavailable(client, route.app);
+      if (this.wakeGate === undefined || woken) return this.unavailable(client, route);
       return this.wakeGate.hold(route.app, client.closeSignal, (outcome) =>
-        outcome.woken
-          ? this.request(client, context, true)
-          : this.unavailable(client, route.app, outcome.reason),
+        outcome.woken ? this.request(client, context, true) : this.unavailable(client, route, outcome.reason),
       );
     }
     if (backend.inFlight >= backend.hardLimit) {
@@ -594,8 +613,7 @@ export class EdgeProxy implements RequestDispatcher {
       backend = underLimit(route.backends);
       if (backend === undefined) {
         const queued = this.queues.push(route.app, { client, context, at: Date.now() });
-        if (!queued)
-          this.overLimit(client, route.app, `${this.limits.queueLimit} requests are already waiting`);
+        if (!queued) this.overLimit(client, route, `${this.limits.queueLimit} requests are already waiting`);
         return;
       }
     }
@@ -603,13 +621,15 @@ export class EdgeProxy implements RequestDispatcher {
     backend.inFlight++;
     backend.requests++;
     const ex = new Exchange(this, client, route, backend);
+    ex.startedAt = performance.now();
     ex.head = requestHead(client, host, false, ex, context.scheme, this.trusts(client.socket));
     this.watch(ex);
     ex.start(false);
   }
 
-  private redirectToHttps(client: ClientSide, host: string): void {
+  private redirectToHttps(client: ClientSide, route: ResolvedRoute, host: string): void {
     const { status, location } = httpsRedirect(client.method, host, client.url, this.tlsPort!);
+    countAnswer(route, status);
     client.sendText(status, '', ['location', location]);
   }
 
@@ -629,7 +649,9 @@ export class EdgeProxy implements RequestDispatcher {
     );
   }
 
-  private overLimit(client: ClientSide, app: string, why: string): void {
+  private overLimit(client: ClientSide, route: ResolvedRoute | string, why: string): void {
+    const app = typeof route === 'string' ? route : route.app;
+    if (typeof route !== 'string') countAnswer(route, 503);
     client.sendText(
       503,
       `berth: every machine of app "${app}" is serving its concurrency hard_limit of requests, and ${why}.\n` +
@@ -638,7 +660,9 @@ export class EdgeProxy implements RequestDispatcher {
     );
   }
 
-  private unavailable(client: ClientSide, app: string, reason?: string): void {
+  private unavailable(client: ClientSide, route: ResolvedRoute, reason?: string): void {
+    const app = route.app;
+    countAnswer(route, 503);
     client.sendText(
       503,
       reason ??
@@ -830,6 +854,7 @@ class Tunnel {
     if (this.done) return;
     this.done = true;
     this.backend.inFlight--;
+    countAnswer(this.backend, this.status);
     this.proxy.tunnels.delete(this);
     // Let a pending answer reach the client before its socket goes.
     const client = this.client;
@@ -842,6 +867,12 @@ class Tunnel {
     this.upstream.destroy();
     if (this.backend.hardLimit !== Infinity) this.proxy.slotFreed(this.app);
   }
+}
+
+/** A request counted by its status alone (answered by the proxy, or a WebSocket): no latency. */
+function countAnswer(counted: { readonly meter: Float64Array }, status: number): void {
+  const slot = statusSlot(status);
+  counted.meter[slot] = counted.meter[slot]! + 1;
 }
 
 // --- event handlers (module level: no closure per request) ---

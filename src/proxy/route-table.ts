@@ -1,5 +1,9 @@
 // The proxy's in-memory routing table. The daemon pushes changes in (setBackends, removeApp,
 // hostnames); the request path only reads it, so serving a request never touches the database.
+// It also holds the proxy's counters per app and release (core/metrics/meter.ts): the request
+// path adds to the arrays its route and machine point at; metrics read them here.
+import { M_IN_FLIGHT, METER_SIZE } from '../core/metrics/meter.js';
+import { meterKey } from '../core/metrics/ring.js';
 
 /** A started machine of an app as the daemon announces it. */
 export interface Backend {
@@ -29,6 +33,9 @@ export interface BackendState {
   requests: number;
   /** In flight at most this many (Infinity: no limit); the proxy queues the rest. */
   hardLimit: number;
+  /** The counters of its app and release (see core/metrics/meter.ts). */
+  meter: Float64Array;
+  meterKey: string;
 }
 
 /** What a Host header resolves to. `backends` is empty for a known app with nothing running. */
@@ -37,12 +44,15 @@ export interface ResolvedRoute {
   readonly backends: readonly BackendState[];
   /** Plain-HTTP requests are redirected to the TLS listener ([http_service] force_https). */
   readonly forceHttps: boolean;
+  /** Counters of the requests the proxy answers itself, with no machine (release 0). */
+  readonly meter: Float64Array;
 }
 
 interface AppRoute {
   readonly app: string;
   backends: BackendState[];
   forceHttps: boolean;
+  readonly meter: Float64Array;
 }
 
 // Resolved hosts are cached by the raw header value (case and port as the client sent them).
@@ -59,6 +69,8 @@ export class RouteTable {
   /** Machines taken out of routing that still had requests in flight. */
   private readonly draining = new Map<string, BackendState>();
   private readonly hostCache = new Map<string, AppRoute | null>();
+  /** Counters by meterKey(app, release); kept while the process lives, so they only grow. */
+  private readonly meters = new Map<string, Float64Array>();
 
   constructor(options: { domain?: string } = {}) {
     this.domain = normalizeHost(options.domain ?? 'localhost');
@@ -84,7 +96,7 @@ export class RouteTable {
     const name = app.toLowerCase();
     let route = this.apps.get(name);
     if (!route) {
-      route = { app: name, backends: [], forceHttps: false };
+      route = { app: name, backends: [], forceHttps: false, meter: this.meter(name, 0) };
       this.apps.set(name, route);
       this.hostCache.clear();
     }
@@ -95,7 +107,7 @@ export class RouteTable {
     for (const b of backends) {
       if (seen.has(b.machineId)) continue;
       seen.add(b.machineId);
-      next.push(this.stateFor(b));
+      next.push(this.stateFor(name, b));
     }
     // A new array rather than in-place edits: a request that already picked from the old one
     // is unaffected.
@@ -185,7 +197,33 @@ export class RouteTable {
     return undefined;
   }
 
-  private stateFor(b: Backend): BackendState {
+  /**
+   * Every app and release's counters, copied, with in flight filled in from the machines
+   * (routed and draining) that count it. Read by metrics, never by the request path.
+   */
+  meterReadings(): Map<string, Float64Array> {
+    const out = new Map<string, Float64Array>();
+    for (const [key, values] of this.meters) out.set(key, Float64Array.from(values));
+    for (const states of [this.routed.values(), this.draining.values()]) {
+      for (const b of states) {
+        const reading = out.get(b.meterKey);
+        if (reading !== undefined) reading[M_IN_FLIGHT] = reading[M_IN_FLIGHT]! + Math.max(0, b.inFlight);
+      }
+    }
+    return out;
+  }
+
+  private meter(app: string, release: number): Float64Array {
+    const key = meterKey(app, release);
+    let values = this.meters.get(key);
+    if (values === undefined) {
+      values = new Float64Array(METER_SIZE);
+      this.meters.set(key, values);
+    }
+    return values;
+  }
+
+  private stateFor(app: string, b: Backend): BackendState {
     let state = this.routed.get(b.machineId) ?? this.draining.get(b.machineId);
     if (!state) {
       state = {
@@ -197,6 +235,8 @@ export class RouteTable {
         inFlight: 0,
         requests: 0,
         hardLimit: Infinity,
+        meter: this.meter(app, b.releaseVersion),
+        meterKey: meterKey(app, b.releaseVersion),
       };
     }
     this.draining.delete(b.machineId);
@@ -206,6 +246,10 @@ export class RouteTable {
       state.address = b.address;
       state.host = host;
       state.port = port;
+    }
+    if (state.releaseVersion !== b.releaseVersion || state.meterKey !== meterKey(app, b.releaseVersion)) {
+      state.meter = this.meter(app, b.releaseVersion);
+      state.meterKey = meterKey(app, b.releaseVersion);
     }
     state.releaseVersion = b.releaseVersion;
     state.hardLimit = b.hardLimit ?? Infinity;

@@ -7,6 +7,7 @@ import type {
   DriverName,
   AppInfo,
   AppSummaryInfo,
+  AppTrafficInfo,
   DeployResult,
   EventInfo,
   LockInfo,
@@ -19,6 +20,7 @@ import type {
   ScaleResultInfo,
   ScaleShowInfo,
   StatusInfo,
+  UsageInfo,
   VolumeInfo,
   DestroyedVolumeInfo,
 } from './types.js';
@@ -57,6 +59,15 @@ export class BerthClient {
 
   status(app: string): Promise<StatusInfo> {
     return this.json('GET', `/v1/apps/${enc(app)}/status`);
+  }
+
+  /** The app's requests/s, error rate and latency per release over the last `minutes` (1-60). */
+  appMetrics(app: string, minutes = 5): Promise<AppTrafficInfo> {
+    return this.json('GET', `/v1/apps/${enc(app)}/metrics?minutes=${minutes}`);
+  }
+
+  usage(app: string): Promise<UsageInfo> {
+    return this.json('GET', `/v1/apps/${enc(app)}/usage`);
   }
 
   listReleases(app: string): Promise<ReleaseInfo[]> {

@@ -89,8 +89,51 @@ export interface MachineAtGlanceInfo extends MachineInfo {
   crashLooping: boolean;
 }
 
+/** What an app has used: machine-seconds run, requests served, schedule runs. */
+export interface UsageFigures {
+  machineSeconds: number;
+  requests: number;
+  scheduleRuns: number;
+}
+
+export interface UsageInfo {
+  total: UsageFigures;
+  releases: (UsageFigures & { release: number })[];
+}
+
+export interface TrafficFigures {
+  requests: number;
+  requestsPerSecond: number;
+  /** Share of requests answered 5xx, 0 to 1. */
+  errorRate: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  bytesIn: number;
+  bytesOut: number;
+  inFlight: number;
+}
+
+/** An app's traffic over the last minutes (GET /v1/apps/{app}/metrics). */
+export interface AppTrafficInfo {
+  app: string;
+  from: string;
+  to: string;
+  seconds: number;
+  total: TrafficFigures;
+  /** release null: requests the proxy answered itself, with no machine to send them to. */
+  releases: (TrafficFigures & { release: number | null })[];
+  points: {
+    at: string;
+    release: number | null;
+    requestsPerSecond: number;
+    errorRate: number;
+    p99Ms: number | null;
+  }[];
+}
+
 export interface StatusInfo {
   app: AppSummaryInfo;
+  usage: UsageInfo;
   release: ReleaseInfo | null;
   deployment: { id: number; releaseVersion: number; status: string; step: string } | null;
   machines: MachineAtGlanceInfo[];

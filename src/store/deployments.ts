@@ -69,6 +69,33 @@ export class DeploymentStore {
       .run(step, JSON.stringify(state), id);
   }
 
+  /** Finished deployments with whether each was a rollback, for metrics. */
+  listFinished(): {
+    app: string;
+    releaseVersion: number;
+    status: DeploymentStatus;
+    rollback: boolean;
+    seconds: number;
+  }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT d.app, d.release_version, d.status, d.started_at, d.finished_at, r.description
+         FROM deployments d LEFT JOIN releases r ON r.app = d.app AND r.version = d.release_version
+         WHERE d.status != 'running' AND d.finished_at IS NOT NULL`,
+      )
+      .all() as (Pick<DeploymentRow, 'app' | 'release_version' | 'status' | 'started_at'> & {
+      finished_at: string;
+      description: string | null;
+    })[];
+    return rows.map((r) => ({
+      app: r.app,
+      releaseVersion: r.release_version,
+      status: r.status,
+      rollback: r.description?.startsWith('rollback') ?? false,
+      seconds: Math.max(0, (Date.parse(r.finished_at) - Date.parse(r.started_at)) / 1000),
+    }));
+  }
+
   finish(id: number, status: DeploymentStatus, error: string | null = null): void {
     this.db
       .prepare('UPDATE deployments SET status = ?, error = ?, finished_at = ? WHERE id = ?')

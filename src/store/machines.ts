@@ -4,6 +4,10 @@ import type { MachineState } from '../core/machine-state.js';
 import type { MachineHandle } from '../drivers/driver.js';
 import { parseHandle } from '../drivers/parse-handle.js';
 import type { Db } from './database.js';
+import { UsageStore } from './usage.js';
+
+/** States a machine's process is gone in: its run (for usage) ends. */
+const NOT_RUNNING: readonly MachineState[] = ['stopped', 'failed', 'destroyed', 'restarting'];
 
 export interface Machine {
   id: string;
@@ -82,7 +86,10 @@ export interface NewMachine {
 }
 
 export class MachineStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly usage = new UsageStore(db),
+  ) {}
 
   create(input: NewMachine): Machine {
     const now = new Date().toISOString();
@@ -138,6 +145,7 @@ export class MachineStore {
   }
 
   setState(id: string, state: MachineState, fields: { lastExit?: string | null } = {}): void {
+    if (NOT_RUNNING.includes(state)) this.usage.accrueMachine(id, new Date(), false);
     const now = new Date().toISOString();
     if (state === 'destroyed') {
       // A destroyed machine keeps its record, not its `machine run -e` values.
@@ -159,7 +167,9 @@ export class MachineStore {
 
   /** Records a (re)start: the driver handle, the address it got and when. */
   recordStart(id: string, handle: MachineHandle, address: string | null): void {
-    const now = new Date().toISOString();
+    const at = new Date();
+    const now = at.toISOString();
+    this.usage.accrueMachine(id, at, true);
     this.db
       .prepare(
         'UPDATE machines SET handle_json = ?, address = ?, started_at = ?, updated_at = ? WHERE id = ?',
@@ -179,6 +189,7 @@ export class MachineStore {
 
   /** Moves a stopped machine to another release without starting it. */
   moveToRelease(id: string, releaseVersion: number, command: string): void {
+    this.usage.accrueMachine(id, new Date(), false);
     this.db
       .prepare('UPDATE machines SET release_version = ?, command = ?, updated_at = ? WHERE id = ?')
       .run(releaseVersion, command, new Date().toISOString(), id);
@@ -188,6 +199,17 @@ export class MachineStore {
     this.db
       .prepare('UPDATE machines SET run_config_json = ?, updated_at = ? WHERE id = ?')
       .run(JSON.stringify(runConfig), new Date().toISOString(), id);
+  }
+
+  /** Restarts per app and release, destroyed machines included (they only grow). */
+  restartsByRelease(): { app: string; releaseVersion: number; restarts: number }[] {
+    return (
+      this.db
+        .prepare(
+          'SELECT app, release_version, SUM(restarts) AS n FROM machines GROUP BY app, release_version',
+        )
+        .all() as { app: string; release_version: number; n: number }[]
+    ).map((r) => ({ app: r.app, releaseVersion: r.release_version, restarts: r.n }));
   }
 
   incrementRestarts(id: string): void {

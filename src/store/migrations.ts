@@ -306,4 +306,24 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX notify_deliveries_pending ON notify_deliveries(next_at) WHERE status = 'pending';
     `,
   },
+  {
+    version: 12,
+    name: 'usage per release; a read-only metrics token',
+    // usage_from: the start of a machine's run not yet added to release_usage (null: not
+    // running). Machines running now start counting from their last start.
+    sql: `
+      CREATE TABLE release_usage (
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        release_version INTEGER NOT NULL,
+        machine_seconds REAL NOT NULL DEFAULT 0,
+        requests INTEGER NOT NULL DEFAULT 0,
+        schedule_runs INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (app, release_version)
+      );
+      ALTER TABLE machines ADD COLUMN usage_from TEXT;
+      UPDATE machines SET usage_from = started_at
+        WHERE state IN ('starting', 'started', 'stopping') AND started_at IS NOT NULL;
+      ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin';
+    `,
+  },
 ];

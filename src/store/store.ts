@@ -14,6 +14,7 @@ import { ReleaseStore } from './releases.js';
 import { ScheduleRunStore } from './schedule-runs.js';
 import { SecretStore } from './secrets.js';
 import { TokenStore } from './tokens.js';
+import { UsageStore } from './usage.js';
 import { VolumeStore } from './volumes.js';
 
 export class Store {
@@ -33,12 +34,14 @@ export class Store {
   readonly appUsers: AppUserStore;
   readonly scheduleRuns: ScheduleRunStore;
   readonly notifications: NotificationStore;
+  readonly usage: UsageStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
     this.apps = new AppStore(this.db);
     this.releases = new ReleaseStore(this.db);
-    this.machines = new MachineStore(this.db);
+    this.usage = new UsageStore(this.db);
+    this.machines = new MachineStore(this.db, this.usage);
     this.deployments = new DeploymentStore(this.db);
     this.events = new EventStore(this.db);
     this.tokens = new TokenStore(this.db);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ScheduleInfo, ScheduleRunInfo } from '../../src/sdk/schedule-types.js';
 import { dirSharedWithMachines, eventually, sleep, TestDaemon } from '../helpers/daemon.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.js';
 
 const work = mkdtempSync(join(tmpdir(), 'berth-schedules-'));
 const shared = dirSharedWithMachines('berth-schedules-');
@@ -222,6 +223,29 @@ test('overlap = "skip" records a due time as skipped while the last run still go
     assert.equal(run.outcome, 'ok');
     assert.equal(run.exitCode, 0);
     assert.equal(startedRuns(out).filter((l) => l.trigger === 'manual').length, 1);
+
+    // The metrics count each outcome and the release's usage counts the runs that ran a machine.
+    const after = await history(daemon, 'slow', 'slow');
+    const count = (outcome: string) => after.filter((r) => r.outcome === outcome).length;
+    const scraped = await daemon.api('GET', '/metrics');
+    assert.equal(scraped.status, 200, scraped.body);
+    const families = parsePrometheusText(scraped.body);
+    const labels = { app: 'slow', release: 'v1', schedule: 'slow' };
+    assert.equal(
+      sampleValue(families, 'berth_schedule_runs_total', { ...labels, outcome: 'ok' }),
+      count('ok'),
+    );
+    assert.equal(
+      sampleValue(families, 'berth_schedule_runs_total', { ...labels, outcome: 'skipped' }),
+      count('skipped'),
+    );
+    const status = await daemon.cliJson<{ usage: { total: { scheduleRuns: number } } }>([
+      'status',
+      '-a',
+      'slow',
+      '--json',
+    ]);
+    assert.equal(status.usage.total.scheduleRuns, count('ok') + count('failed') + count('timeout'));
 
     const missing = await daemon.cli(['schedules', 'run', 'nope', '-a', 'slow']);
     assert.equal(missing.code, 2);

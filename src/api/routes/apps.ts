@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
 import { appSummary, machineConditions, machineStatusView } from '../app-summary.js';
+import { usageView } from './metrics.js';
 import { AppSchema, AppSummarySchema, CreateAppBody, StatusSchema } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 import { appView, releaseView } from '../views.js';
@@ -41,7 +42,7 @@ export function appRoutes(s: ApiServices): Route[] {
       summary: 'App status: state, current release, running deployment and machines',
       tag: 'apps',
       response: StatusSchema,
-      handler: ({ params }) => {
+      handler: async ({ params }) => {
         const app = requireApp(s.store, params.app!);
         const release =
           app.currentRelease !== null ? s.store.releases.get(app.name, app.currentRelease) : undefined;
@@ -61,6 +62,7 @@ export function appRoutes(s: ApiServices): Route[] {
               }
             : null,
           machines: machines.map((m) => machineStatusView(m, conditions.get(m.id), now)),
+          usage: await usageView(s, app.name),
         };
       },
     }),

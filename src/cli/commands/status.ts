@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { MachineAtGlanceInfo } from '../../sdk/types.js';
 import { releaseText, stateText } from '../app-state-text.js';
 import type { CliContext } from '../context.js';
+import { usageLine } from '../metrics-format.js';
 import { formatDuration, table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
 
@@ -31,6 +32,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         );
       ctx.out.line(`Machines  ${app.machines.started}/${app.machines.total} started`);
       ctx.out.line(`Restarts  ${app.restartsLastHour} in the last hour`);
+      ctx.out.line(`Usage     ${usageLine(status.usage.total)}`);
       if (deployment) ctx.out.line(`Deploying v${deployment.releaseVersion}: step ${deployment.step}`);
       ctx.out.line('');
       if (machines.length === 0) return ctx.out.line('No machines.');

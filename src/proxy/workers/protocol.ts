@@ -17,6 +17,9 @@ export interface RouteSnapshot {
   hostnames: [string, string][];
 }
 
+/** One app and release's proxy counters in one worker: [meterKey, values (core/metrics/meter.ts)]. */
+export type MeterReading = [string, number[]];
+
 /** One machine's counters in one worker: [machineId, inFlight, requests]. */
 export type MachineCounts = [string, number, number];
 
@@ -25,6 +28,8 @@ export type ToWorker =
   | { type: 'woken'; id: number; outcome: WakeOutcome }
   /** A machine reached its drain deadline: close its WebSocket tunnels. */
   | { type: 'close-tunnels'; machineId: string }
+  /** Send your metrics counters (asked for when metrics are read, not on a timer). */
+  | { type: 'meters'; id: number }
   /** Stop accepting, let in-flight requests finish, exit. */
   | { type: 'shutdown' };
 
@@ -35,6 +40,8 @@ export type FromWorker =
   | { type: 'listen-failed'; code: string | undefined; message: string }
   /** Counters after applying snapshot `version` (sent then, and whenever they change). */
   | { type: 'report'; version: number; machines: MachineCounts[] }
+  /** The answer to a `meters` request. */
+  | { type: 'meters'; id: number; readings: MeterReading[] }
   /** A request found no started machine for `app`: the daemon wakes one. */
   | { type: 'wake'; id: number; app: string };
 

@@ -6,6 +6,7 @@
 // A worker that dies is started again.
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
+import { addMeter, M_IN_FLIGHT, METER_SIZE } from '../../core/metrics/meter.js';
 import type { WakeFn, WakeOutcome } from '../wake-gate.js';
 import type { ProxyLimits } from '../limits.js';
 import { WORKER_LIMITS_ENV, WORKER_LISTEN_ENV, type FromWorker, type ToWorker } from './protocol.js';
@@ -25,7 +26,12 @@ interface WorkerState {
   applied: number;
   /** machineId → [inFlight, requests] from its last report. */
   counts: Map<string, [number, number]>;
+  /** Its metrics counters as it last answered (meterKey → values). */
+  meters: Map<string, Float64Array>;
 }
+
+/** How long a metrics read waits for a worker's counters before using its last ones. */
+const METERS_TIMEOUT_MS = 1000;
 
 const RESTART_DELAY_MS = 500;
 
@@ -39,6 +45,10 @@ export class ProxyWorkers implements RemoteCounts {
   private pushed = -1;
   private pushQueued = false;
   private closing = false;
+  /** Counters of workers that exited (their last answer), so totals never go down. */
+  private readonly retired = new Map<string, Float64Array>();
+  private readonly meterRequests = new Map<number, { pending: number; done: () => void }>();
+  private nextMeterRequest = 1;
 
   constructor(private readonly options: ProxyWorkersOptions) {
     this.routes = options.routes;
@@ -108,12 +118,44 @@ export class ProxyWorkers implements RemoteCounts {
     return n;
   }
 
+  /**
+   * Every worker's metrics counters, summed (with those of workers that exited). Each worker
+   * is asked now; one that does not answer within a second counts with its last answer.
+   */
+  async meterReadings(): Promise<Map<string, Float64Array>> {
+    const asked = [...this.workers.values()].filter((w) => w.applied >= 0 && w.worker.isConnected());
+    if (asked.length > 0) {
+      const id = this.nextMeterRequest++;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, METERS_TIMEOUT_MS);
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.meterRequests.set(id, { pending: asked.length, done });
+        for (const w of asked) this.sendTo(w, { type: 'meters', id });
+      });
+      this.meterRequests.delete(id);
+    }
+    const total = new Map<string, Float64Array>();
+    const add = (from: Map<string, Float64Array>) => {
+      for (const [key, values] of from) {
+        let sum = total.get(key);
+        if (sum === undefined) total.set(key, (sum = new Float64Array(METER_SIZE)));
+        addMeter(sum, values);
+      }
+    };
+    add(this.retired);
+    for (const w of this.workers.values()) add(w.meters);
+    return total;
+  }
+
   private fork(address: string): Promise<{ host: string; port: number }> {
     const worker = cluster.fork({
       [WORKER_LISTEN_ENV]: address,
       [WORKER_LIMITS_ENV]: JSON.stringify(this.options.limits),
     });
-    const state: WorkerState = { worker, applied: -1, counts: new Map() };
+    const state: WorkerState = { worker, applied: -1, counts: new Map(), meters: new Map() };
     this.workers.set(worker.id, state);
     return new Promise((resolve, reject) => {
       let listening = false;
@@ -142,10 +184,23 @@ export class ProxyWorkers implements RemoteCounts {
           case 'wake':
             void this.answerWake(state, message.id, message.app);
             break;
+          case 'meters': {
+            state.meters = new Map(message.readings.map(([key, values]) => [key, Float64Array.from(values)]));
+            const request = this.meterRequests.get(message.id);
+            if (request !== undefined && --request.pending === 0) request.done();
+            break;
+          }
         }
       });
       worker.on('exit', (code, signal) => {
         this.workers.delete(worker.id);
+        // Its requests are done; what it had counted stays counted.
+        for (const [key, values] of state.meters) {
+          let sum = this.retired.get(key);
+          if (sum === undefined) this.retired.set(key, (sum = new Float64Array(METER_SIZE)));
+          addMeter(sum, values);
+          sum[M_IN_FLIGHT] = 0;
+        }
         if (!listening) {
           reject(new Error(`proxy worker ${worker.process.pid} exited (${signal ?? code}) before listening`));
           return;

@@ -1,7 +1,8 @@
 // A proxy worker process (`berth server --proxy-workers N`): the edge proxy on the shared
 // listener, routing by the snapshots the daemon pushes. It reports its per-machine counters
 // back (after each snapshot, and every REPORT_MS while they change) and asks the daemon to
-// wake apps that have no started machine. It listens only once it has routes, and exits when
+// wake apps that have no started machine. Its metrics counters go to the daemon when it asks
+// (a metrics read), never on the request path. It listens only once it has routes, and exits when
 // the daemon goes away.
 import { EdgeProxy } from '../edge-proxy.js';
 import type { ProxyLimits } from '../limits.js';
@@ -126,6 +127,13 @@ process.on('message', (message: ToWorker) => {
       resolve?.(message.outcome);
       break;
     }
+    case 'meters':
+      send({
+        type: 'meters',
+        id: message.id,
+        readings: [...routes.meterReadings()].map(([key, values]) => [key, Array.from(values)]),
+      });
+      break;
     case 'close-tunnels':
       proxy.closeTunnelsTo(message.machineId);
       report(true);
