@@ -11,6 +11,7 @@ import { metaRoutes } from './routes/meta.js';
 import { releaseRoutes } from './routes/releases.js';
 import { rollbackRoutes } from './routes/rollback.js';
 import { secretRoutes } from './routes/secrets.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { scaleRoutes } from './routes/scale.js';
 import { Router, type Route } from './router.js';
@@ -33,6 +34,7 @@ export function buildRouter(services: ApiServices): Router {
     ...scaleRoutes(services),
     ...certificateRoutes(services),
     ...ipRoutes(services),
+    ...sessionRoutes(services),
   );
   return new Router(routes);
 }

@@ -9,6 +9,7 @@ import type { DaemonDrivers } from '../daemon/drivers.js';
 import type { MachineControl } from '../daemon/machine-control.js';
 import type { Scaler } from '../daemon/scaler.js';
 import type { NetListeners } from '../daemon/net-listeners.js';
+import type { OneOffRuns } from '../daemon/one-off-runs.js';
 import type { SecretChanges } from '../daemon/secret-changes.js';
 import type { MachineSupervisor } from '../daemon/supervisor.js';
 import type { VolumeManager } from '../daemon/volumes.js';
@@ -27,6 +28,8 @@ export interface ApiServices {
   secretChanges: SecretChanges;
   scaler: Scaler;
   machineControl: MachineControl;
+  /** `berth run` and `berth console`: temporary machines joined to a session. */
+  oneOffRuns: OneOffRuns;
   supervisor: MachineSupervisor;
   /** The daemon's drivers: machine logs are read through them. */
   drivers: DaemonDrivers;

@@ -42,6 +42,7 @@ import {
 import { HomeLock } from './home-lock.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
 import { NetListeners } from './net-listeners.js';
+import { OneOffRuns } from './one-off-runs.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
 import { MachineSupervisor } from './supervisor.js';
 import { VolumeManager } from './volumes.js';
@@ -245,6 +246,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     secretChanges: new SecretChanges({ store, secrets, deployer }),
     scaler,
     machineControl,
+    oneOffRuns: new OneOffRuns({ store, supervisor, drivers, machineControl }),
     supervisor,
     drivers,
     volumes,

@@ -10,6 +10,8 @@ import { DEFAULT_PROCESS_GROUP, type AppConfig } from '../../core/config/types.j
 import type {
   DockerHandle,
   Driver,
+  ExecRequest,
+  ExecSession,
   Isolation,
   MachineHandle,
   MachineSpec,
@@ -30,6 +32,7 @@ import { connectEngine, engineError, engineMessage, engineStatus, unlessGone } f
 import { ExitEvents, type ExitListener } from './exit-events.js';
 import { prepareImage } from './image-build.js';
 import { followContainerLogs, tailContainerLogs } from './container-logs.js';
+import { execInContainer } from './container-exec.js';
 import { LABEL, containerName, homeId, imageRepository, volumeName } from './names.js';
 import { releaseTagsToRemove } from './prune-images.js';
 import { signalName } from './signals.js';
@@ -307,6 +310,10 @@ export class DockerDriver implements Driver {
     options: { fromStart?: boolean } = {},
   ): Promise<void> {
     return followContainerLogs(this.containerOf(handle), onLine, signal, options);
+  }
+
+  async exec(handle: MachineHandle, request: ExecRequest): Promise<ExecSession> {
+    return execInContainer(this.docker, this.containerOf(handle), request);
   }
 
   async createVolume(volumeId: string): Promise<void> {

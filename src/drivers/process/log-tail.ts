@@ -33,9 +33,12 @@ export async function followFile(
   onLine: (line: string) => void,
   signal: AbortSignal,
   pollMs = 200,
+  /** Asked when all has been read: once the writer is done, the rest is read and the follow ends. */
+  writerDone?: () => Promise<boolean>,
 ): Promise<void> {
   let position = offset;
   let partial = '';
+  let last = false;
   while (!signal.aborted) {
     let size = 0;
     try {
@@ -57,6 +60,16 @@ export async function followFile(
       } finally {
         await handle.close();
       }
+      continue;
+    }
+    if (last) {
+      // A last line without its newline is still output.
+      if (partial !== '') onLine(partial);
+      return;
+    }
+    // Asked before the final read: whatever the writer wrote before it was done is read next.
+    if (writerDone && (await writerDone())) {
+      last = true;
       continue;
     }
     await new Promise<void>((resolve) => {

@@ -27,6 +27,8 @@ import type { MountSupport } from './mount-support.js';
 import { isVolumeId } from '../../core/volumes/volume-name.js';
 import type {
   Driver,
+  ExecRequest,
+  ExecSession,
   ExitListener,
   Isolation,
   ListeningPorts,
@@ -45,6 +47,7 @@ import { followFile, lastLines } from './log-tail.js';
 import { readHandle } from '../parse-handle.js';
 import { commandsInTree, prepareTree, pruneTrees, type ReleaseTreeDirs } from './release-trees.js';
 import { allocatePort } from './free-port.js';
+import { execLaunch, startExec } from './machine-exec.js';
 import { machineListeningPorts } from './listening-ports.js';
 import { probeMountSupport, sandboxCommand } from './mount-namespace.js';
 import { chownTree, coverFor, exitOfInit, type ExitInfo } from './sandbox-files.js';
@@ -160,11 +163,13 @@ export class ProcessDriver implements Driver {
     handle: MachineHandle,
     onLine: (line: string) => void,
     signal: AbortSignal,
-    options: { fromStart?: boolean } = {},
+    options: { fromStart?: boolean; untilExit?: boolean } = {},
   ): Promise<void> {
-    const { logPath } = this.own(handle);
+    const own = this.own(handle);
+    const { logPath } = own;
     const offset = options.fromStart ? 0 : await sizeOf(logPath);
-    await followFile(logPath, offset, onLine, signal, FOLLOW_POLL_MS);
+    const exited = options.untilExit ? async () => (await this.inspect(own)).state !== 'running' : undefined;
+    await followFile(logPath, offset, onLine, signal, FOLLOW_POLL_MS, exited);
   }
 
   async createVolume(volumeId: string): Promise<void> {
@@ -445,6 +450,18 @@ export class ProcessDriver implements Driver {
     if (!this.procfs || !Number.isInteger(expected) || !this.isOurs(own.pid, own)) return undefined;
     const listening = machineListeningPorts(own.pid);
     return listening && { expected, listening };
+  }
+
+  async exec(handle: MachineHandle, request: ExecRequest): Promise<ExecSession> {
+    const own = this.own(handle);
+    if ((await this.inspect(own)).state !== 'running') {
+      throw new BerthError('machine_conflict', `machine process ${own.pid} is not running`, {
+        hint: 'Start the machine first with `berth machine start ID`, or use `berth run` for a one-off command.',
+      });
+    }
+    const appDir = join(this.dirOfHandle(own), 'app');
+    const launch = await execLaunch({ pid: own.pid, appDir, support: this.sandbox }, request.command);
+    return startExec(launch, request);
   }
 
   refuseCommands(commands: Record<string, string>): BerthError | undefined {
