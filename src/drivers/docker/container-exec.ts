@@ -58,7 +58,13 @@ export async function execInContainer(
     stream.once('close', done);
     stream.once('error', done);
   });
-  let resizing = Promise.resolve();
+  // The Engine takes a size at create only from API 1.42 on: give it once the exec runs.
+  let resizing = tty
+    ? exec.resize({ h: tty.rows, w: tty.cols }).then(
+        () => undefined,
+        () => undefined,
+      )
+    : Promise.resolve();
   return {
     onOutput: (listener) => listeners.push(listener),
     write: (data) => void stream.write(data),
