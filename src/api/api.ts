@@ -11,6 +11,7 @@ import { metaRoutes } from './routes/meta.js';
 import { releaseRoutes } from './routes/releases.js';
 import { rollbackRoutes } from './routes/rollback.js';
 import { secretRoutes } from './routes/secrets.js';
+import { serverRoutes } from './routes/server.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { scaleRoutes } from './routes/scale.js';
@@ -35,6 +36,7 @@ export function buildRouter(services: ApiServices): Router {
     ...certificateRoutes(services),
     ...ipRoutes(services),
     ...sessionRoutes(services),
+    ...serverRoutes(services),
   );
   return new Router(routes);
 }

@@ -14,6 +14,7 @@ import type { SecretChanges } from '../daemon/secret-changes.js';
 import type { MachineSupervisor } from '../daemon/supervisor.js';
 import type { VolumeManager } from '../daemon/volumes.js';
 import type { RouteTable } from '../proxy/route-table.js';
+import type { ServerInfo } from '../daemon/server-info.js';
 import type { SecretVault } from '../secrets/vault.js';
 import type { Store } from '../store/store.js';
 
@@ -47,6 +48,17 @@ export interface ApiServices {
   certificates: CertificateManager;
   /** TCP passthrough and addresses dedicated to one app. */
   netListeners: NetListeners;
+  /** The daemon itself, for `berth server status|stop|restart`. */
+  server: ServerControl;
   /** The proxy's TLS listener, when the daemon has one. */
   tlsUrl?: string;
+}
+
+export interface ServerControl {
+  /** What server.json says (set once the daemon listens). */
+  info(): ServerInfo;
+  home: string;
+  /** Absent when the daemon runs inside another program (tests): it cannot stop or restart itself. */
+  stop?: () => void;
+  restart?: () => void;
 }

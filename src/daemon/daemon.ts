@@ -42,6 +42,7 @@ import {
 import { HomeLock } from './home-lock.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
 import { NetListeners } from './net-listeners.js';
+import { preferRemembered, readListenPorts, writeListenPorts } from './listen-ports.js';
 import { OneOffRuns } from './one-off-runs.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
 import { MachineSupervisor } from './supervisor.js';
@@ -67,6 +68,11 @@ export interface DaemonOptions {
   /** The proxy's time limits, queueing and trusted proxies; unset ones take their defaults. */
   proxyLimits?: Partial<ProxyLimits>;
   log: (line: string) => void;
+  /**
+   * `berth server stop|restart` through the API: what the program running the daemon does
+   * (`berth server`: shut down as on SIGTERM, and for restart start its successor).
+   */
+  control?: { stop(): void; restart(): void };
   /** Tests only: a hook run before each named deployment step (see rollout/step-hook.ts). */
   beforeStep?: BeforeStep;
 }
@@ -160,9 +166,11 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   if (options.beforeStep) supervisor.beforeStep = options.beforeStep;
   const volumes = new VolumeManager(store, drivers, supervisor);
   supervisor.volumeMounts = (machine, release, driver) => volumes.mountsFor(machine, release, driver);
+  const remembered = readListenPorts(layout.listenPorts);
+  const proxyListen = await preferRemembered('proxy', options.proxy, remembered, options.log);
   const proxyAddress = proxyWorkers
-    ? await proxyWorkers.start(options.proxy.host, options.proxy.port)
-    : await proxy.listen(options.proxy.host, options.proxy.port);
+    ? await proxyWorkers.start(proxyListen.host, proxyListen.port)
+    : await proxy.listen(proxyListen.host, proxyListen.port);
   if (proxyWorkers)
     options.log(`proxy: ${workerCount} worker processes (pids ${proxyWorkers.pids().join(', ')})`);
   const proxyPortSuffix = `:${proxyAddress.port}`;
@@ -171,9 +179,12 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   certificates.load();
   let tls: TlsListener | undefined;
   let tlsUrl: string | undefined;
+  let tlsPort: number | undefined;
   if (options.proxyTls) {
     tls = new TlsListener(proxy, (name) => certificates.secureContext(name));
-    const address = await tls.listen(options.proxyTls.host, options.proxyTls.port);
+    const tlsListen = await preferRemembered('proxyTls', options.proxyTls, remembered, options.log);
+    const address = await tls.listen(tlsListen.host, tlsListen.port);
+    tlsPort = address.port;
     tlsUrl = formatUrl(address.host, address.port).replace(/^http:/, 'https:');
     if (proxyWorkers) proxyWorkers.tlsPort = address.port;
   }
@@ -237,6 +248,8 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   const autoStopper = new AutoStopper({ store, supervisor, routes, waker, log: options.log });
   autoStopper.start();
 
+  // Known once the API listens; only requests, which come after, read it.
+  let info!: ServerInfo;
   const router = buildRouter({
     store,
     artifacts,
@@ -259,15 +272,28 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     certificates,
     netListeners,
     ...(tlsUrl !== undefined && { tlsUrl }),
+    server: {
+      info: () => info,
+      home: layout.root,
+      ...(options.control && { stop: options.control.stop, restart: options.control.restart }),
+    },
   });
   const api = createApiServer(router, store.tokens, options.log);
+  const apiListen = await preferRemembered('api', options.api, remembered, options.log);
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);
-    api.listen(options.api.port, options.api.host, () => resolve());
+    api.listen(apiListen.port, apiListen.host, () => resolve());
   });
   const apiPort = (api.address() as AddressInfo).port;
+  writeListenPorts(layout.listenPorts, {
+    ...remembered,
+    api: { host: options.api.host, port: apiPort },
+    proxy: { host: options.proxy.host, port: proxyAddress.port },
+    ...(options.proxyTls &&
+      tlsPort !== undefined && { proxyTls: { host: options.proxyTls.host, port: tlsPort } }),
+  });
 
-  const info: ServerInfo = {
+  info = {
     pid: process.pid,
     apiUrl: formatUrl(options.api.host, apiPort),
     proxyUrl: formatUrl(proxyAddress.host, proxyAddress.port),

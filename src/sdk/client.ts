@@ -17,6 +17,7 @@ import type {
   SecretsList,
   ScaleResultInfo,
   ScaleShowInfo,
+  ServerStatusInfo,
   StatusInfo,
   VolumeInfo,
   DestroyedVolumeInfo,
@@ -78,6 +79,16 @@ export class BerthClient {
       `/v1/apps/${enc(app)}/machines/${enc(machine)}/exec${query}`,
       handlers,
     );
+  }
+
+  /** The daemon itself: version, pid, uptime, home, URLs, drivers, apps, running machines. */
+  serverStatus(): Promise<ServerStatusInfo> {
+    return this.json('GET', '/v1/server');
+  }
+
+  /** Stops (or restarts) the daemon; machines keep running. Answers before the daemon goes. */
+  serverControl(action: 'stop' | 'restart'): Promise<{ pid: number; action: string }> {
+    return this.json('POST', `/v1/server/${action}`);
   }
 
   health(timeoutMs = 1000): Promise<{ ok: boolean; version: string }> {
