@@ -249,7 +249,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   autoStopper.start();
 
   // Known once the API listens; only requests, which come after, read it.
-  let info!: ServerInfo;
+  const serving: { info?: ServerInfo } = {};
   const router = buildRouter({
     store,
     artifacts,
@@ -273,7 +273,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     netListeners,
     ...(tlsUrl !== undefined && { tlsUrl }),
     server: {
-      info: () => info,
+      info: () => serving.info!,
       home: layout.root,
       ...(options.control && { stop: options.control.stop, restart: options.control.restart }),
     },
@@ -293,7 +293,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
       tlsPort !== undefined && { proxyTls: { host: options.proxyTls.host, port: tlsPort } }),
   });
 
-  info = {
+  const info: ServerInfo = {
     pid: process.pid,
     apiUrl: formatUrl(options.api.host, apiPort),
     proxyUrl: formatUrl(proxyAddress.host, proxyAddress.port),
@@ -304,6 +304,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     startedAt: new Date().toISOString(),
     version: BERTH_VERSION,
   };
+  serving.info = info;
   writeServerInfo(layout.serverInfo, info);
   options.log(
     `berth ${BERTH_VERSION} serving the API on ${info.apiUrl} and apps on ${info.proxyUrl} (*.${options.domain})`,
