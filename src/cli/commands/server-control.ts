@@ -4,6 +4,8 @@
 // the ports it was given, so the URLs it printed stay true.
 import type { Command } from 'commander';
 import { BerthError } from '../../core/errors.js';
+import { homeLayout } from '../../daemon/home.js';
+import { readServerInfo } from '../../daemon/server-info.js';
 import type { BerthClient } from '../../sdk/client.js';
 import type { ServerStatusInfo } from '../../sdk/types.js';
 import { connectExisting } from '../connect.js';
@@ -76,7 +78,10 @@ async function stopped(ctx: CliContext, before: ServerStatusInfo): Promise<undef
   const deadline = Date.now() + STOP_WAIT_MS;
   while (Date.now() < deadline) {
     const client = await connectExisting(ctx.env);
-    if (!client || (await pidOf(client)) !== before.pid) return undefined;
+    // A local daemon removes server.json as the last step of its shutdown.
+    const closing =
+      !ctx.env.BERTH_API_URL && readServerInfo(homeLayout(before.home).serverInfo)?.pid === before.pid;
+    if (!closing && (!client || (await pidOf(client)) !== before.pid)) return undefined;
     await sleep(100);
   }
   throw new BerthError(
