@@ -54,53 +54,52 @@ export function registerServerControl(server: Command, ctx: CliContext): void {
             hint: 'Start one with `berth server`.',
           });
         }
-        const before = await client.serverStatus();
+        const daemon = await client.serverStatus();
         await client.serverControl(action);
-        const after = action === 'stop' ? await stopped(ctx, before) : await restarted(ctx, before);
+        const info = action === 'stop' ? await stopped(ctx, daemon) : await restarted(ctx, daemon);
         if (opts.json)
           return ctx.out.json(
-            after ? { action, previousPid: before.pid, ...after } : { action, previousPid: before.pid },
+            info ? { action, previousPid: daemon.pid, ...info } : { action, previousPid: daemon.pid },
           );
-        if (!after) {
+        if (!info) {
           ctx.out.line(
-            `Stopped the daemon (pid ${before.pid}); machines keep running and the next daemon adopts them.`,
+            `Stopped the daemon (pid ${daemon.pid}); machines keep running and the next daemon adopts them.`,
           );
           return;
         }
-        ctx.out.line(`Restarted the daemon: pid ${before.pid} -> ${after.pid}; machines kept running.`);
-        printStatus(ctx, after);
+        ctx.out.line(`Restarted the daemon: pid ${daemon.pid} -> ${info.pid}; machines kept running.`);
+        printStatus(ctx, info);
       });
   }
 }
 
 /** Waits until nothing answers for this CLI any more. */
-async function stopped(ctx: CliContext, before: ServerStatusInfo): Promise<undefined> {
+async function stopped(ctx: CliContext, daemon: ServerStatusInfo): Promise<undefined> {
   const deadline = Date.now() + STOP_WAIT_MS;
   while (Date.now() < deadline) {
     const client = await connectExisting(ctx.env);
     // A local daemon removes server.json as the last step of its shutdown.
-    const closing =
-      !ctx.env.BERTH_API_URL && readServerInfo(homeLayout(before.home).serverInfo)?.pid === before.pid;
-    if (!closing && (!client || (await pidOf(client)) !== before.pid)) return undefined;
+    const closing = !ctx.env.BERTH_API_URL && serverJsonNames(daemon);
+    if (!closing && (!client || (await pidOf(client)) !== daemon.pid)) return undefined;
     await sleep(100);
   }
   throw new BerthError(
     'daemon_unreachable',
-    `the daemon (pid ${before.pid}) still answers after ${STOP_WAIT_MS / 1000}s`,
+    `the daemon (pid ${daemon.pid}) still answers after ${STOP_WAIT_MS / 1000}s`,
     {
-      hint: `Its log says why (${before.home}/daemon.log); \`kill ${before.pid}\` stops it as well.`,
+      hint: `Its log says why (${daemon.home}/daemon.log); \`kill ${daemon.pid}\` stops it as well.`,
     },
   );
 }
 
 /** Waits for the successor: a daemon of another pid answering for this CLI. */
-async function restarted(ctx: CliContext, before: ServerStatusInfo): Promise<ServerStatusInfo> {
+async function restarted(ctx: CliContext, daemon: ServerStatusInfo): Promise<ServerStatusInfo> {
   const deadline = Date.now() + STOP_WAIT_MS;
   while (Date.now() < deadline) {
     const client = await connectExisting(ctx.env);
     if (client) {
-      const status = await client.serverStatus().catch(() => undefined);
-      if (status && status.pid !== before.pid) return status;
+      const info = await client.serverStatus().catch(() => undefined);
+      if (info && info.pid !== daemon.pid) return info;
     }
     await sleep(100);
   }
@@ -108,18 +107,26 @@ async function restarted(ctx: CliContext, before: ServerStatusInfo): Promise<Ser
     'daemon_unreachable',
     `no daemon answered within ${STOP_WAIT_MS / 1000}s of the restart`,
     {
-      hint: `Read ${before.home}/daemon.log, then start it with \`berth server\`.`,
+      hint: `Read ${daemon.home}/daemon.log, then start it with \`berth server\`.`,
     },
   );
 }
 
 async function pidOf(client: BerthClient): Promise<number | undefined> {
-  return (await client.serverStatus().catch(() => undefined))?.pid;
+  const info = await client.serverStatus().catch(() => undefined);
+  return info === undefined ? undefined : info.pid;
 }
 
-function printStatus(ctx: CliContext, s: ServerStatusInfo): void {
+/** Whether the home's server.json still names this daemon. */
+function serverJsonNames(daemon: ServerStatusInfo): boolean {
+  const info = readServerInfo(homeLayout(daemon.home).serverInfo);
+  return info !== undefined && info.pid === daemon.pid;
+}
+
+function printStatus(ctx: CliContext, info: ServerStatusInfo): void {
+  const s = info;
   const rows: Array<[string, string]> = [
-    ['Daemon', `running, pid ${s.pid}, berth ${s.version}`],
+    ['Daemon', `running, pid ${info.pid}, berth ${s.version}`],
     ['Uptime', `${formatDuration(s.uptimeSeconds)} (since ${s.startedAt})`],
     ['Home', s.home],
     ['API', s.apiUrl],
