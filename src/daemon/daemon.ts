@@ -231,6 +231,8 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   });
 
   await supervisor.start();
+  const oneOffRuns = new OneOffRuns({ store, supervisor, drivers, machineControl });
+  await oneOffRuns.removeOrphanConsoles();
   await deployer.recover();
   // In the background: the API must answer while those machines get healthy.
   void finishUnfinishedStarts({ store, supervisor, health, hostFor }, options.log);
@@ -259,7 +261,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     secretChanges: new SecretChanges({ store, secrets, deployer }),
     scaler,
     machineControl,
-    oneOffRuns: new OneOffRuns({ store, supervisor, drivers, machineControl }),
+    oneOffRuns,
     supervisor,
     drivers,
     volumes,

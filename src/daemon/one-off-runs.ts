@@ -92,6 +92,17 @@ export class OneOffRuns {
     }
   }
 
+  /**
+   * Console machines left by an earlier daemon: their shell went with that daemon's session
+   * and they would wait for ever, so they are destroyed when the daemon starts.
+   */
+  async removeOrphanConsoles(): Promise<void> {
+    for (const machine of this.deps.store.machines.listLive()) {
+      if (machine.managed || machine.command !== CONSOLE_IDLE || !machine.runConfig?.autoDestroy) continue;
+      await this.deps.supervisor.retire(machine.id, { drain: false });
+    }
+  }
+
   private start(app: string, request: OneOffRequest, command: string): Promise<Machine> {
     return this.deps.machineControl.run(
       app,

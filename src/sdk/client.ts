@@ -86,9 +86,9 @@ export class BerthClient {
     return this.json('GET', '/v1/server');
   }
 
-  /** Stops (or restarts) the daemon; machines keep running. Answers before the daemon goes. */
-  serverControl(action: 'stop' | 'restart'): Promise<{ pid: number; action: string }> {
-    return this.json('POST', `/v1/server/${action}`);
+  /** Stops (or restarts) the daemon of that pid; machines keep running. Answers before it goes. */
+  serverControl(action: 'stop' | 'restart', pid: number): Promise<{ pid: number; action: string }> {
+    return this.json('POST', `/v1/server/${action}`, { body: { pid } });
   }
 
   health(timeoutMs = 1000): Promise<{ ok: boolean; version: string }> {

@@ -27,6 +27,9 @@ const ServerStatusSchema = Type.Object({
 
 const ControlSchema = Type.Object({ pid: Type.Integer(), action: Type.String() });
 
+/** The pid of the daemon meant, as `status` showed it: a stale command never stops its successor. */
+const ControlBody = Type.Object({ pid: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+
 export function serverRoutes(s: ApiServices): Route[] {
   const control = (action: 'stop' | 'restart') =>
     route({
@@ -37,9 +40,15 @@ export function serverRoutes(s: ApiServices): Route[] {
           ? 'Stop the daemon; machines keep running and the next daemon adopts them'
           : 'Restart the daemon with the same settings and ports; machines keep running',
       tag: 'server',
+      body: ControlBody,
       response: ControlSchema,
       status: 202,
-      handler: ({ res }) => {
+      handler: ({ res, body }) => {
+        if (body.pid !== process.pid) {
+          throw new BerthError('invalid_request', `this daemon is pid ${process.pid}, not ${body.pid}`, {
+            hint: 'It was restarted meanwhile: `berth server status` shows it; ask again with its pid.',
+          });
+        }
         const act = s.server[action];
         if (!act) {
           throw new BerthError('server_control_unavailable', `this daemon cannot ${action} itself`);

@@ -55,7 +55,7 @@ export function registerServerControl(server: Command, ctx: CliContext): void {
           });
         }
         const daemon = await client.serverStatus();
-        await client.serverControl(action);
+        await client.serverControl(action, daemon.pid);
         const info = action === 'stop' ? await stopped(ctx, daemon) : await restarted(ctx, daemon);
         if (opts.json)
           return ctx.out.json(
