@@ -15,6 +15,8 @@ import { releaseRoutes } from './routes/releases.js';
 import { rollbackRoutes } from './routes/rollback.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { secretRoutes } from './routes/secrets.js';
+import { serverRoutes } from './routes/server.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { scaleRoutes } from './routes/scale.js';
 import { Router, type Route } from './router.js';
@@ -41,6 +43,8 @@ export function buildRouter(services: ApiServices): Router {
     ...scheduleRoutes(services),
     ...notifyRoutes(services),
     ...metricsRoutes(services),
+    ...sessionRoutes(services),
+    ...serverRoutes(services),
   );
   return new Router(routes);
 }

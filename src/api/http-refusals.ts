@@ -86,7 +86,8 @@ function method(err: ParserError): string {
   return first ? `"${first}"` : 'The method sent';
 }
 
-function writeAndClose(socket: Duplex, error: BerthError): void {
+/** Answers a refusal on a bare socket (no response object: a parser error, CONNECT, an upgrade). */
+export function writeAndClose(socket: Duplex, error: BerthError): void {
   const text = JSON.stringify(toErrorBody(error));
   const allow = error.code === 'method_not_allowed' ? (error.details as { allow: string[] }).allow : [];
   const head = [
@@ -97,4 +98,16 @@ function writeAndClose(socket: Duplex, error: BerthError): void {
     'connection: close',
   ];
   socket.end(`${head.join('\r\n')}\r\n\r\n${text}`, () => socket.destroy());
+}
+
+/** The request's target as a URL; one over MAX_URL_BYTES or that does not parse is refused. */
+export function requestUrl(target: string): URL {
+  if (Buffer.byteLength(target) > MAX_URL_BYTES) {
+    throw new BerthError('uri_too_long', `the request URL is longer than ${MAX_URL_BYTES} bytes`);
+  }
+  try {
+    return new URL(target, 'http://berth');
+  } catch {
+    throw new BerthError('malformed_url', 'the request URL does not parse');
+  }
 }

@@ -2,9 +2,10 @@
 // in this one place.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BerthError, isBerthError, toErrorBody } from '../core/errors.js';
-import { MAX_HEADER_BYTES, MAX_URL_BYTES, refuseUnparsedRequests } from './http-refusals.js';
+import { MAX_HEADER_BYTES, refuseUnparsedRequests, requestUrl } from './http-refusals.js';
 import { readJsonBody, Router, STREAMED, validateBody } from './router.js';
 import { runAs } from '../store/actor.js';
+import { acceptSessions } from './session-upgrade.js';
 import type { TokenStore } from '../store/tokens.js';
 
 export function createApiServer(router: Router, tokens: TokenStore, log: (line: string) => void): Server {
@@ -20,6 +21,7 @@ export function createApiServer(router: Router, tokens: TokenStore, log: (line: 
   });
   server.keepAliveTimeout = 10_000;
   refuseUnparsedRequests(server);
+  acceptSessions(server, router, (header) => authenticate(tokens, header, false), log);
   return server;
 }
 
@@ -33,6 +35,9 @@ async function handle(
   const { route, params } = router.match(req.method ?? 'GET', url.pathname);
   let user = 'anonymous';
   if (!route.public) user = authenticate(tokens, req.headers.authorization, route.metricsToken ?? false);
+  if (route.upgrade) {
+    throw new BerthError('upgrade_required', `${url.pathname} is a session: it needs an upgraded connection`);
+  }
   let body: unknown = undefined;
   if (route.body) {
     const json = await readJsonBody(req, { sensitive: route.sensitiveBody, limit: route.maxBody });
@@ -48,17 +53,6 @@ async function handle(
     return;
   }
   sendJson(res, status, result);
-}
-
-function requestUrl(target: string): URL {
-  if (Buffer.byteLength(target) > MAX_URL_BYTES) {
-    throw new BerthError('uri_too_long', `the request URL is longer than ${MAX_URL_BYTES} bytes`);
-  }
-  try {
-    return new URL(target, 'http://berth');
-  } catch {
-    throw new BerthError('malformed_url', 'the request URL does not parse');
-  }
 }
 
 function authenticate(tokens: TokenStore, header: string | undefined, metricsToken: boolean): string {

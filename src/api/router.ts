@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { BerthError } from '../core/errors.js';
+import type { AcceptSession } from '../daemon/session-peer.js';
 
 export interface RouteContext<Body = unknown> {
   params: Record<string, string>;
@@ -12,7 +13,10 @@ export interface RouteContext<Body = unknown> {
   /** The authenticated user's name ("anonymous" on public routes). */
   user: string;
   req: IncomingMessage;
+  /** The response; on a session route (`upgrade`) there is none: the handler calls upgrade(). */
   res: ServerResponse;
+  /** Session routes: answers 101 and returns the session's client end. */
+  upgrade?: AcceptSession;
 }
 
 /** Returned by handlers that wrote the response themselves (streams). */
@@ -39,6 +43,12 @@ export interface Route<B extends TSchema = TSchema> {
   /** Content type of a streamed response, for the API description. */
   streams?: string;
   status?: number;
+  /**
+   * A session (`berth run`, `exec`, `console`): the connection is upgraded to session frames
+   * (src/core/session-frames.ts). Refusals before the handler calls upgrade() are ordinary
+   * HTTP errors; a plain request gets 426.
+   */
+  upgrade?: boolean;
   handler: (ctx: RouteContext<Static<B>>) => unknown | Promise<unknown>;
 }
 

@@ -14,10 +14,12 @@ import type { ProxyTraffic } from '../daemon/metrics/proxy-traffic.js';
 import type { Scaler } from '../daemon/scaler.js';
 import type { Scheduler } from '../daemon/schedules/scheduler.js';
 import type { NetListeners } from '../daemon/net-listeners.js';
+import type { OneOffRuns } from '../daemon/one-off-runs.js';
 import type { SecretChanges } from '../daemon/secret-changes.js';
 import type { MachineSupervisor } from '../daemon/supervisor.js';
 import type { VolumeManager } from '../daemon/volumes.js';
 import type { RouteTable } from '../proxy/route-table.js';
+import type { ServerInfo } from '../daemon/server-info.js';
 import type { SecretVault } from '../secrets/vault.js';
 import type { Store } from '../store/store.js';
 
@@ -32,6 +34,8 @@ export interface ApiServices {
   secretChanges: SecretChanges;
   scaler: Scaler;
   machineControl: MachineControl;
+  /** `berth run` and `berth console`: temporary machines joined to a session. */
+  oneOffRuns: OneOffRuns;
   supervisor: MachineSupervisor;
   drivers: DaemonDrivers;
   /** Machine output as the daemon keeps it (gone machines' too), and the lines as they come. */
@@ -52,10 +56,21 @@ export interface ApiServices {
   netListeners: NetListeners;
   /** `[schedules.NAME]`: listing, history, runs by hand, pause and resume. */
   scheduler: Scheduler;
+  /** The daemon itself, for `berth server status|stop|restart`. */
+  server: ServerControl;
   /** The proxy's TLS listener, when the daemon has one. */
   tlsUrl?: string;
   /** GET /metrics. */
   metrics: MetricsExposition;
   /** Traffic summaries and usage per app and release. */
   traffic: ProxyTraffic;
+}
+
+export interface ServerControl {
+  /** What server.json says (set once the daemon listens). */
+  info(): ServerInfo;
+  home: string;
+  /** Absent when the daemon runs inside another program (tests): it cannot stop or restart itself. */
+  stop?: () => void;
+  restart?: () => void;
 }

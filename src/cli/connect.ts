@@ -33,6 +33,23 @@ export async function connect(env: NodeJS.ProcessEnv, out: Output): Promise<Bert
   return autostart(layout.root, env, out);
 }
 
+/** The daemon the CLI would talk to, when one answers; never starts one (`berth server status`). */
+export async function connectExisting(env: NodeJS.ProcessEnv): Promise<BerthClient | undefined> {
+  if (env.BERTH_API_URL) {
+    const token = env.BERTH_TOKEN ?? readCredentials(homeLayout(defaultHome(env)).credentials);
+    const client = new BerthClient({ url: env.BERTH_API_URL, token });
+    return (await answers(client)) ? client : undefined;
+  }
+  const layout = homeLayout(defaultHome(env));
+  const info = readServerInfo(layout.serverInfo);
+  if (!info) return undefined;
+  const client = new BerthClient({
+    url: info.apiUrl,
+    token: env.BERTH_TOKEN ?? readCredentials(layout.credentials),
+  });
+  return (await answers(client)) ? client : undefined;
+}
+
 async function answers(client: BerthClient): Promise<boolean> {
   try {
     await client.health(1500);

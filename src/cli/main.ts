@@ -6,8 +6,10 @@ import { BERTH_VERSION } from '../version.js';
 import { registerApps } from './commands/apps.js';
 import { registerCerts } from './commands/certs.js';
 import { registerConfig } from './commands/config.js';
+import { registerConsole } from './commands/console.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerEvents } from './commands/events.js';
+import { registerExec } from './commands/exec.js';
 import { registerIps } from './commands/ips.js';
 import { registerLock } from './commands/lock.js';
 import { registerLogs } from './commands/logs.js';
@@ -16,6 +18,7 @@ import { registerNotify } from './commands/notify.js';
 import { registerMetrics } from './commands/metrics.js';
 import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerRun } from './commands/run.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerScale } from './commands/scale.js';
 import { registerSchedules } from './commands/schedules.js';
@@ -52,6 +55,9 @@ for (const register of [
   registerLock,
   registerLogs,
   registerMachine,
+  registerRun,
+  registerExec,
+  registerConsole,
   registerSecrets,
   registerVolumes,
   registerScale,

@@ -313,6 +313,21 @@ export const ERROR_CATALOG = {
     fault: 'platform',
     hint: 'Start it with `berth server`, or point BERTH_API_URL at a running daemon.',
   },
+  upgrade_required: {
+    status: 426,
+    fault: 'user',
+    hint: 'Send "Connection: Upgrade" and "Upgrade: berth-session/1"; `berth run`, `exec` and `console` do this for you.',
+  },
+  invalid_frame: {
+    status: 400,
+    fault: 'user',
+    hint: 'Send session frames as the berth CLI and SDK do: one byte of kind, four of length, then the payload.',
+  },
+  server_control_unavailable: {
+    status: 409,
+    fault: 'user',
+    hint: 'Stop or restart this daemon the way it was started (it runs inside another program, not as `berth server`).',
+  },
   internal: {
     status: 500,
     fault: 'platform',

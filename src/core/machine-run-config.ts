@@ -19,6 +19,8 @@ export interface MachineRunConfig {
   artifactDigest: string | null;
   /** That directory as the release's driver prepared it (absent on machines run before drivers). */
   prepared?: PreparedRelease;
+  /** `berth run --volumes`: the group's volumes are mounted (shared with their machines). */
+  volumes?: boolean;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -48,6 +48,8 @@ import {
 import { HomeLock } from './home-lock.js';
 import { formatUrl, type ListenAddress } from './listen-address.js';
 import { NetListeners } from './net-listeners.js';
+import { preferRemembered, readListenPorts, writeListenPorts } from './listen-ports.js';
+import { OneOffRuns } from './one-off-runs.js';
 import { writeServerInfo, type ServerInfo } from './server-info.js';
 import { Notifier } from './notify/notifier.js';
 import { Scheduler } from './schedules/scheduler.js';
@@ -76,6 +78,11 @@ export interface DaemonOptions {
   /** Kept machine logs: per-machine and total size caps, retention; unset ones take their defaults. */
   logCaps?: Partial<LogCaps>;
   log: (line: string) => void;
+  /**
+   * `berth server stop|restart` through the API: what the program running the daemon does
+   * (`berth server`: shut down as on SIGTERM, and for restart start its successor).
+   */
+  control?: { stop(): void; restart(): void };
   /** Tests only: a hook run before each named deployment step (see rollout/step-hook.ts). */
   beforeStep?: BeforeStep;
 }
@@ -176,9 +183,11 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   if (options.beforeStep) supervisor.beforeStep = options.beforeStep;
   const volumes = new VolumeManager(store, drivers, supervisor);
   supervisor.volumeMounts = (machine, release, driver) => volumes.mountsFor(machine, release, driver);
+  const remembered = readListenPorts(layout.listenPorts);
+  const proxyListen = await preferRemembered('proxy', options.proxy, remembered, options.log);
   const proxyAddress = proxyWorkers
-    ? await proxyWorkers.start(options.proxy.host, options.proxy.port)
-    : await proxy.listen(options.proxy.host, options.proxy.port);
+    ? await proxyWorkers.start(proxyListen.host, proxyListen.port)
+    : await proxy.listen(proxyListen.host, proxyListen.port);
   if (proxyWorkers)
     options.log(`proxy: ${workerCount} worker processes (pids ${proxyWorkers.pids().join(', ')})`);
   const proxyPortSuffix = `:${proxyAddress.port}`;
@@ -187,9 +196,12 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   certificates.load();
   let tls: TlsListener | undefined;
   let tlsUrl: string | undefined;
+  let tlsPort: number | undefined;
   if (options.proxyTls) {
     tls = new TlsListener(proxy, (name) => certificates.secureContext(name));
-    const address = await tls.listen(options.proxyTls.host, options.proxyTls.port);
+    const tlsListen = await preferRemembered('proxyTls', options.proxyTls, remembered, options.log);
+    const address = await tls.listen(tlsListen.host, tlsListen.port);
+    tlsPort = address.port;
     tlsUrl = formatUrl(address.host, address.port).replace(/^http:/, 'https:');
     if (proxyWorkers) proxyWorkers.tlsPort = address.port;
   }
@@ -238,6 +250,8 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   // Before adoption: an adopted machine's output since the last daemon is copied first.
   logCollector.start();
   await supervisor.start();
+  const oneOffRuns = new OneOffRuns({ store, supervisor, drivers, machineControl });
+  await oneOffRuns.removeOrphanConsoles();
   await deployer.recover();
   // In the background: the API must answer while those machines get healthy.
   void finishUnfinishedStarts({ store, supervisor, health, hostFor }, options.log);
@@ -281,6 +295,8 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   const notifier = new Notifier({ store, secrets, supervisor, log: options.log });
   notifier.start();
 
+  // Known once the API listens; only requests, which come after, read it.
+  const serving: { info?: ServerInfo } = {};
   const router = buildRouter({
     store,
     artifacts,
@@ -290,6 +306,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     secretChanges: new SecretChanges({ store, secrets, deployer }),
     scaler,
     machineControl,
+    oneOffRuns,
     supervisor,
     drivers,
     logs: { files: logFiles, collector: logCollector },
@@ -306,13 +323,26 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     ...(tlsUrl !== undefined && { tlsUrl }),
     metrics,
     traffic,
+    server: {
+      info: () => serving.info!,
+      home: layout.root,
+      ...(options.control && { stop: options.control.stop, restart: options.control.restart }),
+    },
   });
   const api = createApiServer(router, store.tokens, options.log);
+  const apiListen = await preferRemembered('api', options.api, remembered, options.log);
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);
-    api.listen(options.api.port, options.api.host, () => resolve());
+    api.listen(apiListen.port, apiListen.host, () => resolve());
   });
   const apiPort = (api.address() as AddressInfo).port;
+  writeListenPorts(layout.listenPorts, {
+    ...remembered,
+    api: { host: options.api.host, port: apiPort },
+    proxy: { host: options.proxy.host, port: proxyAddress.port },
+    ...(options.proxyTls &&
+      tlsPort !== undefined && { proxyTls: { host: options.proxyTls.host, port: tlsPort } }),
+  });
 
   const info: ServerInfo = {
     pid: process.pid,
@@ -325,6 +355,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     startedAt: new Date().toISOString(),
     version: BERTH_VERSION,
   };
+  serving.info = info;
   writeServerInfo(layout.serverInfo, info);
   options.log(
     `berth ${BERTH_VERSION} serving the API on ${info.apiUrl} and apps on ${info.proxyUrl} (*.${options.domain})`,

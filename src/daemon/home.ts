@@ -20,6 +20,10 @@ export interface HomeLayout {
   /** Held by the running daemon (see home-lock.ts); daemon.pid names it. */
   daemonLock: string;
   daemonPid: string;
+  /** Ports chosen by port 0, asked for again by the next daemon (listen-ports.ts). */
+  listenPorts: string;
+  /** `berth server`'s settings file: listen addresses, domain, driver (server-config.ts). */
+  serverConfig: string;
   artifacts: string;
   releases: string;
   machines: string;
@@ -40,6 +44,8 @@ export function homeLayout(root: string): HomeLayout {
     daemonLog: join(dir, 'daemon.log'),
     daemonLock: join(dir, 'daemon.lock'),
     daemonPid: join(dir, 'daemon.pid'),
+    listenPorts: join(dir, 'listen-ports.json'),
+    serverConfig: join(dir, 'server.toml'),
     artifacts: join(dir, 'artifacts'),
     releases: join(dir, 'releases'),
     machines: join(dir, 'machines'),

@@ -44,6 +44,8 @@ export interface RunRequest {
   port?: number;
   name?: string;
   autoDestroy?: boolean;
+  /** Mount the group's volumes (shared with the machines holding them). */
+  volumes?: boolean;
 }
 
 export interface MachineStatus {
@@ -75,7 +77,8 @@ export class MachineControl {
     return machine;
   }
 
-  async run(app: string, request: RunRequest): Promise<Machine> {
+  /** With attended, the caller handles the machine's exit (see MachineSupervisor.attend). */
+  async run(app: string, request: RunRequest, options: { attended?: boolean } = {}): Promise<Machine> {
     if (request.release !== undefined && request.artifact !== undefined) {
       throw new BerthError(
         'invalid_request',
@@ -112,6 +115,7 @@ export class MachineControl {
       autoDestroy: request.autoDestroy ?? false,
       artifactDigest: request.artifact ?? null,
       ...(prepared && { prepared }),
+      ...(request.volumes && { volumes: true }),
     };
     const machine = await this.deps.supervisor.launch(
       release,
@@ -124,6 +128,7 @@ export class MachineControl {
         runConfig,
       },
     );
+    if (options.attended) this.deps.supervisor.attend(machine.id);
     this.supervise(machine);
     // With a port, answer once it listens (or a minute passed: it keeps running either way),
     // so that the address printed can be used at once.

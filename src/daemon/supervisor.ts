@@ -40,6 +40,11 @@ export class MachineSupervisor {
   /** Machines that have answered on their port (or have no port): the proxy may use them. */
   private readonly ready = new Set<string>();
   private readonly restarts = new Map<string, RestartState>();
+  /**
+   * Machines whose end a caller in this daemon awaits (`berth run`): it reads their exit and
+   * last output, then retires them. A later daemon knows none: it destroys them on exit (--rm).
+   */
+  private readonly attended = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   /**
    * Set by the daemon: the app's decrypted secrets, added to a machine's environment only at
@@ -414,9 +419,18 @@ export class MachineSupervisor {
     });
   }
 
+  /** Leaves the machine's exit to the caller until unattend(); see `attended`. */
+  attend(machineId: string): void {
+    this.attended.add(machineId);
+  }
+
+  unattend(machineId: string): void {
+    this.attended.delete(machineId);
+  }
+
   private async supervise(machine: Machine): Promise<void> {
     const handle = machine.handle;
-    if (!handle) return;
+    if (!handle || this.attended.has(machine.id)) return;
     const observed = await this.drivers.forHandle(handle).inspect(handle);
     // The machine was read before the inspect, which can outlast a stop begun meanwhile (the
     // Engine answers it once the container is down): that stop owns the machine now, and its
@@ -440,6 +454,9 @@ export class MachineSupervisor {
         machineId: machine.id,
         kind: 'machine.exited',
         message: `machine ${machine.id} exited (${describeExit(observed)}); destroying it (--rm)`,
+        ...(observed.state === 'exited' && {
+          data: { exitCode: observed.exitCode, signal: observed.signal },
+        }),
       });
       await this.retire(machine.id, { drain: false });
       return;
@@ -547,7 +564,11 @@ export class MachineSupervisor {
   }
 }
 
-function describeExit(observed: { state: string; exitCode?: number | null; signal?: string | null }): string {
+export function describeExit(observed: {
+  state: string;
+  exitCode?: number | null;
+  signal?: string | null;
+}): string {
   if (observed.state !== 'exited') return 'process gone';
   if (observed.signal) return `killed by ${observed.signal}`;
   // The driver could not tell how it ended (a machine adopted from an earlier daemon, say).

@@ -77,14 +77,15 @@ export class VolumeManager {
   /**
    * The volumes a machine sees, attaching (or creating) one per mount of its group. Called
    * every time the machine starts, so a new destination mounts the same data there. Only the
-   * app's managed machines get volumes: a release command or a one-off machine does not.
+   * app's managed machines get volumes: a release command or a one-off machine does not,
+   * unless it was run with --volumes (see sharedMounts).
    */
   async mountsFor(
     machine: Machine,
     release: Release,
     driver: Driver,
   ): Promise<{ volumeId: string; destination: string }[]> {
-    if (!machine.managed) return [];
+    if (!machine.managed) return machine.runConfig?.volumes ? this.sharedMounts(machine, release) : [];
     const mounts = mountsForGroup(release.config, machine.processGroup);
     const held = this.store.volumes.listByMachine(machine.id);
     const result: { volumeId: string; destination: string }[] = [];
@@ -111,6 +112,32 @@ export class VolumeManager {
       result.push({ volumeId: volume.id, destination: mount.destination });
     }
     return result;
+  }
+
+  /**
+   * `berth run --volumes` / `console --volumes`: the group's volumes, the oldest of each name,
+   * mounted without being attached, so the machine that holds one keeps it and both see the
+   * same data while both run.
+   */
+  private sharedMounts(machine: Machine, release: Release): { volumeId: string; destination: string }[] {
+    const mounts = mountsForGroup(release.config, machine.processGroup);
+    if (mounts.length === 0) {
+      throw new BerthError(
+        'invalid_volume',
+        `the ${machine.processGroup} machines of ${machine.app} v${release.version} mount no volumes`,
+        { hint: 'Leave out --volumes, or add a [mounts] section to the config and deploy it.' },
+      );
+    }
+    const volumes = this.store.volumes.listByApp(machine.app);
+    return mounts.map((mount) => {
+      const volume = volumes.find((v) => v.name === mount.source);
+      if (!volume) {
+        throw new BerthError('volume_not_found', `app "${machine.app}" has no volume "${mount.source}" yet`, {
+          hint: 'Deploy the app first: its machines create their volumes; `berth volumes list` shows them.',
+        });
+      }
+      return { volumeId: volume.id, destination: mount.destination };
+    });
   }
 
   /** The volumes the app's managed machines hold, for the checks a deploy makes first. */

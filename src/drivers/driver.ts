@@ -152,6 +152,8 @@ export interface FollowOptions {
   after?: string;
   /** When it aborts, the follow delivers what has been written so far, then resolves. */
   drain?: AbortSignal;
+  /** Resolve once the machine has exited and every line it wrote has been delivered. */
+  untilExit?: boolean;
   /**
    * The caller keeps every line it is given: the driver may free what it has delivered
    * (process: the machine's log file is emptied once read past this many bytes).
@@ -163,6 +165,28 @@ export type ExitListener = (
   machineId: string,
   exit: { exitCode: number | null; signal: string | null },
 ) => void;
+
+/** What exec() runs inside a running machine (`berth exec`, `berth console`). */
+export interface ExecRequest {
+  /** The program and its arguments, run as given (no shell unless it names one). */
+  command: string[];
+  /** A terminal (PTY) of this size, TERM set to `term`; absent: pipes, with stdout and stderr apart. */
+  tty?: { cols: number; rows: number; term: string };
+}
+
+/** A command running inside a machine, in the machine's environment, user and filesystem. */
+export interface ExecSession {
+  /** Output as it is written; with a tty everything comes as stdout. */
+  onOutput(listener: (stream: 'stdout' | 'stderr', data: Uint8Array) => void): void;
+  write(data: Uint8Array): void;
+  /** No more input: the command reads end of file. */
+  endInput(): void;
+  resize(size: { cols: number; rows: number }): void;
+  /** Ends the command and what it started (the client went away); the machine keeps running. */
+  kill(): void;
+  /** Settles once the command has exited and its output has been delivered. */
+  readonly exit: Promise<{ exitCode: number | null; signal: string | null }>;
+}
 
 export interface Driver {
   readonly name: DriverName;
@@ -203,7 +227,9 @@ export interface Driver {
   /**
    * Calls onLine for each line written after the call (from the end) until signal aborts;
    * with fromStart, every line the machine has written first; with after, every line past
-   * that cursor (one a LineInfo gave). Docker's follow ends by itself once the container stops.
+   * that cursor (one a LineInfo gave); with untilExit, it resolves once the machine has exited
+   * and every line it wrote has been delivered (`berth run`). Docker's follow ends by itself
+   * once the container stops.
    */
   followLogs(
     handle: MachineHandle,
@@ -211,6 +237,12 @@ export interface Driver {
     signal: AbortSignal,
     options?: FollowOptions,
   ): Promise<void>;
+  /**
+   * Runs a command inside a running machine: process driver, in its namespaces (mount, PID),
+   * as its user, in its tree, with the environment it was started with; docker, an Engine exec.
+   * Refuses (machine_conflict) when the machine is not running.
+   */
+  exec(handle: MachineHandle, request: ExecRequest): Promise<ExecSession>;
   /** Volume storage: create (on first use) and remove data for good. */
   createVolume(volumeId: string): Promise<void>;
   removeVolume(volumeId: string): Promise<void>;

@@ -1,6 +1,7 @@
 // The TypeScript SDK: every call the CLI makes goes through here, over the REST API.
 import { createReadStream } from 'node:fs';
 import { ApiError } from './api-error.js';
+import { openSession, type ClientSession, type SessionHandlers } from './session.js';
 import type { CertificateInfo, IpInfo, TlsInfo } from './net-types.js';
 import type { NotifyTargetInfo, ScheduleInfo, ScheduleRunInfo } from './schedule-types.js';
 import type {
@@ -19,6 +20,7 @@ import type {
   SecretsList,
   ScaleResultInfo,
   ScaleShowInfo,
+  ServerStatusInfo,
   StatusInfo,
   UsageInfo,
   VolumeInfo,
@@ -39,6 +41,58 @@ export class BerthClient {
   constructor(options: ClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.token = options.token;
+  }
+
+  /** `berth run`: the command (arguments as given) in a temporary machine of the release. */
+  run(
+    app: string,
+    command: string[],
+    options: { release?: number; volumes?: boolean },
+    handlers: SessionHandlers,
+  ): Promise<ClientSession> {
+    const query = sessionQuery({ cmd: command, release: options.release, volumes: options.volumes });
+    return openSession(this.url, this.token, `/v1/apps/${enc(app)}/run${query}`, handlers);
+  }
+
+  /** `berth console`: a shell on a PTY in a temporary machine of the release. */
+  console(
+    app: string,
+    options: { release?: number; volumes?: boolean; cols: number; rows: number; term: string },
+    handlers: SessionHandlers,
+  ): Promise<ClientSession> {
+    return openSession(
+      this.url,
+      this.token,
+      `/v1/apps/${enc(app)}/console${sessionQuery(options)}`,
+      handlers,
+    );
+  }
+
+  /** `berth exec`: the command inside a running machine; with tty, on a PTY of that size. */
+  exec(
+    app: string,
+    machine: string,
+    command: string[],
+    options: { tty?: { cols: number; rows: number; term: string } },
+    handlers: SessionHandlers,
+  ): Promise<ClientSession> {
+    const query = sessionQuery({ cmd: command, ...(options.tty && { tty: true, ...options.tty }) });
+    return openSession(
+      this.url,
+      this.token,
+      `/v1/apps/${enc(app)}/machines/${enc(machine)}/exec${query}`,
+      handlers,
+    );
+  }
+
+  /** The daemon itself: version, pid, uptime, home, URLs, drivers, apps, running machines. */
+  serverStatus(): Promise<ServerStatusInfo> {
+    return this.json('GET', '/v1/server');
+  }
+
+  /** Stops (or restarts) the daemon of that pid; machines keep running. Answers before it goes. */
+  serverControl(action: 'stop' | 'restart', pid: number): Promise<{ pid: number; action: string }> {
+    return this.json('POST', `/v1/server/${action}`, { body: { pid } });
   }
 
   health(timeoutMs = 1000): Promise<{ ok: boolean; version: string }> {
@@ -450,6 +504,18 @@ function enc(value: string): string {
 function queryString(query: Query): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** A session's query: repeated values (cmd) in order, flags as 1. */
+function sessionQuery(values: Record<string, string | number | boolean | string[] | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined || v === false) continue;
+    if (Array.isArray(v)) for (const item of v) params.append(k, item);
+    else params.set(k, v === true ? '1' : String(v));
+  }
   const text = params.toString();
   return text ? `?${text}` : '';
 }

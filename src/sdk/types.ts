@@ -256,3 +256,21 @@ export interface ScaleResultInfo {
   started: string[];
   removed: string[];
 }
+
+/** GET /v1/server: the daemon itself (`berth server status`). */
+export interface ServerStatusInfo {
+  pid: number;
+  version: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  home: string;
+  apiUrl: string;
+  proxyUrl: string;
+  proxyTlsUrl: string | null;
+  domain: string;
+  defaultDriver: string;
+  drivers: string[];
+  apps: number;
+  machinesRunning: number;
+  controllable: boolean;
+}

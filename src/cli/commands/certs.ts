@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BerthError } from '../../core/errors.js';
+import { defaultHome, homeLayout } from '../../daemon/home.js';
 import type { CertificateInfo, TlsInfo } from '../../sdk/net-types.js';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
@@ -134,8 +135,11 @@ function shortIssuer(issuer: string): string {
 
 function tlsNotes(ctx: CliContext, tls: TlsInfo, c: CertificateInfo): void {
   if (tls.tlsUrl === null) {
+    const file = ctx.env.BERTH_API_URL
+      ? "server.toml in the daemon's home"
+      : homeLayout(defaultHome(ctx.env)).serverConfig;
     ctx.out.note(
-      'The daemon has no TLS listener: start it with `berth server --proxy-tls HOST:PORT` to serve HTTPS.',
+      `The daemon has no TLS listener, so this hostname is not served over HTTPS yet. Turn it on: add the line \`proxy_tls = "127.0.0.1:8443"\` to ${file}, then run \`berth server restart\` (or start the daemon with \`berth server --proxy-tls 127.0.0.1:8443\`; port 0 picks a free port).`,
     );
   } else {
     const port = new URL(tls.tlsUrl).port;

@@ -1,7 +1,12 @@
-// `berth server`: run the daemon in the foreground.
+// `berth server`: run the daemon in the foreground, with settings from flags, BERTH_*
+// variables and <home>/server.toml (in that order); `berth server status|stop|restart` are in
+// server-control.ts.
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BerthError } from '../../core/errors.js';
-import { defaultHome } from '../../daemon/home.js';
+import { defaultHome, homeLayout } from '../../daemon/home.js';
+import { readServerConfig, type ServerConfig } from '../../daemon/server-config.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
 import type { DaemonOptions } from '../../daemon/daemon.js';
 import type { LogCaps } from '../../core/logs/log-retention.js';
@@ -10,6 +15,7 @@ import { durationFlag } from '../duration-flag.js';
 import { integerFlag } from '../number-flag.js';
 import { sizeFlag } from '../size-flag.js';
 import { addProxyLimitOptions, proxyLimitsFromOptions } from '../proxy-limit-flags.js';
+import { registerServerControl } from './server-control.js';
 
 const MiB = 1024 * 1024;
 
@@ -19,7 +25,9 @@ export type ServerExtras = Pick<DaemonOptions, 'beforeStep'>;
 export function registerServer(program: Command, ctx: CliContext, extras: ServerExtras = {}): void {
   const command = program
     .command('server')
-    .description('Run the berth daemon: state, API, proxy and machines')
+    .description(
+      'Run the berth daemon: state, API, proxy and machines (settings also from <home>/server.toml)',
+    )
     .option('--home <dir>', 'state directory (default $BERTH_HOME, else ~/.berth)')
     .option(
       '--api <host:port>',
@@ -84,6 +92,24 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
         [proxyLimit: string]: unknown;
       }) => {
         const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+        const home = opts.home ?? defaultHome(ctx.env);
+        const { config, warnings } = readServerConfig(homeLayout(home).serverConfig);
+        for (const warning of warnings) log(warning);
+        // The file fills in what neither a flag nor a BERTH_* variable gave.
+        const setting = <K extends keyof ServerConfig & keyof typeof opts>(key: K): string | undefined => {
+          const source = command.getOptionValueSource(key);
+          const given = opts[key] as string | undefined;
+          return source === 'cli' || source === 'env' || ctx.env[ENV_OF[key]] !== undefined
+            ? given
+            : (config[key] ?? given);
+        };
+        opts.api = setting('api')!;
+        opts.proxy = setting('proxy')!;
+        const proxyTls = setting('proxyTls');
+        if (proxyTls !== undefined) opts.proxyTls = proxyTls;
+        opts.proxyWorkers = setting('proxyWorkers')!;
+        opts.domain = setting('domain')!;
+        opts.driver = setting('driver')!;
         const maxMiB = opts.maxArtifactSize;
         const proxyLimits = proxyLimitsFromOptions(opts);
         const proxyWorkers = Number(opts.proxyWorkers);
@@ -99,7 +125,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
         // Loaded on demand: every other command stays quick to start.
         const { startDaemon } = await import('../../daemon/daemon.js');
         const daemon = await startDaemon({
-          home: opts.home ?? defaultHome(ctx.env),
+          home,
           api: parseListenAddress(opts.api, '--api'),
           proxy: parseListenAddress(opts.proxy, '--proxy'),
           ...(opts.proxyTls && { proxyTls: parseListenAddress(opts.proxyTls, '--proxy-tls') }),
@@ -111,21 +137,41 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
           proxyLimits,
           logCaps: logCapsFrom(opts, ctx.env),
           log,
+          control: {
+            stop: () => shutdown('berth server stop'),
+            restart: () => shutdown('berth server restart', restartSelf),
+          },
           ...extras,
         });
         let stopping = false;
-        const shutdown = (signal: string) => {
+        function shutdown(reason: string, then?: () => void): void {
           if (stopping) return;
           stopping = true;
-          log(`${signal}: shutting down; machines keep running and are adopted by the next daemon`);
-          void daemon.close().then(() => process.exit(0));
-        };
+          log(`${reason}: shutting down; machines keep running and are adopted by the next daemon`);
+          void daemon.close().then(() => {
+            then?.();
+            process.exit(0);
+          });
+        }
+        // The same command again, once this daemon has let go of the home: it reads server.toml
+        // anew and asks for the same ports (listen-ports.ts). It runs in the background.
+        function restartSelf(): void {
+          const logFd = openSync(daemon.layout.daemonLog, 'a', 0o600);
+          const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+            detached: true,
+            stdio: ['ignore', logFd, logFd],
+            env: ctx.env,
+          });
+          child.unref();
+          log(`restarting as pid ${child.pid}; its log: ${daemon.layout.daemonLog}`);
+        }
         process.on('SIGTERM', () => shutdown('SIGTERM'));
         process.on('SIGINT', () => shutdown('SIGINT'));
         await new Promise(() => undefined); // serve until a signal
       },
     );
   addProxyLimitOptions(command, ctx.env);
+  registerServerControl(command, ctx);
 }
 
 /** The log caps' flags, each with the variable that sets it when the flag is not given. */
@@ -162,3 +208,12 @@ function logCapsFrom(
   }
   return caps;
 }
+/** The variable each setting is also read from; when set, it wins over server.toml. */
+const ENV_OF = {
+  api: 'BERTH_API_LISTEN',
+  proxy: 'BERTH_PROXY_LISTEN',
+  proxyTls: 'BERTH_PROXY_TLS_LISTEN',
+  proxyWorkers: 'BERTH_PROXY_WORKERS',
+  domain: 'BERTH_DOMAIN',
+  driver: 'BERTH_DRIVER',
+} as const;

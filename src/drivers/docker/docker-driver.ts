@@ -11,6 +11,8 @@ import type {
   DockerHandle,
   Driver,
   FollowOptions,
+  ExecRequest,
+  ExecSession,
   Isolation,
   LineInfo,
   MachineHandle,
@@ -32,6 +34,7 @@ import { connectEngine, engineError, engineMessage, engineStatus, unlessGone } f
 import { ExitEvents, type ExitListener } from './exit-events.js';
 import { prepareImage } from './image-build.js';
 import { followContainerLogs, tailContainerLogs } from './container-logs.js';
+import { execInContainer } from './container-exec.js';
 import { LABEL, containerName, homeId, imageRepository, volumeName } from './names.js';
 import { releaseTagsToRemove } from './prune-images.js';
 import { signalName } from './signals.js';
@@ -309,6 +312,10 @@ export class DockerDriver implements Driver {
     options: FollowOptions = {},
   ): Promise<void> {
     return followContainerLogs(this.containerOf(handle), onLine, signal, options);
+  }
+
+  async exec(handle: MachineHandle, request: ExecRequest): Promise<ExecSession> {
+    return execInContainer(this.docker, this.containerOf(handle), request);
   }
 
   async createVolume(volumeId: string): Promise<void> {

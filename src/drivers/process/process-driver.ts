@@ -29,6 +29,8 @@ import type {
   Driver,
   FollowOptions,
   LineInfo,
+  ExecRequest,
+  ExecSession,
   ExitListener,
   Isolation,
   ListeningPorts,
@@ -47,6 +49,7 @@ import { followFile, lastLines } from './log-tail.js';
 import { readHandle } from '../parse-handle.js';
 import { commandsInTree, prepareTree, pruneTrees, type ReleaseTreeDirs } from './release-trees.js';
 import { allocatePort } from './free-port.js';
+import { execLaunch, startExec } from './machine-exec.js';
 import { machineListeningPorts } from './listening-ports.js';
 import { probeMountSupport, sandboxCommand } from './mount-namespace.js';
 import { chownTree, coverFor, exitOfInit, type ExitInfo } from './sandbox-files.js';
@@ -164,7 +167,8 @@ export class ProcessDriver implements Driver {
     signal: AbortSignal,
     options: FollowOptions = {},
   ): Promise<void> {
-    const { logPath } = this.own(handle);
+    const own = this.own(handle);
+    const { logPath } = own;
     const size = await sizeOf(logPath);
     const after = options.after === undefined ? undefined : Number(options.after);
     // A cursor past the end: the file was emptied since, and all of it is new.
@@ -176,11 +180,27 @@ export class ProcessDriver implements Driver {
         : options.fromStart
           ? 0
           : size;
-    await followFile(logPath, offset, onLine, signal, {
-      pollMs: FOLLOW_POLL_MS,
-      ...(options.drain && { drain: options.drain }),
-      ...(options.reclaimBytes !== undefined && { reclaimBytes: options.reclaimBytes }),
-    });
+    // untilExit: once the machine has exited, drain what it wrote and end.
+    const exited = options.untilExit ? new AbortController() : undefined;
+    const drain = exited && options.drain ? AbortSignal.any([exited.signal, options.drain]) : (exited?.signal ?? options.drain);
+    let watching = exited !== undefined;
+    const watch = async () => {
+      while (watching && !signal.aborted) {
+        if ((await this.inspect(own)).state !== 'running') return exited!.abort();
+        await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+      }
+    };
+    const watcher = watch();
+    try {
+      await followFile(logPath, offset, onLine, signal, {
+        pollMs: FOLLOW_POLL_MS,
+        ...(drain && { drain }),
+        ...(options.reclaimBytes !== undefined && { reclaimBytes: options.reclaimBytes }),
+      });
+    } finally {
+      watching = false;
+      await watcher;
+    }
   }
 
   async createVolume(volumeId: string): Promise<void> {
@@ -461,6 +481,18 @@ export class ProcessDriver implements Driver {
     if (!this.procfs || !Number.isInteger(expected) || !this.isOurs(own.pid, own)) return undefined;
     const listening = machineListeningPorts(own.pid);
     return listening && { expected, listening };
+  }
+
+  async exec(handle: MachineHandle, request: ExecRequest): Promise<ExecSession> {
+    const own = this.own(handle);
+    if ((await this.inspect(own)).state !== 'running') {
+      throw new BerthError('machine_conflict', `machine process ${own.pid} is not running`, {
+        hint: 'Start the machine first with `berth machine start ID`, or use `berth run` for a one-off command.',
+      });
+    }
+    const appDir = join(this.dirOfHandle(own), 'app');
+    const launch = await execLaunch({ pid: own.pid, appDir, support: this.sandbox }, request.command);
+    return startExec(launch, request);
   }
 
   refuseCommands(commands: Record<string, string>): BerthError | undefined {
