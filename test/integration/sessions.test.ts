@@ -111,6 +111,11 @@ for (const driver of testDrivers()) {
       const exited = events.find((e) => e.kind === 'machine.exited' && e.machineId === note[1]);
       assert.ok(exited, 'the exit of the run is an event');
       assert.match(exited.message, /exit code 7/);
+      // Its output stays readable once the machine is gone.
+      const kept = await daemon.cli(['logs', '-a', APP, '--machine', note[1]!]);
+      assert.equal(kept.code, 0, kept.stderr);
+      assert.match(kept.stdout, new RegExp(`out ${APP} v2$`, 'm'));
+      assert.match(kept.stdout, /oops$/m);
     });
 
     test('run exits 0, passes arguments as given, and a missing program is 127', async () => {

@@ -44,8 +44,9 @@ export function serverRoutes(s: ApiServices): Route[] {
       response: ControlSchema,
       status: 202,
       handler: ({ res, body }) => {
-        if (body.pid !== process.pid) {
-          throw new BerthError('invalid_request', `this daemon is pid ${process.pid}, not ${body.pid}`, {
+        const { pid: daemonPid } = body;
+        if (daemonPid !== process.pid) {
+          throw new BerthError('invalid_request', `this daemon is pid ${process.pid}, not ${daemonPid}`, {
             hint: 'It was restarted meanwhile: `berth server status` shows it; ask again with its pid.',
           });
         }

@@ -182,7 +182,10 @@ export class ProcessDriver implements Driver {
           : size;
     // untilExit: once the machine has exited, drain what it wrote and end.
     const exited = options.untilExit ? new AbortController() : undefined;
-    const drain = exited && options.drain ? AbortSignal.any([exited.signal, options.drain]) : (exited?.signal ?? options.drain);
+    const drain =
+      exited && options.drain
+        ? AbortSignal.any([exited.signal, options.drain])
+        : (exited?.signal ?? options.drain);
     let watching = exited !== undefined;
     const watch = async () => {
       while (watching && !signal.aborted) {
