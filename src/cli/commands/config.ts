@@ -10,14 +10,19 @@ import {
   impliedDriver,
 } from '../../core/config/build-source.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { EXIT } from '../exit-codes.js';
 import { CliExit } from '../output.js';
 
 export function registerConfig(program: Command, ctx: CliContext): void {
-  const config = program.command('config').description('Work with berth.toml / fly.toml');
+  const config = program
+    .command('config')
+    .description('Work with berth.toml / fly.toml')
+    .addHelpText('after', examples('berth config validate', 'berth config validate ./web --json'));
   config
     .command('validate [dir]')
     .description('Print the normalized config and its warnings, or its errors')
+    .addHelpText('after', examples('berth config validate', 'berth config validate ./web -c fly.toml'))
     .option('-c, --config <file>', 'config file (default berth.toml, else fly.toml)')
     .option('--json', 'print JSON: {file, valid, config, diagnostics, driver}')
     .action((dir: string | undefined, opts: { config?: string; json?: boolean }) => {

@@ -15,6 +15,7 @@ import {
 } from '../../core/config/build-source.js';
 import { BerthError } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { EXIT } from '../exit-codes.js';
 import { durationFlag } from '../duration-flag.js';
 import { followRelease } from '../follow-release.js';
@@ -38,6 +39,10 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
   program
     .command('deploy [dir]')
     .description('Make a new release from DIR (default .) and roll it out')
+    .addHelpText(
+      'after',
+      examples('berth deploy', "berth deploy ./web -m 'fix the login form' --strategy canary"),
+    )
     .option('-a, --app <name>', "app name (default: the config's app, else the directory name)")
     .option('-c, --config <file>', 'config file (default berth.toml, else fly.toml, in DIR)')
     .option('-m, --message <text>', 'why: recorded as the release description', 'deploy')

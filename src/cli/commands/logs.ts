@@ -1,6 +1,7 @@
 // `berth logs [-f] [--machine ID]`: machine output, then (with -f) as it is written.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { resolveAppName } from '../resolve-app.js';
 import { integerFlag } from '../number-flag.js';
 
@@ -8,6 +9,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
   program
     .command('logs')
     .description("Show the logs of an app's machines")
+    .addHelpText('after', examples('berth logs -f', 'berth logs -a web --machine 4f1c2a9e0b7d31 -n 500'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('-f, --follow', 'keep printing new lines')
     .option('--machine <id>', 'only this machine')

@@ -5,6 +5,7 @@ import { defaultHome } from '../../daemon/home.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
 import type { DaemonOptions } from '../../daemon/daemon.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { integerFlag } from '../number-flag.js';
 import { addProxyLimitOptions, proxyLimitsFromOptions } from '../proxy-limit-flags.js';
 
@@ -17,6 +18,13 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
   const command = program
     .command('server')
     .description('Run the berth daemon: state, API, proxy and machines')
+    .addHelpText(
+      'after',
+      examples(
+        'berth server',
+        'berth server --api 0.0.0.0:4680 --proxy 0.0.0.0:80 --proxy-tls 0.0.0.0:443 --domain example.com',
+      ),
+    )
     .option('--home <dir>', 'state directory (default $BERTH_HOME, else ~/.berth)')
     .option(
       '--api <host:port>',

@@ -1,6 +1,7 @@
 // `berth status`: the app, its current release, a running deployment and its machines.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { formatDuration, table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
 
@@ -8,6 +9,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
   program
     .command('status')
     .description('Show an app, its current release and its machines')
+    .addHelpText('after', examples('berth status', 'berth status -a web --json'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON')
     .action(async (opts: { app?: string; json?: boolean }) => {
