@@ -306,8 +306,21 @@ export class Deployer {
     );
   }
 
-  progress(release: Release, kind: string, message: string, data?: Record<string, unknown>): void {
-    this.store.events.append({ app: release.app, releaseVersion: release.version, kind, message, data });
+  progress(
+    release: Release,
+    kind: string,
+    message: string,
+    data?: Record<string, unknown>,
+    machineId?: string,
+  ): void {
+    this.store.events.append({
+      app: release.app,
+      releaseVersion: release.version,
+      kind,
+      message,
+      data,
+      ...(machineId && { machineId }),
+    });
   }
 
   private async run(
@@ -374,7 +387,7 @@ export class Deployer {
         health: this.deps.health,
         beforeStep: this.beforeStep,
         hostFor: this.deps.hostFor,
-        progress: (r, kind, message, data) => this.progress(r, kind, message, data),
+        progress: (r, kind, message, data, machineId) => this.progress(r, kind, message, data, machineId),
       },
       deployment,
       release,
