@@ -9,6 +9,7 @@ import {
   describeImpliedDriver,
   impliedDriver,
 } from '../../core/config/build-source.js';
+import { appDirectory } from '../app-directory.js';
 import type { CliContext } from '../context.js';
 import { examples } from '../examples.js';
 import { EXIT } from '../exit-codes.js';
@@ -26,7 +27,11 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .option('-c, --config <file>', 'config file (default berth.toml, else fly.toml)')
     .option('--json', 'print JSON: {file, valid, config, diagnostics, driver}')
     .action((dir: string | undefined, opts: { config?: string; json?: boolean }) => {
-      const root = resolve(ctx.cwd, dir ?? '.');
+      const root = appDirectory(
+        ctx.cwd,
+        dir ?? '.',
+        'Pass the directory that holds berth.toml or fly.toml (default: the current directory).',
+      );
       const file = findConfigFile(root, opts.config ? resolve(ctx.cwd, opts.config) : undefined);
       const loaded = loadConfigFile(file);
       const valid = !!loaded.config && !loaded.diagnostics.some((d) => d.severity === 'error');

@@ -14,6 +14,7 @@ import {
   impliedDriver,
 } from '../../core/config/build-source.js';
 import { BerthError } from '../../core/errors.js';
+import { appDirectory } from '../app-directory.js';
 import type { CliContext } from '../context.js';
 import { examples } from '../examples.js';
 import { EXIT } from '../exit-codes.js';
@@ -79,7 +80,11 @@ async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Pro
   const emit = (kind: string, message: string, data: Record<string, unknown> = {}) =>
     opts.json ? out.line(JSON.stringify({ kind, message, ...data })) : out.line(message);
 
-  const dir = resolve(ctx.cwd, dirArg);
+  const dir = appDirectory(
+    ctx.cwd,
+    dirArg,
+    'Pass the directory of the app to deploy (default: the current directory): `berth deploy ./web`.',
+  );
   const configPath = findConfigFile(dir, opts.config ? resolve(ctx.cwd, opts.config) : undefined);
   const text = readFileSync(configPath, 'utf8');
   const shownPath = relative(ctx.cwd, configPath) || configPath;

@@ -13,6 +13,7 @@ import { readTopLevelChecks } from './checks.js';
 import { TIMEOUT_RANGE } from './duration.js';
 import { describe, isTable, listTables, Reader, type Locate, type Path, type Table } from './reader.js';
 import { readBuild, readDeploy, readEnv, readMounts, readProcesses, readSchedules } from './sections.js';
+import { unknownKeyHint } from './near-name.js';
 import { httpCheckPort, readHttpService, readServices } from './services.js';
 import { readVm } from './vm.js';
 
@@ -93,7 +94,9 @@ function reportUnknownTopLevel(r: Reader, raw: Table): void {
   for (const key of Object.keys(raw)) {
     if (BERTH_KEYS.includes(key)) continue;
     if (!FLY_ONLY_KEYS.includes(key)) {
-      r.warn([key], 'unknown key or section; berth ignores it', 'Check the spelling, or remove it.');
+      r.warn([key], 'unknown key or section; berth ignores it', () =>
+        unknownKeyHint(key, BERTH_KEYS, 'Check the spelling, or remove it.'),
+      );
       continue;
     }
     r.warn(
