@@ -19,7 +19,7 @@ export function registerRollback(program: Command, ctx: CliContext): void {
   program
     .command('rollback [version]')
     .description(
-      'Deploy an earlier release again as a new one (default: the last complete one before the current)',
+      'Deploy an earlier release again as a new one (default: the newest earlier one that served and runs other code or config than the current)',
     )
     .addHelpText('after', examples('berth rollback', 'berth rollback v3 -a web'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
