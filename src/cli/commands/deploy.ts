@@ -4,7 +4,6 @@ import { Option, type Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { packDirectory } from '../../artifacts/pack.js';
 import { findConfigFile, formatDiagnostics, loadConfigText } from '../../config/load.js';
 import { appNameFromDirectory } from '../../core/app-name.js';
 import {
@@ -103,6 +102,8 @@ async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Pro
     );
 
   const client = await ctx.client();
+  // The packer (and tar) load only when a deploy runs: not for `deploy --help` or `berth --help`.
+  const { packDirectory } = await import('../../artifacts/pack.js');
   const packed = await packDirectory(dir);
   try {
     emit(
