@@ -51,6 +51,18 @@ test('deploy of a directory that does not exist says so, exit 2, nothing sent to
   assert.deepEqual(await daemon.cliJson<unknown[]>(['apps', 'list']), []);
 });
 
+test('commands name the app of ./berth.toml by its app key; a placeholder names none', async () => {
+  // The rest of the file may be wrong: only `app` is read to know which app is meant.
+  const named = appDir('named', 'app = "elsewhere"\nkill_signal = "SIGNOPE"\n');
+  const status = await daemon.cli(['status'], { cwd: named });
+  assert.equal(status.code, 2, status.stderr);
+  assert.match(status.stderr, /app "elsewhere" does not exist/);
+  const placeholder = appDir('placeholder', 'app = "{{APP_NAME}}"\n');
+  const none = await daemon.cli(['status'], { cwd: placeholder });
+  assert.equal(none.code, 2, none.stderr);
+  assert.match(none.stderr, /which app\? none was named/);
+});
+
 test('misspelt config keys are warned about with the key they were meant to be', async () => {
   const dir = appDir(
     'typos',
