@@ -1,7 +1,6 @@
 // What every command handler gets: output, environment, working directory, and a client
 // that connects (and autostarts a local daemon) only when a command first needs it.
 import type { BerthClient } from '../sdk/client.js';
-import { connect } from './connect.js';
 import { stdio, type Output } from './output.js';
 
 export interface CliContext {
@@ -13,5 +12,7 @@ export interface CliContext {
 
 export function createContext(env = process.env, cwd = process.cwd(), out: Output = stdio): CliContext {
   let client: Promise<BerthClient> | undefined;
-  return { out, env, cwd, client: () => (client ??= connect(env, out)) };
+  // Imported on first use: commands that never talk to the daemon do not load the SDK.
+  const connect = async () => (await import('./connect.js')).connect(env, out);
+  return { out, env, cwd, client: () => (client ??= connect()) };
 }

@@ -1,20 +1,16 @@
 // Packing a directory and uploading it as an artifact (unless the daemon has it already), as
 // `berth deploy` does; used by `machine run --dir`.
-import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { packDirectory } from '../artifacts/pack.js';
-import { BerthError } from '../core/errors.js';
 import type { BerthClient } from '../sdk/client.js';
+import { appDirectory } from './app-directory.js';
 
 export async function uploadDirectory(
   client: BerthClient,
   dir: string,
 ): Promise<{ digest: string; files: number; uploaded: boolean }> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new BerthError('invalid_request', `${dir} is not a directory`, {
-      hint: 'Pass --dir with the directory whose files the machine should run.',
-    });
-  }
+  appDirectory('.', dir, 'Pass --dir with the directory whose files the machine should run.');
+  // Loaded here, not at start-up: every other `berth machine` command stays quick.
+  const { packDirectory } = await import('../artifacts/pack.js');
   const packed = await packDirectory(dir);
   try {
     if (await client.hasArtifact(packed.digest))

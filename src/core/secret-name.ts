@@ -6,6 +6,20 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const RESERVED = new Set(['PORT', 'RELEASE_COMMAND']);
 const RESERVED_PREFIX = 'BERTH_';
 
+/** What to do instead of a reserved name, or undefined when the name is not reserved. */
+export function reservedNameHint(name: string): string | undefined {
+  if (name === 'PORT') {
+    return 'berth sets PORT in every machine to the port the app must listen on, so a secret PORT would never be seen. Listen on $PORT; for a setting of your own pick another name, e.g. APP_PORT.';
+  }
+  if (name === 'RELEASE_COMMAND') {
+    return 'berth sets RELEASE_COMMAND=1 while a release command runs; pick another name.';
+  }
+  if (name.startsWith(RESERVED_PREFIX)) {
+    return `berth sets BERTH_* variables (BERTH_APP, BERTH_MACHINE_ID…) itself; pick a name without the ${RESERVED_PREFIX} prefix.`;
+  }
+  return undefined;
+}
+
 /** Largest value accepted, in bytes: environments are not for files. */
 export const MAX_SECRET_VALUE_BYTES = 64 * 1024;
 

@@ -321,7 +321,13 @@ export class Deployer {
     );
   }
 
-  progress(release: Release, kind: string, message: string, data?: Record<string, unknown>): void {
+  progress(
+    release: Release,
+    kind: string,
+    message: string,
+    data?: Record<string, unknown>,
+    machineId?: string,
+  ): void {
     // A deployment resumed after a restart is still its creator's.
     this.store.events.append({
       app: release.app,
@@ -330,6 +336,7 @@ export class Deployer {
       message,
       data,
       actor: release.createdBy,
+      ...(machineId && { machineId }),
     });
   }
 
@@ -402,7 +409,7 @@ export class Deployer {
         health: this.deps.health,
         beforeStep: this.beforeStep,
         hostFor: this.deps.hostFor,
-        progress: (r, kind, message, data) => this.progress(r, kind, message, data),
+        progress: (r, kind, message, data, machineId) => this.progress(r, kind, message, data, machineId),
       },
       deployment,
       release,

@@ -227,11 +227,14 @@ export class MachineSupervisor {
     return handle ? this.drivers.forHandle(handle).listeningPorts?.(handle) : undefined;
   }
 
-  /** Records a (re)start and the address the proxy reaches: the handle's for the HTTP port. */
+  /**
+   * Records a (re)start and the address the proxy reaches: the handle's for the HTTP port. A
+   * machine that serves no port (a worker) has none, whatever the driver set up for it.
+   */
   private recordStart(machine: Machine, handle: MachineHandle): string | null {
     const release = this.store.releases.get(machine.app, machine.releaseVersion);
     const port = release ? machinePorts(machine, release)[0] : undefined;
-    const address = primaryAddress(handle, port) ?? null;
+    const address = port === undefined ? null : (primaryAddress(handle, port) ?? null);
     this.store.machines.recordStart(machine.id, handle, address);
     return address;
   }

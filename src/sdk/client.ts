@@ -1,7 +1,9 @@
 // The TypeScript SDK: every call the CLI makes goes through here, over the REST API.
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { ApiError } from './api-error.js';
 import { openSession, type ClientSession, type SessionHandlers } from './session.js';
+import { httpRequest, type HttpResponse } from './http-request.js';
 import type { CertificateInfo, IpInfo, TlsInfo } from './net-types.js';
 import type { NotifyTargetInfo, ScheduleInfo, ScheduleRunInfo } from './schedule-types.js';
 import type {
@@ -441,25 +443,19 @@ export class BerthClient {
     method: string,
     path: string,
     options: { body?: unknown; raw?: NodeJS.ReadableStream; contentType?: string; signal?: AbortSignal } = {},
-  ): Promise<Response> {
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let body: RequestInit['body'];
+    let body: string | Readable | undefined;
     if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     } else if (options.raw) {
       headers['content-type'] = options.contentType ?? 'application/octet-stream';
-      body = options.raw as unknown as RequestInit['body'];
+      body = options.raw as Readable;
     }
     try {
-      return await fetch(this.url + path, {
-        method,
-        headers,
-        body,
-        signal: options.signal,
-        ...(options.raw ? { duplex: 'half' } : {}),
-      } as RequestInit);
+      return await httpRequest(this.url + path, { method, headers, body, signal: options.signal });
     } catch (err) {
       if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') {
         if (options.signal?.aborted) throw err;
@@ -479,7 +475,7 @@ function causeOf(err: unknown): string {
   return cause?.code ?? cause?.message ?? (err as Error).message;
 }
 
-async function throwFor(res: Response): Promise<never> {
+async function throwFor(res: HttpResponse): Promise<never> {
   const text = await res.text();
   let body: { error?: { code?: string; message?: string; hint?: string; details?: unknown } } = {};
   try {
@@ -528,10 +524,10 @@ interface ErrorFields {
 }
 
 /** Calls onValue for each JSON line of a response body. */
-async function readNdjson<T>(res: Response, onValue: (value: T) => void): Promise<void> {
+async function readNdjson<T>(res: HttpResponse, onValue: (value: T) => void): Promise<void> {
   const decoder = new TextDecoder();
   let buffered = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of res.body) {
     buffered += decoder.decode(chunk, { stream: true });
     let newline: number;
     while ((newline = buffered.indexOf('\n')) >= 0) {

@@ -1,7 +1,7 @@
 // An app's secrets as the daemon uses them: validated, sealed on the way in, staged or made
 // current, listed by digest, and opened only to build a starting machine's environment.
 import { BerthError } from '../core/errors.js';
-import { secretNameProblem, secretValueProblem } from '../core/secret-name.js';
+import { reservedNameHint, secretNameProblem, secretValueProblem } from '../core/secret-name.js';
 import type { SecretChange } from '../core/secret-change.js';
 import type { SecretStore, StagedSecret } from '../store/secrets.js';
 import { dataKeyAad, machineEnvAad, newKey, open, seal, secretAad, UnsealError } from './cipher.js';
@@ -50,7 +50,12 @@ export class SecretVault {
       .map((name) => secretNameProblem(name))
       .filter((p): p is string => p !== undefined);
     if (problems.length > 0) {
-      throw new BerthError('invalid_secret_name', problems.join('; '), { details: { problems } });
+      // A reserved name is a valid one taken by berth: say what to do instead.
+      const reserved = [...setNames, ...edit.unset].map((name) => reservedNameHint(name)).find(Boolean);
+      throw new BerthError('invalid_secret_name', problems.join('; '), {
+        details: { problems },
+        ...(reserved && { hint: reserved }),
+      });
     }
     for (const name of setNames) {
       const value = edit.set[name]!;

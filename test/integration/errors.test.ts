@@ -40,6 +40,46 @@ test('a malformed berth.toml: file, line and fix, exit 2, nothing sent to the da
   assert.deepEqual(apps, []);
 });
 
+test('deploy of a directory that does not exist says so, exit 2, nothing sent to the daemon', async () => {
+  const result = await daemon.cli(['deploy', './missing'], { cwd: work });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /error: directory \.\/missing \(.*\/missing\) does not exist/);
+  assert.match(result.stderr, /hint: Pass the directory of the app to deploy/);
+  const notDir = await daemon.cli(['config', 'validate', join(EXAMPLES, 'hello', 'server.js')]);
+  assert.equal(notDir.code, 2);
+  assert.match(notDir.stderr, /server\.js is not a directory/);
+  assert.deepEqual(await daemon.cliJson<unknown[]>(['apps', 'list']), []);
+});
+
+test('commands name the app of ./berth.toml by its app key; a placeholder names none', async () => {
+  // The rest of the file may be wrong: only `app` is read to know which app is meant.
+  const named = appDir('named', 'app = "elsewhere"\nkill_signal = "SIGNOPE"\n');
+  const status = await daemon.cli(['status'], { cwd: named });
+  assert.equal(status.code, 2, status.stderr);
+  assert.match(status.stderr, /app "elsewhere" does not exist/);
+  const placeholder = appDir('placeholder', 'app = "{{APP_NAME}}"\n');
+  const none = await daemon.cli(['status'], { cwd: placeholder });
+  assert.equal(none.code, 2, none.stderr);
+  assert.match(none.stderr, /which app\? none was named/);
+});
+
+test('misspelt config keys are warned about with the key they were meant to be', async () => {
+  const dir = appDir(
+    'typos',
+    'app = "typos"\nkill_timout = "5s"\n\n[http_service]\ninternal_port = 3000\nforce_htps = false\n',
+  );
+  const result = await daemon.cli(['config', 'validate', dir]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    /kill_timout: unknown key or section[^\n]*\n\s*hint: Did you mean "kill_timeout"\?/,
+  );
+  assert.match(
+    result.stderr,
+    /http_service\.force_htps: unknown key[^\n]*\n\s*hint: Did you mean "force_https"\?/,
+  );
+});
+
 test('invalid values are all reported at once with their key paths', async () => {
   const dir = appDir(
     'invalid',

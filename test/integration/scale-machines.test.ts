@@ -659,7 +659,11 @@ test('machine commands: bad input gets a 4xx and a hint', async () => {
       /"Bad_Name" is not a usable machine name/,
       /lowercase/,
     ],
-    [['machine', 'run', '-a', 'um', '--dir', '/nonexistent/dir'], /is not a directory/, /--dir/],
+    [
+      ['machine', 'run', '-a', 'um', '--dir', '/nonexistent/dir'],
+      /directory \/nonexistent\/dir does not exist/,
+      /--dir/,
+    ],
     [
       ['machine', 'run', '-a', 'empty'],
       /app "empty" has no release to run a machine from/,

@@ -269,7 +269,7 @@ for (const driver of testDrivers()) {
           /hint: Secret names are environment variable names/,
         ],
         [['BERTH_APP=x'], /"BERTH_APP" is reserved/, /code: invalid_secret_name/],
-        [['PORT=1'], /"PORT" is reserved/, /code: invalid_secret_name/],
+        [['PORT=1'], /"PORT" is reserved/, /hint: berth sets PORT in every machine .* APP_PORT/],
         [
           [TOKEN],
           /argument 1 is not NAME=VALUE/,
@@ -295,6 +295,14 @@ for (const driver of testDrivers()) {
       const error = (JSON.parse(badName.body) as { error: { code: string; hint: string } }).error;
       assert.equal(error.code, 'invalid_secret_name');
       assert.match(error.hint, /letters, digits and underscores/);
+      const port = await daemon.api('POST', `/v1/apps/${APP}/secrets`, {
+        body: JSON.stringify({ set: { PORT: '1' } }),
+        contentType: 'application/json',
+      });
+      assert.equal(port.status, 400);
+      const portError = (JSON.parse(port.body) as { error: { message: string; hint: string } }).error;
+      assert.match(portError.message, /"PORT" is reserved/);
+      assert.match(portError.hint, /port the app must listen on/);
       const garbled = await daemon.api('POST', `/v1/apps/${APP}/secrets`, {
         body: `{"set": {"A": ${TOKEN}}}`,
         contentType: 'application/json',

@@ -21,6 +21,17 @@ test('deploy runs the build once, streams its output, and starts one machine per
   const machines = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', 'web-worker']);
   assert.deepEqual(machines.map((m) => m.processGroup).sort(), ['web', 'worker']);
   assert.ok(machines.every((m) => m.state === 'started'));
+  // Only the web machine is routed and has an address; the worker is said to take no traffic.
+  const web = machines.find((m) => m.processGroup === 'web')!;
+  const worker = machines.find((m) => m.processGroup === 'worker')!;
+  assert.match(web.address ?? '', /^127\.0\.0\.1:\d+$/);
+  assert.equal(worker.address, null);
+  assert.match(result.stdout, new RegExp(`machine ${web.id} now takes traffic`));
+  assert.match(
+    result.stdout,
+    new RegExp(`machine ${worker.id} \\(worker\\) is running; it takes no traffic`),
+  );
+  assert.doesNotMatch(result.stdout, new RegExp(`${worker.id}[^\\n]*(now takes? traffic|started on)`));
 });
 
 test('only the web group is routed; it sees the build output in its own tree', async () => {
@@ -88,4 +99,26 @@ test('a machine that crashes is restarted with backoff, recorded as events', asy
     .map((e) => e.kind);
   assert.ok(kinds.includes('machine.exited'), kinds.join());
   assert.ok(kinds.includes('machine.restarted'), kinds.join());
+});
+
+test('deploy --json: every event about one machine carries its machineId', async () => {
+  const result = await daemon.cli(['deploy', join(EXAMPLES, 'web-worker'), '--json', '-m', 'again']);
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  const events = result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { kind: string; message: string; machineId?: string | null });
+  const machines = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', 'web-worker']);
+  const web = machines.find((m) => m.processGroup === 'web' && m.releaseVersion === 2)!;
+  const worker = machines.find((m) => m.processGroup === 'worker' && m.releaseVersion === 2)!;
+  const about = (id: string) => events.filter((e) => e.message.includes(`machine ${id}`));
+  for (const id of [web.id, worker.id]) {
+    const kinds = about(id).map((e) => e.kind);
+    assert.ok(kinds.includes('machine.started') && kinds.includes('machine.healthy'), kinds.join());
+    for (const e of about(id)) assert.equal(e.machineId, id, `${e.kind}: ${e.message}`);
+  }
+  // The machines of v1 were drained and stopped: those events name them too.
+  const retired = events.filter((e) => e.kind === 'machine.retired');
+  assert.equal(retired.length, 2);
+  for (const e of retired) assert.ok(e.machineId && e.message.includes(e.machineId), e.message);
 });

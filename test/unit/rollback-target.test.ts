@@ -1,18 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isBerthError, type ErrorCode } from '../../src/core/errors.js';
-import { chooseRollbackTarget, type RollbackCandidate } from '../../src/core/rollback-target.js';
+import { chooseRollbackTarget, sameContent, type RollbackCandidate } from '../../src/core/rollback-target.js';
 import type { ReleaseStatus } from '../../src/core/release-status.js';
 
+/** A release; by default each runs code of its own (`content` names what it runs). */
 const r = (
   version: number,
   status: ReleaseStatus,
   failureReason: string | null = null,
+  content = `code of v${version}`,
 ): RollbackCandidate => ({
   version,
   status,
   failureReason,
+  artifactDigest: `sha256:${content}`,
+  driver: 'process',
+  config: { app: 'hello', env: {} },
 });
+/** A served release running `content`. */
+const same = (version: number, status: ReleaseStatus, content: string) => r(version, status, null, content);
 
 // v1 superseded, v2 failed, v3 superseded, v4 failed, v5 complete (current), v6 deploying.
 const history = [
@@ -40,9 +47,73 @@ const chosen: Array<[string, RollbackCandidate[], number | null, number | undefi
 ];
 for (const [name, releases, current, requested, expected] of chosen) {
   test(`rollback target: ${name}`, () => {
-    assert.equal(chooseRollbackTarget('hello', releases, current, requested).version, expected);
+    assert.equal(chooseRollbackTarget('hello', releases, current, requested).target.version, expected);
   });
 }
+
+// Releases that run what the current one runs (an unchanged redeploy, a secrets change) are
+// passed over by a bare rollback, and said to be.
+const skipping: Array<[string, RollbackCandidate[], number | undefined, number, number[], boolean]> = [
+  [
+    'an unchanged redeploy is skipped',
+    [same(3, 'complete', 'b'), same(2, 'superseded', 'b'), same(1, 'superseded', 'a')],
+    undefined,
+    1,
+    [2],
+    false,
+  ],
+  [
+    'several, and a failed one between them, are skipped',
+    [
+      same(5, 'complete', 'c'),
+      same(4, 'superseded', 'c'),
+      r(3, 'failed'),
+      same(2, 'superseded', 'c'),
+      same(1, 'superseded', 'a'),
+    ],
+    undefined,
+    1,
+    [4, 2],
+    false,
+  ],
+  [
+    'an older release with the same code is no target either',
+    [same(3, 'complete', 'a'), same(2, 'superseded', 'b'), same(1, 'superseded', 'a')],
+    undefined,
+    2,
+    [],
+    false,
+  ],
+  [
+    'a named release with the same code is taken, and said to change nothing',
+    [same(2, 'complete', 'a'), same(1, 'superseded', 'a')],
+    1,
+    1,
+    [],
+    true,
+  ],
+];
+for (const [name, releases, requested, expected, skipped, unchanged] of skipping) {
+  test(`rollback target: ${name}`, () => {
+    const current = Math.max(...releases.filter((x) => x.status === 'complete').map((x) => x.version));
+    const choice = chooseRollbackTarget('hello', releases, current, requested);
+    assert.deepEqual(
+      [choice.target.version, choice.skipped, choice.unchanged],
+      [expected, skipped, unchanged],
+    );
+  });
+}
+
+test('same content: artifact, driver and config all count', () => {
+  const base = same(1, 'complete', 'a');
+  assert.equal(sameContent(base, same(2, 'complete', 'a')), true);
+  assert.equal(sameContent(base, same(2, 'complete', 'b')), false);
+  assert.equal(sameContent(base, { ...same(2, 'complete', 'a'), driver: 'docker' }), false);
+  assert.equal(
+    sameContent(base, { ...same(2, 'complete', 'a'), config: { app: 'hello', env: { A: '1' } } }),
+    false,
+  );
+});
 
 const refused: Array<[string, RollbackCandidate[], number | null, number | undefined, ErrorCode, RegExp]> = [
   ['explicit: a version that does not exist', history, 5, 9, 'release_not_found', /has no release v9/],
@@ -79,6 +150,14 @@ const refused: Array<[string, RollbackCandidate[], number | null, number | undef
     undefined,
     'no_rollback_target',
     /no complete release before v2/,
+  ],
+  [
+    'default: every earlier release runs the same code',
+    [same(3, 'complete', 'a'), same(2, 'superseded', 'a'), r(1, 'failed')],
+    3,
+    undefined,
+    'no_rollback_target',
+    /every release before v3 that served runs the same code and config as v3: a rollback would change nothing/,
   ],
   [
     'default: the first release',

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { secretNameProblem, secretValueProblem } from '../../src/core/secret-name.js';
+import { reservedNameHint, secretNameProblem, secretValueProblem } from '../../src/core/secret-name.js';
 import { secretsReleaseDescription, summarizeChange } from '../../src/core/secret-change.js';
 import { parseAssignments, valueFromStdin } from '../../src/cli/secret-args.js';
 
@@ -23,6 +23,21 @@ for (const [name, problem] of names) {
   test(`secret name "${name.slice(0, 20)}" is ${problem ? 'refused' : 'accepted'}`, () => {
     const found = secretNameProblem(name);
     if (problem) assert.match(found ?? '', problem);
+    else assert.equal(found, undefined);
+  });
+}
+
+const reserved: Array<[string, RegExp | undefined]> = [
+  ['PORT', /port the app must listen on.*APP_PORT/],
+  ['RELEASE_COMMAND', /while a release command runs/],
+  ['BERTH_TOKEN', /without the BERTH_ prefix/],
+  ['DATABASE_URL', undefined],
+  ['port', undefined],
+];
+for (const [name, hint] of reserved) {
+  test(`reserved name hint for ${name}`, () => {
+    const found = reservedNameHint(name);
+    if (hint) assert.match(found ?? '', hint);
     else assert.equal(found, undefined);
   });
 }

@@ -14,14 +14,15 @@ export function rollbackRoutes(s: ApiServices): Route[] {
     route({
       method: 'POST',
       path: '/v1/apps/{app}/rollback',
-      summary: 'Make a new release from an earlier one (default: the last complete one before the current)',
+      summary:
+        'Make a new release from an earlier one (default: the newest earlier one that served and runs other code or config than the current)',
       tag: 'deploys',
       body: RollbackBody,
       response: DeployResponse,
       status: 202,
       handler: async ({ params, body, user }) => {
         const app = requireApp(s.store, params.app!);
-        const target = chooseRollbackTarget(
+        const { target, skipped, unchanged } = chooseRollbackTarget(
           app.name,
           s.store.releases.list(app.name),
           app.currentRelease,
@@ -53,7 +54,7 @@ export function rollbackRoutes(s: ApiServices): Route[] {
           reuse: { version: target.version, driver: target.driver, prepared: target.prepared },
         };
         const { release, deployment } = await s.deployer.start(request);
-        const warnings: string[] = [];
+        const warnings = rollbackNotes(target.version, app.currentRelease, skipped, unchanged);
         if (release.secretsDigest !== null || target.secretsDigest !== null) {
           // Secrets are the app's: a rollback brings back code and config, never old secret values.
           warnings.push(
@@ -68,5 +69,25 @@ export function rollbackRoutes(s: ApiServices): Route[] {
         };
       },
     }),
+  ];
+}
+
+/** What a rollback passed over or will not change, said before it is followed. */
+function rollbackNotes(
+  target: number,
+  current: number | null,
+  skipped: number[],
+  unchanged: boolean,
+): string[] {
+  if (unchanged) {
+    return [
+      `v${target} runs the same code and config as the current v${current}: this rollback changes nothing but replaces the machines`,
+    ];
+  }
+  if (skipped.length === 0) return [];
+  const list = skipped.map((v) => `v${v}`).join(', ');
+  const verb = skipped.length === 1 ? 'runs' : 'run';
+  return [
+    `${list} ${verb} the same code and config as the current v${current} (a redeploy or a secrets change), so rolling back to v${target}, the last release that differs`,
   ];
 }

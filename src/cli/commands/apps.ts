@@ -3,14 +3,19 @@ import type { Command } from 'commander';
 import { BerthError } from '../../core/errors.js';
 import { releaseText, stateText } from '../app-state-text.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { table } from '../output.js';
 
 export function registerApps(program: Command, ctx: CliContext): void {
-  const apps = program.command('apps').description('Create, list and destroy apps');
+  const apps = program
+    .command('apps')
+    .description('Create, list and destroy apps')
+    .addHelpText('after', examples('berth apps list', 'berth apps create web'));
 
   apps
     .command('create <name>')
     .description('Create an app (deploy creates it too)')
+    .addHelpText('after', examples('berth apps create web'))
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
       const app = await (await ctx.client()).createApp(name);
@@ -24,6 +29,7 @@ export function registerApps(program: Command, ctx: CliContext): void {
   apps
     .command('list')
     .description('List apps: state, release, machines started/total, restarts in the last hour, URLs')
+    .addHelpText('after', examples('berth apps list', 'berth apps list --json'))
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const list = await (await ctx.client()).listApps();
@@ -48,6 +54,7 @@ export function registerApps(program: Command, ctx: CliContext): void {
   apps
     .command('destroy <name>')
     .description('Stop every machine of an app and remove it, its routes and its releases')
+    .addHelpText('after', examples('berth apps destroy web --yes'))
     .option('-y, --yes', 'do not ask (required when not on a terminal)')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { yes?: boolean; json?: boolean }) => {

@@ -7,15 +7,26 @@ import { BerthError } from '../../core/errors.js';
 import { defaultHome, homeLayout } from '../../daemon/home.js';
 import type { CertificateInfo, TlsInfo } from '../../sdk/net-types.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
 
 export function registerCerts(program: Command, ctx: CliContext): void {
-  const certs = program.command('certs').description('Hostnames of an app and their TLS certificates');
+  const certs = program
+    .command('certs')
+    .description('Hostnames of an app and their TLS certificates')
+    .addHelpText('after', examples('berth certs add www.example.com', 'berth certs list -a web'));
 
   certs
     .command('add <host>')
     .description('Route HOST to the app and serve it over TLS (a local-CA certificate unless --cert/--key)')
+    .addHelpText(
+      'after',
+      examples(
+        'berth certs add web.internal',
+        'berth certs add www.example.com --cert fullchain.pem --key key.pem',
+      ),
+    )
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--cert <file>', 'certificate chain, PEM, server certificate first')
     .option('--key <file>', 'private key of the certificate, PEM (sent to the daemon, never printed)')
@@ -42,6 +53,7 @@ export function registerCerts(program: Command, ctx: CliContext): void {
   certs
     .command('list')
     .description("List the app's hostnames and their certificates")
+    .addHelpText('after', examples('berth certs list -a web'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON: {certificates, tlsUrl, caCertPath}')
     .action(async (opts: { app?: string; json?: boolean }) => {
@@ -67,6 +79,7 @@ export function registerCerts(program: Command, ctx: CliContext): void {
   certs
     .command('show <host>')
     .description("One hostname's certificate: issuer, names, validity, source")
+    .addHelpText('after', examples('berth certs show www.example.com'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON: {certificate, tlsUrl, caCertPath}')
     .action(async (host: string, opts: { app?: string; json?: boolean }) => {
@@ -88,6 +101,7 @@ export function registerCerts(program: Command, ctx: CliContext): void {
   certs
     .command('remove <host>')
     .description('Stop routing HOST to the app; deletes its certificate and key')
+    .addHelpText('after', examples('berth certs remove www.example.com -a web'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON: {removed}')
     .action(async (host: string, opts: { app?: string; json?: boolean }) => {

@@ -9,19 +9,29 @@ import {
   describeImpliedDriver,
   impliedDriver,
 } from '../../core/config/build-source.js';
+import { appDirectory } from '../app-directory.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { EXIT } from '../exit-codes.js';
 import { CliExit } from '../output.js';
 
 export function registerConfig(program: Command, ctx: CliContext): void {
-  const config = program.command('config').description('Work with berth.toml / fly.toml');
+  const config = program
+    .command('config')
+    .description('Work with berth.toml / fly.toml')
+    .addHelpText('after', examples('berth config validate', 'berth config validate ./web --json'));
   config
     .command('validate [dir]')
     .description('Print the normalized config and its warnings, or its errors')
+    .addHelpText('after', examples('berth config validate', 'berth config validate ./web -c fly.toml'))
     .option('-c, --config <file>', 'config file (default berth.toml, else fly.toml)')
     .option('--json', 'print JSON: {file, valid, config, diagnostics, driver}')
     .action((dir: string | undefined, opts: { config?: string; json?: boolean }) => {
-      const root = resolve(ctx.cwd, dir ?? '.');
+      const root = appDirectory(
+        ctx.cwd,
+        dir ?? '.',
+        'Pass the directory that holds berth.toml or fly.toml (default: the current directory).',
+      );
       const file = findConfigFile(root, opts.config ? resolve(ctx.cwd, opts.config) : undefined);
       const loaded = loadConfigFile(file);
       const valid = !!loaded.config && !loaded.diagnostics.some((d) => d.severity === 'error');

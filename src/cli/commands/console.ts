@@ -6,11 +6,13 @@ import type { CliContext } from '../context.js';
 import { resolveAppName } from '../resolve-app.js';
 import { attach, printTo, terminalSize, terminalType } from '../session-io.js';
 import { parseVersionArg } from '../version-arg.js';
+import { examples } from '../examples.js';
 
 export function registerConsole(program: Command, ctx: CliContext): void {
   program
     .command('console')
     .description('Open a shell in a new temporary machine of the release (its env, secrets and files)')
+    .addHelpText('after', examples('berth console', 'berth console -a web --release v3'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--release <version>', 'release to run (default: the current one)')
     .option('--volumes', "mount the group's volumes (shared with the machines that hold them)")

@@ -4,7 +4,6 @@ import { Option, type Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { packDirectory } from '../../artifacts/pack.js';
 import { findConfigFile, formatDiagnostics, loadConfigText } from '../../config/load.js';
 import { appNameFromDirectory } from '../../core/app-name.js';
 import {
@@ -14,7 +13,9 @@ import {
   impliedDriver,
 } from '../../core/config/build-source.js';
 import { BerthError } from '../../core/errors.js';
+import { appDirectory } from '../app-directory.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { EXIT } from '../exit-codes.js';
 import { durationFlag } from '../duration-flag.js';
 import { followRelease } from '../follow-release.js';
@@ -38,6 +39,10 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
   program
     .command('deploy [dir]')
     .description('Make a new release from DIR (default .) and roll it out')
+    .addHelpText(
+      'after',
+      examples('berth deploy', "berth deploy ./web -m 'fix the login form' --strategy canary"),
+    )
     .option('-a, --app <name>', "app name (default: the config's app, else the directory name)")
     .option('-c, --config <file>', 'config file (default berth.toml, else fly.toml, in DIR)')
     .option('-m, --message <text>', 'why: recorded as the release description', 'deploy')
@@ -74,7 +79,11 @@ async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Pro
   const emit = (kind: string, message: string, data: Record<string, unknown> = {}) =>
     opts.json ? out.line(JSON.stringify({ kind, message, ...data })) : out.line(message);
 
-  const dir = resolve(ctx.cwd, dirArg);
+  const dir = appDirectory(
+    ctx.cwd,
+    dirArg,
+    'Pass the directory of the app to deploy (default: the current directory): `berth deploy ./web`.',
+  );
   const configPath = findConfigFile(dir, opts.config ? resolve(ctx.cwd, opts.config) : undefined);
   const text = readFileSync(configPath, 'utf8');
   const shownPath = relative(ctx.cwd, configPath) || configPath;
@@ -93,6 +102,8 @@ async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Pro
     );
 
   const client = await ctx.client();
+  // The packer (and tar) load only when a deploy runs: not for `deploy --help` or `berth --help`.
+  const { packDirectory } = await import('../../artifacts/pack.js');
   const packed = await packDirectory(dir);
   try {
     emit(

@@ -6,6 +6,7 @@ import type { EventInfo } from '../../sdk/types.js';
 import type { CliContext } from '../context.js';
 import { integerFlag } from '../number-flag.js';
 import { resolveAppName } from '../resolve-app.js';
+import { examples } from '../examples.js';
 
 interface EventsOptions {
   app?: string;
@@ -19,6 +20,7 @@ export function registerEvents(program: Command, ctx: CliContext): void {
   program
     .command('events')
     .description('What happened to an app, who did it and when (every app without -a and no ./berth.toml)')
+    .addHelpText('after', examples('berth events -f', 'berth events -a web --json -n 500'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml, else every app)')
     .option('-f, --follow', 'keep printing new events as they happen')
     .option(

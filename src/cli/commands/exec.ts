@@ -4,11 +4,13 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { resolveAppName } from '../resolve-app.js';
 import { attach, printTo, terminalSize, terminalType } from '../session-io.js';
+import { examples } from '../examples.js';
 
 export function registerExec(program: Command, ctx: CliContext): void {
   program
     .command('exec')
     .description('Run a command inside a running machine (its env, user and files); stdin is forwarded')
+    .addHelpText('after', examples('berth exec 4f1c2a9e0b7d31 -- env', 'berth exec -t 4f1c2a9e0b7d31 -- sh'))
     .argument('<machine>', 'machine id or name (`berth machine list`)')
     .argument('<command...>', 'the program and its arguments, after --, run as given (no shell)')
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')

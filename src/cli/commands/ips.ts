@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { BerthError } from '../../core/errors.js';
 import { formatAddress, parseAddressArg } from '../../core/net/ip-address.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
 
@@ -17,11 +18,15 @@ function addressArg(text: string | undefined): { address?: string; port?: number
 }
 
 export function registerIps(program: Command, ctx: CliContext): void {
-  const ips = program.command('ips').description('Addresses dedicated to an app');
+  const ips = program
+    .command('ips')
+    .description('Addresses dedicated to an app')
+    .addHelpText('after', examples('berth ips allocate 127.0.0.1:9000', 'berth ips list -a web'));
 
   ips
     .command('allocate [address]')
     .description('Give the app its own listener at [ADDR][:PORT] (default 127.0.0.1 and a free port)')
+    .addHelpText('after', examples('berth ips allocate', 'berth ips allocate 0.0.0.0:8443 --tls'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--tls', "serve HTTPS: the SNI name's certificate, else a local-CA one for the address")
     .option('--json', 'print JSON')
@@ -44,6 +49,7 @@ export function registerIps(program: Command, ctx: CliContext): void {
   ips
     .command('list')
     .description('List the addresses allocated to the app')
+    .addHelpText('after', examples('berth ips list -a web'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON')
     .action(async (opts: { app?: string; json?: boolean }) => {
@@ -69,6 +75,7 @@ export function registerIps(program: Command, ctx: CliContext): void {
   ips
     .command('release <address>')
     .description('Release ADDR[:PORT] from the app and close its listener')
+    .addHelpText('after', examples('berth ips release 127.0.0.1:9000'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON: {released}')
     .action(async (address: string, opts: { app?: string; json?: boolean }) => {

@@ -3,14 +3,19 @@
 import type { Command } from 'commander';
 import { BerthError } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { resolveAppName } from '../resolve-app.js';
 
 export function registerLock(program: Command, ctx: CliContext): void {
-  const lock = program.command('lock').description("See or break an app's deploy lock");
+  const lock = program
+    .command('lock')
+    .description("See or break an app's deploy lock")
+    .addHelpText('after', examples('berth lock status -a web', 'berth lock release -a web --yes'));
 
   lock
     .command('status')
     .description('Who holds the deploy lock of an app, since when, and until when')
+    .addHelpText('after', examples('berth lock status -a web'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON: {lock}')
     .action(async (opts: { app?: string; json?: boolean }) => {
@@ -23,6 +28,7 @@ export function registerLock(program: Command, ctx: CliContext): void {
   lock
     .command('release')
     .description('Break the deploy lock of an app whose deployer is gone')
+    .addHelpText('after', examples('berth lock release -a web --yes'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('-y, --yes', 'break it (required: a running deploy loses its lock)')
     .option('--json', 'print JSON: {released}')

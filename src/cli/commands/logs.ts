@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { formatLogRecord } from '../../core/logs/log-record.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { resolveAppName } from '../resolve-app.js';
 import { integerFlag } from '../number-flag.js';
 import { parseVersionArg } from '../version-arg.js';
@@ -12,6 +13,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
   program
     .command('logs')
     .description("Show the logs of an app's machines, gone ones included (kept for the server's retention)")
+    .addHelpText('after', examples('berth logs -f', 'berth logs -a web --machine 4f1c2a9e0b7d31 -n 500'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('-f, --follow', 'keep printing new lines, of machines started later too')
     .option('--machine <id>', 'only this machine (also one replaced, destroyed or run with --rm)')

@@ -5,6 +5,7 @@ import { BerthError } from '../../core/errors.js';
 import { parseEnvPairs } from '../../core/machine-run-config.js';
 import type { MachineInfo } from '../../sdk/types.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { formatDuration, table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
 import { uploadDirectory } from '../upload-dir.js';
@@ -25,10 +26,14 @@ interface RunOptions {
 const APP_OPTION = ['-a, --app <name>', 'app name (default: the app in ./berth.toml)'] as const;
 
 export function registerMachine(program: Command, ctx: CliContext): void {
-  const machine = program.command('machine').description('Work with the machines of an app');
+  const machine = program
+    .command('machine')
+    .description('Work with the machines of an app')
+    .addHelpText('after', examples('berth machine list', 'berth machine status 4f1c2a9e0b7d31'));
   machine
     .command('list')
     .description('List the machines of an app')
+    .addHelpText('after', examples('berth machine list -a web'))
     .option(...APP_OPTION)
     .option('--json', 'print JSON')
     .action(async (opts: { app?: string; json?: boolean }) => {
@@ -57,6 +62,13 @@ export function registerMachine(program: Command, ctx: CliContext): void {
   machine
     .command('run')
     .description('Run a machine outside the deploy group, with its own command, env and port')
+    .addHelpText(
+      'after',
+      examples(
+        "berth machine run --cmd 'node scripts/migrate.js' --rm",
+        'berth machine run --release v3 --port 9000 --name debug',
+      ),
+    )
     .option(...APP_OPTION)
     .option('--release <version>', 'release to run (default: the current one)')
     .option('--dir <dir>', 'run this directory (uploaded like `berth deploy`) instead of a release')
@@ -75,6 +87,7 @@ export function registerMachine(program: Command, ctx: CliContext): void {
   machine
     .command('clone <id>')
     .description('Start a copy of a machine (same release and config); a managed copy joins its group')
+    .addHelpText('after', examples('berth machine clone 4f1c2a9e0b7d31'))
     .option(...APP_OPTION)
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { app?: string; json?: boolean }) => {
@@ -93,6 +106,7 @@ export function registerMachine(program: Command, ctx: CliContext): void {
           ? 'Start a stopped machine (a managed one takes traffic once healthy)'
           : 'Drain and stop a machine; it stays stopped, also across deploys, until started',
       )
+      .addHelpText('after', examples(`berth machine ${action} 4f1c2a9e0b7d31 -a web`))
       .option(...APP_OPTION)
       .option('--json', 'print JSON')
       .action(async (id: string, opts: { app?: string; json?: boolean }) => {
@@ -109,6 +123,10 @@ export function registerMachine(program: Command, ctx: CliContext): void {
   machine
     .command('destroy <id>')
     .description('Destroy a machine and its files (a started one only with --force)')
+    .addHelpText(
+      'after',
+      examples('berth machine destroy 4f1c2a9e0b7d31', 'berth machine destroy 4f1c2a9e0b7d31 --force'),
+    )
     .option(...APP_OPTION)
     .option('-f, --force', 'drain and destroy it even if it is running')
     .option('--json', 'print JSON')
@@ -122,6 +140,7 @@ export function registerMachine(program: Command, ctx: CliContext): void {
   machine
     .command('status <id>')
     .description('State, release, group, address, restarts, last exit and recent events of a machine')
+    .addHelpText('after', examples('berth machine status 4f1c2a9e0b7d31 --json'))
     .option(...APP_OPTION)
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { app?: string; json?: boolean }) => {

@@ -8,6 +8,7 @@ import { trafficCells, trafficLine } from '../metrics-format.js';
 import { integerFlag } from '../number-flag.js';
 import { table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
+import { examples } from '../examples.js';
 
 const HEADERS = ['REQ/S', 'ERRORS', 'P50', 'P99', 'REQUESTS', 'IN FLIGHT'];
 
@@ -17,6 +18,7 @@ export function registerMetrics(program: Command, ctx: CliContext): void {
     .description(
       "Show an app's requests/s, error rate and latency over the last minutes (every app without -a)",
     )
+    .addHelpText('after', examples('berth metrics', 'berth metrics -a web --minutes 60 --json'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml, else every app)')
     .option('--minutes <n>', 'how far back to look, 1-60 (default 5)', integerFlag('--minutes', 1, 60), 5)
     .option('--json', 'print JSON')

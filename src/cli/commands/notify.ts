@@ -6,6 +6,7 @@ import { BerthError } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
+import { examples } from '../examples.js';
 
 interface Opts {
   app?: string;
@@ -15,11 +16,27 @@ interface Opts {
 const APP_FLAG = ['-a, --app <name>', 'app name (default: the app in ./berth.toml)'] as const;
 
 export function registerNotify(program: Command, ctx: CliContext): void {
-  const notify = program.command('notify').description("Where an app's failures are sent (webhooks)");
+  const notify = program
+    .command('notify')
+    .description("Where an app's failures are sent (webhooks)")
+    .addHelpText(
+      'after',
+      examples(
+        'berth notify add https://hooks.example.com/berth --secret-file hook.key',
+        'berth notify list',
+      ),
+    );
 
   notify
     .command('add <url>')
     .description('POST JSON to URL on failures; --secret-file signs each delivery (X-Berth-Signature)')
+    .addHelpText(
+      'after',
+      examples(
+        'berth notify add https://hooks.example.com/berth',
+        'berth notify add https://hooks.example.com/berth --secret-file hook.key',
+      ),
+    )
     .option(...APP_FLAG)
     .option(
       '--secret-file <file>',
@@ -51,6 +68,7 @@ export function registerNotify(program: Command, ctx: CliContext): void {
   notify
     .command('list')
     .description("The app's notification targets: [notify] of its current release and those added here")
+    .addHelpText('after', examples('berth notify list', 'berth notify list -a web --json'))
     .option(...APP_FLAG)
     .option('--json', 'print JSON: {targets}')
     .action(async (_o: Opts, cmd: Command) => {
@@ -77,6 +95,10 @@ export function registerNotify(program: Command, ctx: CliContext): void {
   notify
     .command('remove <target>')
     .description('Remove a target added with `notify add`, by id (see `notify list`) or URL')
+    .addHelpText(
+      'after',
+      examples('berth notify remove 3', 'berth notify remove https://hooks.example.com/berth'),
+    )
     .option(...APP_FLAG)
     .option('--json', 'print JSON: {target}')
     .action(async (target: string, _o: Opts, cmd: Command) => {

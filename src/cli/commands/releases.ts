@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { EventInfo } from '../../sdk/types.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
 import { parseVersionArg } from '../version-arg.js';
@@ -16,6 +17,7 @@ export function registerReleases(program: Command, ctx: CliContext): void {
   const releases = program
     .command('releases')
     .description('List the releases of an app (`releases show vN` for one with its deploy log)')
+    .addHelpText('after', examples('berth releases', 'berth releases -a web --json'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON')
     .action((opts: ReleasesOptions) => list(ctx, opts));
@@ -25,6 +27,7 @@ export function registerReleases(program: Command, ctx: CliContext): void {
     .description(
       'Show a release: its status, why it failed and what the failing machine printed last, and its full deploy log',
     )
+    .addHelpText('after', examples('berth releases show v3', 'berth releases show 3 -a web --json'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON: {release, events}')
     // -a after `show` lands on the parent command too, so read both.

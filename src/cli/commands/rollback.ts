@@ -2,6 +2,7 @@
 // out and followed exactly as a deploy is.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { followRelease, progressEmitter } from '../follow-release.js';
 import { parseLockWait } from '../lock-wait.js';
 import { resolveAppName } from '../resolve-app.js';
@@ -18,8 +19,9 @@ export function registerRollback(program: Command, ctx: CliContext): void {
   program
     .command('rollback [version]')
     .description(
-      'Deploy an earlier release again as a new one (default: the last complete one before the current)',
+      'Deploy an earlier release again as a new one (default: the newest earlier one that served and runs other code or config than the current)',
     )
+    .addHelpText('after', examples('berth rollback', 'berth rollback v3 -a web'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option(
       '--lock-wait <duration>',

@@ -5,12 +5,17 @@ import type { CliContext } from '../context.js';
 import { resolveAppName } from '../resolve-app.js';
 import { attach, printTo } from '../session-io.js';
 import { parseVersionArg } from '../version-arg.js';
+import { examples } from '../examples.js';
 
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command('run')
     .description(
       'Run a command in a temporary machine of a release (its env and secrets), stream its output and exit with its code; the machine is destroyed after',
+    )
+    .addHelpText(
+      'after',
+      examples('berth run -- node scripts/migrate.js', 'berth run -a web --release v3 --volumes -- ls /data'),
     )
     .argument('<command...>', 'the program and its arguments, after --, run as given (no shell)')
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')

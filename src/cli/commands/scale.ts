@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { BerthError } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
 
@@ -17,10 +18,15 @@ function parseCount(text: string): number {
 export function registerScale(program: Command, ctx: CliContext): void {
   const scale = program
     .command('scale')
-    .description('Change how many machines run the current release (no new release)');
+    .description('Change how many machines run the current release (no new release)')
+    .addHelpText('after', examples('berth scale count 3', 'berth scale show -a web'));
   scale
     .command('count <n>')
     .description('Run N machines in a process group: new ones serve once healthy, removed ones drain first')
+    .addHelpText(
+      'after',
+      examples('berth scale count 3', 'berth scale count 2 --process-group worker -a web'),
+    )
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('-g, --process-group <group>', 'process group to scale (default: app, else the only one)')
     .option('--json', 'print JSON')
@@ -45,6 +51,7 @@ export function registerScale(program: Command, ctx: CliContext): void {
   scale
     .command('show')
     .description('Each process group: desired count, running and stopped machines, release')
+    .addHelpText('after', examples('berth scale show -a web'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON')
     .action(async (opts: { app?: string; json?: boolean }) => {

@@ -8,6 +8,7 @@ import { EXIT } from '../exit-codes.js';
 import { integerFlag } from '../number-flag.js';
 import { CliExit, table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
+import { examples } from '../examples.js';
 
 interface Opts {
   app?: string;
@@ -17,11 +18,15 @@ interface Opts {
 const APP_FLAG = ['-a, --app <name>', 'app name (default: the app in ./berth.toml)'] as const;
 
 export function registerSchedules(program: Command, ctx: CliContext): void {
-  const schedules = program.command('schedules').description("Run, list and pause an app's [schedules.NAME]");
+  const schedules = program
+    .command('schedules')
+    .description("Run, list and pause an app's [schedules.NAME]")
+    .addHelpText('after', examples('berth schedules list', 'berth schedules history nightly -n 50'));
 
   schedules
     .command('list')
     .description('The schedules of the current release: when each runs next and how it last ended')
+    .addHelpText('after', examples('berth schedules list', 'berth schedules list -a web --json'))
     .option(...APP_FLAG)
     .option('--json', 'print JSON: {schedules}')
     .action(async (_o: Opts, cmd: Command) => {
@@ -48,6 +53,10 @@ export function registerSchedules(program: Command, ctx: CliContext): void {
   schedules
     .command('history <name>')
     .description('Runs of a schedule, newest first (--run ID: one run with its output)')
+    .addHelpText(
+      'after',
+      examples('berth schedules history nightly', 'berth schedules history nightly --run 42'),
+    )
     .option(...APP_FLAG)
     .option(
       '--run <id>',
@@ -90,6 +99,7 @@ export function registerSchedules(program: Command, ctx: CliContext): void {
   schedules
     .command('run <name>')
     .description('Run a schedule now, once, on the current release')
+    .addHelpText('after', examples('berth schedules run nightly', 'berth schedules run nightly --wait'))
     .option(...APP_FLAG)
     .option('--wait', 'wait for the run to end, print its output, and exit non-zero unless it succeeded')
     .option('--json', 'print JSON: {run}')
@@ -123,6 +133,10 @@ export function registerSchedules(program: Command, ctx: CliContext): void {
         action === 'pause'
           ? 'Pause a schedule: its due times pass without runs (or missed records) until it is resumed'
           : 'Resume a paused schedule: it runs from its next due time on',
+      )
+      .addHelpText(
+        'after',
+        examples(`berth schedules ${action} nightly`, `berth schedules ${action} nightly -a web`),
       )
       .option(...APP_FLAG)
       .option('--json', 'print JSON: {schedule}')

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { isEmptyChange, summarizeChange, type SecretChange } from '../../core/secret-change.js';
 import type { SecretsChangeResult } from '../../sdk/types.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { followRelease, progressEmitter, type Emit } from '../follow-release.js';
 import { parseLockWait } from '../lock-wait.js';
 import { CliExit, table } from '../output.js';
@@ -21,7 +22,11 @@ interface ChangeOptions {
 export function registerSecrets(program: Command, ctx: CliContext): void {
   const secrets = program
     .command('secrets')
-    .description("Manage the app's secrets: encrypted environment variables every machine starts with");
+    .description("Manage the app's secrets: encrypted environment variables every machine starts with")
+    .addHelpText(
+      'after',
+      examples('berth secrets set DATABASE_URL=postgres://db/app', 'berth secrets list -a web'),
+    );
   const changeOptions = (command: Command) =>
     command
       .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
@@ -38,7 +43,14 @@ export function registerSecrets(program: Command, ctx: CliContext): void {
     secrets
       .command('set')
       .argument('<NAME=VALUE...>', 'secrets to set; VALUE "-" reads the value from stdin')
-      .description('Set secrets and deploy them with a new release of the current code and config'),
+      .description('Set secrets and deploy them with a new release of the current code and config')
+      .addHelpText(
+        'after',
+        examples(
+          'berth secrets set API_KEY=abc123 SESSION_SECRET=s3cret',
+          'cat key.pem | berth secrets set TLS_KEY=- --stage',
+        ),
+      ),
   ).action(async (pairs: string[], opts: ChangeOptions) => {
     const { values, fromStdin } = parseAssignments(pairs);
     const set = new Map(Object.entries(values));
@@ -54,12 +66,14 @@ export function registerSecrets(program: Command, ctx: CliContext): void {
     secrets
       .command('unset')
       .argument('<NAME...>', 'secrets to remove')
-      .description('Remove secrets and deploy that with a new release of the current code and config'),
+      .description('Remove secrets and deploy that with a new release of the current code and config')
+      .addHelpText('after', examples('berth secrets unset API_KEY')),
   ).action((names: string[], opts: ChangeOptions) => change(ctx, opts, { unset: names }));
 
   secrets
     .command('list')
     .description('List secrets by name and digest (never their values) and staged changes')
+    .addHelpText('after', examples('berth secrets list -a web'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON')
     .action(async (opts: { app?: string; json?: boolean }) => {
@@ -88,6 +102,7 @@ export function registerSecrets(program: Command, ctx: CliContext): void {
   secrets
     .command('deploy')
     .description('Apply staged secret changes with a new release of the current code and config')
+    .addHelpText('after', examples('berth secrets deploy -a web'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option(
       '--lock-wait <duration>',

@@ -12,6 +12,7 @@ import { connectExisting } from '../connect.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatDuration } from '../output.js';
+import { examples } from '../examples.js';
 
 const STOP_WAIT_MS = 60_000;
 
@@ -19,6 +20,7 @@ export function registerServerControl(server: Command, ctx: CliContext): void {
   server
     .command('status')
     .description('Whether the daemon runs, and its version, pid, uptime, home, URLs, drivers and load')
+    .addHelpText('after', examples('berth server status', 'berth server status --json'))
     .option('--json', 'print JSON ({"running": false} when none answers)')
     .addHelpText('after', '\nExamples:\n  berth server status\n  berth server status --json')
     .action(async (opts: { json?: boolean }) => {
@@ -46,7 +48,7 @@ export function registerServerControl(server: Command, ctx: CliContext): void {
           : 'Restart the daemon with the same settings (server.toml read again) and ports; machines keep running',
       )
       .option('--json', 'print JSON')
-      .addHelpText('after', `\nExample:\n  berth server ${action}`)
+      .addHelpText('after', examples(`berth server ${action}`, `berth server ${action} --json`))
       .action(async (opts: { json?: boolean }) => {
         const client = await connectExisting(ctx.env);
         if (!client) {

@@ -12,6 +12,7 @@ import type { DaemonOptions } from '../../daemon/daemon.js';
 import type { LogCaps } from '../../core/logs/log-retention.js';
 import type { CliContext } from '../context.js';
 import { durationFlag } from '../duration-flag.js';
+import { examples } from '../examples.js';
 import { integerFlag } from '../number-flag.js';
 import { sizeFlag } from '../size-flag.js';
 import { addProxyLimitOptions, proxyLimitsFromOptions } from '../proxy-limit-flags.js';
@@ -27,6 +28,13 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
     .command('server')
     .description(
       'Run the berth daemon: state, API, proxy and machines (settings also from <home>/server.toml)',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'berth server',
+        'berth server --api 0.0.0.0:4680 --proxy 0.0.0.0:80 --proxy-tls 0.0.0.0:443 --domain example.com',
+      ),
     )
     .option('--home <dir>', 'state directory (default $BERTH_HOME, else ~/.berth)')
     .option(

@@ -5,6 +5,7 @@ import type { MachineAtGlanceInfo } from '../../sdk/types.js';
 import { releaseText, stateText } from '../app-state-text.js';
 import type { CliContext } from '../context.js';
 import { usageLine } from '../metrics-format.js';
+import { examples } from '../examples.js';
 import { formatDuration, table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
 
@@ -12,6 +13,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
   program
     .command('status')
     .description('Show an app at a glance: state, release, machines, restarts, URLs')
+    .addHelpText('after', examples('berth status', 'berth status -a web --json'))
     .option('-a, --app <name>', 'app name (default: the app in ./berth.toml)')
     .option('--json', 'print JSON')
     .action(async (opts: { app?: string; json?: boolean }) => {

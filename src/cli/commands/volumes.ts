@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { assertVolumeName, formatSize, parseVolumeSize } from '../../core/volumes/volume-name.js';
 import type { VolumeInfo } from '../../sdk/types.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../examples.js';
 import { table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
 
@@ -17,11 +18,13 @@ const APP_OPTION = ['-a, --app <name>', 'app name (default: the app in ./berth.t
 export function registerVolumes(program: Command, ctx: CliContext): void {
   const volumes = program
     .command('volumes')
-    .description('Create, list, show and destroy volumes (data that outlives releases and machines)');
+    .description('Create, list, show and destroy volumes (data that outlives releases and machines)')
+    .addHelpText('after', examples('berth volumes create data --size 1gb', 'berth volumes list -a web'));
 
   volumes
     .command('create <name>')
     .description('Create a volume; several may share a name (each machine of a group takes one)')
+    .addHelpText('after', examples('berth volumes create data --size 1gb'))
     .option('--size <size>', 'size, e.g. 1gb, 500mb or 10 (gigabytes); recorded, not enforced', '1gb')
     .option(...APP_OPTION)
     .option('--json', 'print JSON')
@@ -41,6 +44,7 @@ export function registerVolumes(program: Command, ctx: CliContext): void {
   volumes
     .command('list')
     .description("List the app's volumes")
+    .addHelpText('after', examples('berth volumes list -a web'))
     .option(...APP_OPTION)
     .option('--json', 'print JSON')
     .action(async (_opts: unknown, cmd: Command) => {
@@ -59,6 +63,7 @@ export function registerVolumes(program: Command, ctx: CliContext): void {
   volumes
     .command('show <id>')
     .description('Show a volume: size, space used, where its data is, the machine it is attached to')
+    .addHelpText('after', examples('berth volumes show vol_4f1c2a9e0b7d3105'))
     .option(...APP_OPTION)
     .option('--json', 'print JSON')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
@@ -71,6 +76,7 @@ export function registerVolumes(program: Command, ctx: CliContext): void {
   volumes
     .command('destroy <id>')
     .description('Destroy a volume and delete its data (refused while attached, unless --force)')
+    .addHelpText('after', examples('berth volumes destroy vol_4f1c2a9e0b7d3105'))
     .option('--force', 'destroy it even while attached: its machine is drained and stopped first')
     .option(...APP_OPTION)
     .option('--json', 'print JSON')

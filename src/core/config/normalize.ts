@@ -15,6 +15,7 @@ import { describe, isTable, listTables, Reader, type Locate, type Path, type Tab
 import { readBuild, readDeploy, readEnv, readMounts, readProcesses } from './sections.js';
 import { readNotify } from './notify.js';
 import { readSchedules } from './schedules.js';
+import { unknownKeyHint } from './near-name.js';
 import { httpCheckPort, readHttpService, readServices } from './services.js';
 import { readVm } from './vm.js';
 
@@ -97,7 +98,9 @@ function reportUnknownTopLevel(r: Reader, raw: Table): void {
   for (const key of Object.keys(raw)) {
     if (BERTH_KEYS.includes(key)) continue;
     if (!FLY_ONLY_KEYS.includes(key)) {
-      r.warn([key], 'unknown key or section; berth ignores it', 'Check the spelling, or remove it.');
+      r.warn([key], 'unknown key or section; berth ignores it', () =>
+        unknownKeyHint(key, BERTH_KEYS, 'Check the spelling, or remove it.'),
+      );
       continue;
     }
     r.warn(

@@ -3,6 +3,7 @@
 // of a file at once. A read that fails returns undefined and the caller uses its default.
 
 import type { ErrorCode } from '../errors.js';
+import { unknownKeyHint } from './near-name.js';
 import type { Diagnostic } from './types.js';
 import {
   describeRange,
@@ -79,7 +80,8 @@ export class Reader {
     severity: Diagnostic['severity'],
     path: Path,
     message: string,
-    hint: string,
+    /** A function when the hint costs something to make: called only for a diagnostic kept. */
+    hint: string | (() => string),
     code?: ErrorCode,
   ): void {
     if (severity === 'error') this.errors++;
@@ -88,7 +90,8 @@ export class Reader {
       return;
     }
     const at = this.locate(path.map(String));
-    this.kept.push({ severity, path: formatPath(path), message, hint, ...at, ...(code && { code }) });
+    const text = typeof hint === 'string' ? hint : hint();
+    this.kept.push({ severity, path: formatPath(path), message, hint: text, ...at, ...(code && { code }) });
   }
 
   /** `code`: the catalog's code for an error that has one of its own. */
@@ -96,7 +99,7 @@ export class Reader {
     this.report('error', path, message, hint, code);
   }
 
-  warn(path: Path, message: string, hint: string): void {
+  warn(path: Path, message: string, hint: string | (() => string)): void {
     this.report('warning', path, message, hint);
   }
 
@@ -113,7 +116,9 @@ export class Reader {
   unknownKeys(table: Table, base: Path, known: readonly string[]): void {
     for (const key of Object.keys(table)) {
       if (known.includes(key)) continue;
-      this.warn([...base, key], 'unknown key; berth ignores it', 'Check the spelling, or remove the key.');
+      this.warn([...base, key], 'unknown key; berth ignores it', () =>
+        unknownKeyHint(key, known, 'Check the spelling, or remove the key.'),
+      );
     }
   }
 

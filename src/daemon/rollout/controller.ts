@@ -32,7 +32,14 @@ export interface ControllerDeps {
   beforeStep: BeforeStep;
   /** The app's hostname, sent as Host by HTTP checks. */
   hostFor(app: string): string;
-  progress(release: Release, kind: string, message: string, data?: Record<string, unknown>): void;
+  /** A progress event of the release; `machineId` when it is about one machine. */
+  progress(
+    release: Release,
+    kind: string,
+    message: string,
+    data?: Record<string, unknown>,
+    machineId?: string,
+  ): void;
 }
 
 const SETTLE_MS = 1500;
@@ -88,6 +95,7 @@ export class RolloutController {
         this.say(
           'deploy.reverting',
           `${reason}\nreverting to ${this.memory.from === null ? 'nothing (first deploy)' : `v${this.memory.from}`}`,
+          machinesData(action.machineIds),
         );
         this.record(action, true);
         continue;
@@ -131,7 +139,11 @@ export class RolloutController {
     const action = this.memory.action;
     if (action?.kind !== 'replace-in-place' || this.memory.applied !== false) return;
     const target = this.memory.phase === 'revert' ? this.revertingTo() : this.forwardTarget();
-    this.say('deploy.step', `finishing the in-place replacement of ${describe(action.machineIds)}`);
+    this.say(
+      'deploy.step',
+      `finishing the in-place replacement of ${describe(action.machineIds)}`,
+      machinesData(action.machineIds),
+    );
     await this.apply(action, target);
     this.record(action, true);
   }
@@ -145,8 +157,28 @@ export class RolloutController {
     );
   }
 
-  private say(kind: string, message: string, data?: Record<string, unknown>): void {
-    this.deps.progress(this.release, kind, message, data);
+  /**
+   * A progress event. One about exactly one machine carries its id (`machineId`, which `--json`
+   * readers filter on): given, or the only one of `data.machineIds`.
+   */
+  private say(kind: string, message: string, data?: Record<string, unknown>, machineId?: string): void {
+    const ids = data?.machineIds;
+    const only = Array.isArray(ids) && ids.length === 1 ? (ids[0] as string) : undefined;
+    this.deps.progress(this.release, kind, message, data, machineId ?? only);
+  }
+
+  /** Splits machines into those the proxy routes to (their group serves HTTP) and the rest. */
+  private byTraffic(ids: string[]): { routed: string[]; quiet: Array<{ id: string; group: string }> } {
+    const routed: string[] = [];
+    const quiet: Array<{ id: string; group: string }> = [];
+    for (const id of ids) {
+      const machine = this.deps.store.machines.get(id);
+      const release = machine && this.deps.store.releases.get(machine.app, machine.releaseVersion);
+      if (!machine || !release || httpPortForGroup(release.config, machine.processGroup) !== undefined)
+        routed.push(id);
+      else quiet.push({ id, group: machine.processGroup });
+    }
+    return { routed, quiet };
   }
 
   /** The app's managed machines as the planners see them. */
@@ -180,28 +212,46 @@ export class RolloutController {
       case 'await-health':
         await Promise.all(action.machineIds.map((id) => this.awaitHealth(id)));
         return;
-      case 'serve':
+      case 'serve': {
         this.deps.supervisor.serve(this.release.app, action.add, action.remove);
-        if (action.remove.length > 0 && action.add.length > 0) {
+        // Only machines of a group with an HTTP service are routed: the others (workers) are
+        // supervised from now on, and said to take no traffic.
+        const add = this.byTraffic(action.add);
+        const remove = this.byTraffic(action.remove).routed;
+        const data = machinesData(add.routed, remove);
+        if (remove.length > 0 && add.routed.length > 0) {
           this.say(
             'deploy.step',
-            `cutover: ${describe(action.add)} now take traffic instead of ${describe(action.remove)}`,
+            `cutover: ${describe(add.routed)} now take traffic instead of ${describe(remove)}`,
+            data,
           );
-        } else if (action.add.length > 0) {
+        } else if (add.routed.length > 0) {
           this.say(
             'deploy.step',
-            `${describe(action.add)} now take${action.add.length === 1 ? 's' : ''} traffic`,
+            `${describe(add.routed)} now take${add.routed.length === 1 ? 's' : ''} traffic`,
+            data,
           );
-        } else {
-          this.say('deploy.step', `${describe(action.remove)} no longer take traffic`);
+        } else if (remove.length > 0) {
+          this.say('deploy.step', `${describe(remove)} no longer take traffic`, data);
+        }
+        for (const { id, group } of add.quiet) {
+          this.say(
+            'deploy.step',
+            `machine ${id} (${group}) is running; it takes no traffic: no [http_service] or [[services]] serves the ${group} group`,
+            { routed: false },
+            id,
+          );
         }
         return;
+      }
       case 'retire':
-        if (action.drain) this.say('deploy.step', `draining ${describe(action.machineIds)}`);
+        if (action.drain)
+          this.say('deploy.step', `draining ${describe(action.machineIds)}`, machinesData(action.machineIds));
         await Promise.all(
           action.machineIds.map(async (id) => {
             await this.deps.supervisor.retire(id, { drain: action.drain });
-            this.say('machine.retired', `machine ${id} ${action.drain ? 'drained and ' : ''}stopped`);
+            const message = `machine ${id} ${action.drain ? 'drained and ' : ''}stopped`;
+            this.say('machine.retired', message, undefined, id);
           }),
         );
         return;
@@ -220,6 +270,7 @@ export class RolloutController {
         this.say(
           'deploy.step',
           `${describe(action.machineIds)} (stopped) moved to v${target.release}; they stay stopped`,
+          machinesData(action.machineIds),
         );
         return;
       }
@@ -255,6 +306,7 @@ export class RolloutController {
     this.say(
       'deploy.step',
       `machines with volumes are replaced in place: stop, then start (${describe(ids)} to v${release.version})`,
+      machinesData(ids),
     );
     await Promise.all(
       ids.map(async (id) => {
@@ -290,15 +342,16 @@ export class RolloutController {
       deadline: Date.now() + this.memory.waitTimeoutMs,
       settleMs: SETTLE_MS,
       isAlive: () => this.deps.supervisor.isAlive(machineId),
-      onProgress: (line) => this.say('machine.check', line),
-      onWaiting: ({ message, ...data }) => this.say('deploy.waiting', message, data),
+      onProgress: (line) => this.say('machine.check', line, undefined, machineId),
+      onWaiting: ({ message, ...data }) => this.say('deploy.waiting', message, data, machineId),
       listeningPorts: () => this.deps.supervisor.listeningPorts(machineId),
       maxUnhealthyChecks: maxUnhealthyChecksOf(release.config.deploy),
       ...(port !== undefined && { internalPort: port }),
     });
     if (outcome.state === 'healthy') {
       this.health.set(machineId, 'healthy');
-      this.say('machine.healthy', `machine ${machineId} (${machine.processGroup}) is healthy`);
+      const message = `machine ${machineId} (${machine.processGroup}) is healthy`;
+      this.say('machine.healthy', message, undefined, machineId);
       return;
     }
     this.health.set(machineId, outcome.state === 'exited' ? 'exited' : 'unhealthy');
@@ -306,11 +359,8 @@ export class RolloutController {
       this.say(
         'machine.wrong_port',
         `machine ${machineId}: listening on port ${outcome.ports.join(', ')}, not on its $PORT (${outcome.expected})`,
-        {
-          machineId,
-          code: 'wrong_port',
-          ports: outcome.ports,
-        },
+        { machineId, code: 'wrong_port', ports: outcome.ports },
+        machineId,
       );
     }
     const why = unhealthyReason(outcome, this.memory.waitTimeoutMs);
@@ -329,6 +379,11 @@ export class RolloutController {
     const tail = lines.length ? `\n  last log lines of ${machine.id}:\n    ${lines.join('\n    ')}` : '';
     return `machine ${machine.id}: ${why}${tail}`;
   }
+}
+
+/** The machines an event is about, for --json readers: added (or named) and removed ones. */
+function machinesData(ids: string[], removed: string[] = []): Record<string, unknown> {
+  return removed.length > 0 ? { machineIds: ids, removedMachineIds: removed } : { machineIds: ids };
 }
 
 function describe(ids: string[]): string {
