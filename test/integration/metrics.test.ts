@@ -270,7 +270,7 @@ test('usage: machine-seconds grow, requests are counted, and both survive daemon
     assert.ok(killed.total.machineSeconds >= restarted.total.machineSeconds, JSON.stringify(killed));
 
     const text = await daemon.cli(['status', '-a', 'usage']);
-    assert.match(text.stdout, /^Usage {4}\d+s machine time, 11 requests, 0 schedule runs$/m);
+    assert.match(text.stdout, /^Usage {5}\d+s machine time, 11 requests, 0 schedule runs$/m);
 
     // A stopped machine stops counting.
     const scaled = await daemon.cli(['scale', 'count', '0', '-a', 'usage']);
