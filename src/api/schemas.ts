@@ -14,7 +14,11 @@ export const ErrorSchema = Type.Object({
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 
-export const DriverNameSchema = Type.Union([Type.Literal('process'), Type.Literal('docker')]);
+export const DriverNameSchema = Type.Union([
+  Type.Literal('process'),
+  Type.Literal('docker'),
+  Type.Literal('swarm'),
+]);
 
 export const AppSchema = Type.Object({
   name: Type.String(),

@@ -1,7 +1,7 @@
 // The API's records, as the SDK returns them (see GET /v1/openapi.json).
 
 /** berth's drivers: machines as processes on the host, or as Docker containers. */
-export type DriverName = 'process' | 'docker';
+export type DriverName = 'process' | 'docker' | 'swarm';
 
 export interface AppInfo {
   name: string;
