@@ -144,6 +144,20 @@ export const LockSchema = Type.Object({
   description: Type.String(),
 });
 
+export const NodeSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  address: Nullable(Type.String()),
+  role: Type.String(),
+  leader: Type.Boolean(),
+  state: Type.String(),
+  availability: Type.String(),
+  labels: Type.Record(Type.String(), Type.String()),
+  machines: Type.Array(Type.Object({ id: Type.String(), app: Type.String() })),
+});
+
+export const NodesResponse = Type.Object({ driver: DriverNameSchema, nodes: Type.Array(NodeSchema) });
+
 export const LockResponse = Type.Object({ lock: Nullable(LockSchema) });
 export const LockReleaseResponse = Type.Object({ released: Nullable(LockSchema) });
 

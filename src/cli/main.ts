@@ -11,6 +11,7 @@ import { registerIps } from './commands/ips.js';
 import { registerLock } from './commands/lock.js';
 import { registerLogs } from './commands/logs.js';
 import { registerMachine } from './commands/machine.js';
+import { registerNodes } from './commands/nodes.js';
 import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerSecrets } from './commands/secrets.js';
@@ -53,6 +54,7 @@ for (const register of [
   registerConfig,
   registerCerts,
   registerIps,
+  registerNodes,
 ]) {
   register(program, ctx);
 }

@@ -235,11 +235,31 @@ export interface Driver {
   refuseCommands?(commands: Record<string, string>): BerthError | undefined;
   /** The machine in the driver's own words for events, e.g. "pid 4242" or "container 1a2b3c". */
   describe?(handle: MachineHandle): string;
+  /** The hosts the driver places machines on, and which machines run on each (swarm). */
+  nodes?(): Promise<DriverNode[]>;
   /**
    * Lets go of what the driver holds open (docker: the Engine's event stream) when the daemon
    * stops. Machines keep running; a later daemon adopts them.
    */
   close?(): void | Promise<void>;
+}
+
+/** A host of a driver that places machines over several (a swarm node), for `berth nodes list`. */
+export interface DriverNode {
+  id: string;
+  /** Its hostname, else the start of its id. */
+  name: string;
+  /** Where its machines' published ports are reached. */
+  address: string | null;
+  role: string;
+  leader: boolean;
+  /** ready, down, unknown, disconnected */
+  state: string;
+  /** active, pause, drain */
+  availability: string;
+  labels: Record<string, string>;
+  /** This daemon's machines whose task runs there. */
+  machines: { id: string; app: string }[];
 }
 
 /** The daemon's drivers: the default, the ones available, and each one's reason when not. */

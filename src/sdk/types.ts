@@ -185,3 +185,16 @@ export interface ScaleResultInfo {
   started: string[];
   removed: string[];
 }
+
+/** A host machines are placed on (a swarm node), from GET /v1/nodes. */
+export interface NodeInfo {
+  id: string;
+  name: string;
+  address: string | null;
+  role: string;
+  leader: boolean;
+  state: string;
+  availability: string;
+  labels: Record<string, string>;
+  machines: { id: string; app: string }[];
+}

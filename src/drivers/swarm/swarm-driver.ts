@@ -11,6 +11,7 @@ import { BerthError } from '../../core/errors.js';
 import { DEFAULT_PROCESS_GROUP, type AppConfig } from '../../core/config/types.js';
 import type {
   Driver,
+  DriverNode,
   Isolation,
   MachineHandle,
   MachineSpec,
@@ -45,20 +46,6 @@ export interface SwarmDriverOptions {
   /** `berth server --registry HOST:PORT`; else berth runs one on this host. */
   registry?: string;
   log: (line: string) => void;
-}
-
-/** One node of the swarm, for `berth nodes list`. */
-export interface SwarmNode {
-  id: string;
-  name: string;
-  address: string | null;
-  role: string;
-  leader: boolean;
-  state: string;
-  availability: string;
-  labels: Record<string, string>;
-  /** berth machines (of this daemon) whose task runs on the node. */
-  machines: { id: string; app: string }[];
 }
 
 const MACHINE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -244,7 +231,7 @@ export class SwarmDriver implements Driver {
       return {
         state: 'running',
         moved: {
-          handle: { ...swarm, taskId: '', nodeId: '', addresses: {} },
+          handle: { ...swarm, taskId: '', addresses: {} },
           why: `its task ended (${seen.why ?? 'gone'}); Swarm is starting another`,
         },
       };
@@ -334,7 +321,7 @@ export class SwarmDriver implements Driver {
   }
 
   /** The swarm's nodes and which of this daemon's machines run on each. */
-  async nodes(): Promise<SwarmNode[]> {
+  async nodes(): Promise<DriverNode[]> {
     let nodes: NodeJson[];
     let tasks: (TaskJson & { Spec?: { ContainerSpec?: { Labels?: Record<string, string> } } })[];
     try {
