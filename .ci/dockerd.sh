@@ -2,7 +2,7 @@
 #
 #   source .ci/dockerd.sh && dockerd_start /tmp/somewhere && npm test; dockerd_stop $?
 #
-# dockerd_start DIR installs Debian's docker.io when dockerd is missing, starts a dockerd whose
+# dockerd_start DIR installs Debian's docker.io (and docker-registry, iproute2) when missing, starts a dockerd whose
 # data-root, exec-root, pidfile, socket and log all live under DIR, waits until `docker info`
 # answers and exports DOCKER_HOST. dockerd_stop [STATUS] stops it (and the containerd it
 # started), and on a non-zero STATUS prints the tail of its log and keeps the log in DIR.
@@ -15,15 +15,22 @@ DOCKERD_START_TIMEOUT_S=${DOCKERD_START_TIMEOUT_S:-60}
 DOCKERD_STOP_TIMEOUT_S=${DOCKERD_STOP_TIMEOUT_S:-30}
 
 dockerd_install() {
-  command -v dockerd >/dev/null && command -v docker >/dev/null && return 0
-  echo "== installing docker.io (dockerd not found)"
-  # No init script may start the system's own dockerd on docker0 beside ours.
+  # docker-registry and iproute2: the swarm driver's tests run a registry and a 3-node swarm
+  # in network namespaces (scripts/swarm-lab.sh).
+  local packages=
+  { command -v dockerd && command -v docker; } >/dev/null || packages=" docker.io"
+  command -v docker-registry >/dev/null || packages="$packages docker-registry"
+  command -v ip >/dev/null || packages="$packages iproute2"
+  [ -n "$packages" ] || return 0
+  echo "== installing$packages"
+  # No init script may start the system's own dockerd on docker0 beside ours (nor a registry on :5000).
   local policy=/usr/sbin/policy-rc.d made_policy=
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
   fi
   local status=0
-  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io; } || status=$?
+  # shellcheck disable=SC2086 # a list of packages
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $packages; } || status=$?
   [ -n "$made_policy" ] && rm -f "$policy"
   return "$status"
 }

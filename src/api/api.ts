@@ -6,6 +6,7 @@ import { deployRoutes } from './routes/deploys.js';
 import { eventRoutes } from './routes/events.js';
 import { ipRoutes } from './routes/ips.js';
 import { lockRoutes } from './routes/locks.js';
+import { nodeRoutes } from './routes/nodes.js';
 import { machineControlRoutes } from './routes/machine-control.js';
 import { machineRoutes } from './routes/machines.js';
 import { metaRoutes } from './routes/meta.js';
@@ -31,6 +32,7 @@ export function buildRouter(services: ApiServices): Router {
     ...deployRoutes(services),
     ...rollbackRoutes(services),
     ...lockRoutes(services),
+    ...nodeRoutes(services),
     ...releaseRoutes(services),
     ...machineRoutes(services),
     ...secretRoutes(services),

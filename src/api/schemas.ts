@@ -15,7 +15,11 @@ export const ErrorSchema = Type.Object({
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 
-export const DriverNameSchema = Type.Union([Type.Literal('process'), Type.Literal('docker')]);
+export const DriverNameSchema = Type.Union([
+  Type.Literal('process'),
+  Type.Literal('docker'),
+  Type.Literal('swarm'),
+]);
 
 export const AppSchema = Type.Object({
   name: Type.String(),
@@ -177,6 +181,20 @@ export const LockSchema = Type.Object({
   expired: Type.Boolean(),
   description: Type.String(),
 });
+
+export const NodeSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  address: Nullable(Type.String()),
+  role: Type.String(),
+  leader: Type.Boolean(),
+  state: Type.String(),
+  availability: Type.String(),
+  labels: Type.Record(Type.String(), Type.String()),
+  machines: Type.Array(Type.Object({ id: Type.String(), app: Type.String() })),
+});
+
+export const NodesResponse = Type.Object({ driver: DriverNameSchema, nodes: Type.Array(NodeSchema) });
 
 export const LockResponse = Type.Object({ lock: Nullable(LockSchema) });
 export const LockReleaseResponse = Type.Object({ released: Nullable(LockSchema) });

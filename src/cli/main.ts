@@ -37,6 +37,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['config', async () => (await import('./commands/config.js')).registerConfig],
   ['certs', async () => (await import('./commands/certs.js')).registerCerts],
   ['ips', async () => (await import('./commands/ips.js')).registerIps],
+  ['nodes', async () => (await import('./commands/nodes.js')).registerNodes],
   ['schedules', async () => (await import('./commands/schedules.js')).registerSchedules],
   ['notify', async () => (await import('./commands/notify.js')).registerNotify],
   ['metrics', async () => (await import('./commands/metrics.js')).registerMetrics],

@@ -1,5 +1,6 @@
 // Which driver a deploy runs on: the one asked for (and kept for the app's next deploys), else
-// the app's own, else docker for a build that is an image when this daemon has it, else the
+// the app's own, else swarm for a build that is an image on a server whose default is swarm,
+// else docker for a build that is an image when this daemon has it, else the
 // server's default. A build that needs Docker on a daemon without it is refused here, before
 // anything changes.
 import { BerthError } from './errors.js';
@@ -34,6 +35,8 @@ export function chooseDriver(input: DriverChoiceInput): DriverChoice {
   };
   if (input.requested) return pick(input.requested, 'asked for with --driver');
   if (input.appDriver) return pick(input.appDriver, "the app's driver");
+  // A server whose default is swarm runs images across its nodes; otherwise docker runs them.
+  if (image && input.serverDefault === 'swarm') return pick('swarm', image);
   if (image && input.available.includes('docker')) return pick('docker', image);
   // An image has no tree to run; a Dockerfile app runs as processes only if it says what to run.
   if (image && (input.build.image || !input.hasProcesses)) throw unavailableError('docker', image, input);

@@ -258,6 +258,11 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: 'Run the daemon as root on Linux (the process driver mounts volumes in a namespace of their own), use the docker driver, or remove [mounts] from the config.',
   },
+  exec_unsupported: {
+    status: 422,
+    fault: 'user',
+    hint: 'On the swarm driver, `berth run` and `berth console` start a machine of their own; `docker exec` on the node that runs the machine (`berth nodes list`) reaches a running one.',
+  },
   docker_unavailable: {
     status: 422,
     fault: 'user',

@@ -67,8 +67,10 @@ export interface DaemonOptions {
   domain: string;
   /** Processes serving the proxy's main listener: 1 (default) is the daemon itself. */
   proxyWorkers?: number;
-  /** The default driver (`--driver process|docker`); docker needs a reachable Engine. */
+  /** The default driver (`--driver process|docker|swarm`); docker needs a reachable Engine, swarm a manager's. */
   driver: string;
+  /** `--registry HOST:PORT`: the registry the swarm's nodes pull release images from. */
+  registry?: string;
   /** Where DOCKER_HOST is read; default process.env. */
   env?: Record<string, string | undefined>;
   /** Largest artifact accepted, compressed and unpacked. */
@@ -140,6 +142,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     store,
     defaultDriver: options.driver,
     env: options.env ?? process.env,
+    ...(options.registry !== undefined ? { registry: options.registry } : {}),
     log: options.log,
   });
   const { created } = ensureAdminToken(store.tokens, layout.credentials);

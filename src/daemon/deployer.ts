@@ -8,7 +8,7 @@ import { hasRootFile } from '../artifacts/root-file.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { AppConfig, DeployStrategy } from '../core/config/types.js';
 import { chooseDriver, type DriverChoice } from '../core/driver-choice.js';
-import type { DriverName, PreparedRelease } from '../core/drivers.js';
+import { DRIVER_NAMES, type DriverName, type PreparedRelease } from '../core/drivers.js';
 import { BerthError } from '../core/errors.js';
 import { durationsOutOfRange } from '../core/config/stored-durations.js';
 import { vmSizing } from '../core/config/vm.js';
@@ -207,7 +207,7 @@ export class Deployer {
       serverDefault: drivers.default,
       available: drivers.names(),
       unavailable: Object.fromEntries(
-        (['process', 'docker'] as const).flatMap((name) => {
+        DRIVER_NAMES.flatMap((name) => {
           const missing = drivers.unavailable(name);
           return missing ? [[name, missing]] : [];
         }),

@@ -1,10 +1,11 @@
 // The daemon's drivers, made once at start: the process driver always, docker when the Engine
-// answers and this build has it. Releases and machines say which one runs them (a release by
+// answers and this build has it, swarm when that Engine is a swarm manager and the daemon is
+// asked for it (--driver swarm, or apps that already run on it). Releases and machines say which one runs them (a release by
 // its driver, a machine by its handle, or by its release before its first start).
 import { BerthError } from '../core/errors.js';
-import { DRIVER_NAMES, type DriverName } from '../core/drivers.js';
+import { DRIVER_NAMES, isDriverName, type DriverName } from '../core/drivers.js';
 import type { Release } from '../core/model.js';
-import { loadDockerDriver, type Unavailable } from '../drivers/available-drivers.js';
+import { loadDockerDriver, loadSwarmDriver, type Unavailable } from '../drivers/available-drivers.js';
 import type { Driver, DriverSet, MachineHandle } from '../drivers/driver.js';
 import { ProcessDriver } from '../drivers/process/process-driver.js';
 import type { Machine } from '../store/machines.js';
@@ -77,12 +78,14 @@ export async function startDrivers(options: {
   store: Store;
   defaultDriver: string;
   env: Record<string, string | undefined>;
+  /** `--registry HOST:PORT`: where the swarm driver pushes release images. */
+  registry?: string;
   log: (line: string) => void;
 }): Promise<DaemonDrivers> {
   const { layout, store } = options;
-  if (options.defaultDriver !== 'process' && options.defaultDriver !== 'docker') {
+  if (!isDriverName(options.defaultDriver)) {
     throw new BerthError('invalid_request', `unknown driver "${options.defaultDriver}"`, {
-      hint: 'Use --driver process or --driver docker.',
+      hint: 'Use --driver process, --driver docker or --driver swarm.',
     });
   }
   const drivers = new Map<DriverName, Driver>();
@@ -100,12 +103,29 @@ export async function startDrivers(options: {
   const docker = await loadDockerDriver({ home: layout.root, env: options.env, log: options.log });
   if ('driver' in docker) drivers.set('docker', docker.driver);
   else missing.set('docker', docker.unavailable);
+  const wantsSwarm =
+    options.defaultDriver === 'swarm' || store.apps.list().some((app) => app.driver === 'swarm');
+  if (wantsSwarm) {
+    const swarm = await loadSwarmDriver({
+      home: layout.root,
+      env: options.env,
+      log: options.log,
+      ...(options.registry !== undefined ? { registry: options.registry } : {}),
+    });
+    if ('driver' in swarm) drivers.set('swarm', swarm.driver);
+    else missing.set('swarm', swarm.unavailable);
+  } else {
+    missing.set('swarm', {
+      cause: 'the daemon was not started with --driver swarm',
+      fix: 'Restart `berth server --driver swarm` on a swarm manager.',
+    });
+  }
 
   const set = new DaemonDrivers(options.defaultDriver, drivers, missing);
   if (!drivers.has(set.default)) {
     const why = missing.get(set.default);
     throw new BerthError(
-      'docker_unavailable',
+      set.default === 'docker' ? 'docker_unavailable' : 'driver_unavailable',
       `berth server --driver ${set.default}: ${why?.cause ?? 'unavailable'}`,
       {
         hint: `${why?.fix ?? ''} Or start the server with --driver process.`.trim(),
@@ -113,8 +133,9 @@ export async function startDrivers(options: {
     );
   }
   const docker_ = missing.get('docker');
+  const swarm_ = wantsSwarm ? missing.get('swarm') : undefined;
   options.log(
-    `drivers: ${set.names().join(', ')} (default ${set.default})${docker_ ? `; no docker: ${docker_.cause}` : ''}`,
+    `drivers: ${set.names().join(', ')} (default ${set.default})${docker_ ? `; no docker: ${docker_.cause}` : ''}${swarm_ ? `; no swarm: ${swarm_.cause}` : ''}`,
   );
   return set;
 }

@@ -153,6 +153,7 @@ export class MachineSupervisor {
     const driver = this.drivers.forHandle(handle);
     const observed = await driver.inspect(handle);
     if (observed.state === 'running') {
+      if (observed.moved) this.movedByDriver(machine, observed.moved);
       this.store.events.append({
         app: machine.app,
         releaseVersion: machine.releaseVersion,
@@ -225,6 +226,24 @@ export class MachineSupervisor {
   async listeningPorts(machineId: string): Promise<ListeningPorts | undefined> {
     const handle = this.store.machines.get(machineId)?.handle;
     return handle ? this.drivers.forHandle(handle).listeningPorts?.(handle) : undefined;
+  }
+
+  /**
+   * The driver restarted the machine or moved it to another node itself (swarm): its new
+   * handle and address are recorded, and the proxy leaves it until it answers there.
+   */
+  private movedByDriver(machine: Machine, moved: { handle: MachineHandle; why: string }): void {
+    const address = this.recordStart(machine, moved.handle);
+    this.ready.delete(machine.id);
+    this.syncRoutes(machine.app);
+    this.store.events.append({
+      app: machine.app,
+      releaseVersion: machine.releaseVersion,
+      machineId: machine.id,
+      kind: 'machine.moved',
+      message: `machine ${machine.id} (${machine.processGroup}) ${moved.why}${address ? `; now at ${address}` : ''}`,
+      data: { address },
+    });
   }
 
   /**
@@ -441,6 +460,7 @@ export class MachineSupervisor {
     if (this.store.machines.get(machine.id)?.state !== machine.state) return;
     const now = Date.now();
     if (observed.state === 'running') {
+      if (observed.moved) this.movedByDriver(machine, observed.moved);
       if (!this.ready.has(machine.id) && (await this.answers(machine))) {
         this.ready.add(machine.id);
         this.store.machines.setState(machine.id, 'started');

@@ -7,8 +7,9 @@ import type { Driver } from './driver.js';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 const PING_TIMEOUT_MS = 2_000;
-/** Not a literal, so that a build without the docker driver still compiles. */
+/** Not literals, so that a build without the docker or swarm driver still compiles. */
 const DOCKER_DRIVER_MODULE = './docker/docker-driver.js';
+const SWARM_DRIVER_MODULE = './swarm/swarm-driver.js';
 
 export type EngineEndpoint = { socketPath: string } | { host: string; port: number };
 
@@ -104,6 +105,65 @@ export async function loadDockerDriver(options: {
       unavailable: {
         cause: `the docker driver could not start: ${err instanceof Error ? err.message : String(err)}`,
         fix: "Check that the daemon's user may use the Docker Engine (e.g. is in the docker group), then restart `berth server`.",
+      },
+    };
+  }
+}
+
+export interface SwarmDriverFactoryOptions extends DockerDriverFactoryOptions {
+  registry?: string;
+}
+
+/**
+ * The swarm driver, when the Engine at DOCKER_HOST is a swarm manager, or why not. Asked only
+ * of a daemon started with --driver swarm or whose apps already run on a swarm.
+ */
+export async function loadSwarmDriver(options: {
+  home: string;
+  env: Record<string, string | undefined>;
+  registry?: string;
+  log: (line: string) => void;
+}): Promise<{ driver: Driver } | { unavailable: Unavailable }> {
+  const dockerHost = options.env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
+  const endpoint = engineEndpoint(dockerHost);
+  if ('cause' in endpoint) return { unavailable: endpoint };
+  const down = await pingEngine(endpoint);
+  if (down) return { unavailable: down };
+  let factory: ((o: SwarmDriverFactoryOptions) => Promise<Driver>) | undefined;
+  try {
+    const module = (await import(SWARM_DRIVER_MODULE)) as { createSwarmDriver?: unknown };
+    if (typeof module.createSwarmDriver === 'function') {
+      factory = module.createSwarmDriver as (o: SwarmDriverFactoryOptions) => Promise<Driver>;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  }
+  if (!factory) {
+    return {
+      unavailable: {
+        cause: 'this build of berth has no swarm driver',
+        fix: 'Install a berth release that includes the swarm driver.',
+      },
+    };
+  }
+  try {
+    return {
+      driver: await factory({
+        home: options.home,
+        dockerHost,
+        log: options.log,
+        ...(options.registry !== undefined ? { registry: options.registry } : {}),
+      }),
+    };
+  } catch (err) {
+    const hint = (err as { hint?: unknown }).hint;
+    return {
+      unavailable: {
+        cause: err instanceof Error ? err.message : String(err),
+        fix:
+          typeof hint === 'string'
+            ? hint
+            : 'Run `berth server` on a swarm manager (DOCKER_HOST naming its Engine), then restart it.',
       },
     };
   }

@@ -67,7 +67,7 @@ export interface MachineSpec {
 }
 
 /** Typed per driver; stored as JSON in the machine's row and read back with parseHandle(). */
-export type MachineHandle = ProcessHandle | DockerHandle;
+export type MachineHandle = ProcessHandle | DockerHandle | SwarmHandle;
 
 /** addresses: internal port (as a string) -> host:port the proxy and health checks reach. */
 export interface ProcessHandle {
@@ -92,6 +92,25 @@ export interface DockerHandle {
   addresses: Record<string, string>;
   /** Internal port -> 127.0.0.1:<host port> the Engine published it on, for people. */
   published: Record<string, string>;
+}
+
+/**
+ * A machine on a Docker Swarm: a service of one replica whose task Swarm restarts, and moves to
+ * another node when its node is lost. Its ports are published in host mode on ports berth
+ * allocates, the same on whichever node runs it, so its address is that node's address.
+ */
+export interface SwarmHandle {
+  driver: 'swarm';
+  serviceId: string;
+  serviceName: string;
+  /** The task that ran the machine when this handle was made; another one is a restart or a move. */
+  taskId: string;
+  /** The node it ran on ('' while Swarm had not placed it). */
+  nodeId: string;
+  /** Internal port -> <node address>:<published port>; empty while no task runs. */
+  addresses: Record<string, string>;
+  /** Internal port -> the host-mode port published for it on the machine's node. */
+  published: Record<string, number>;
 }
 
 /**
@@ -128,7 +147,11 @@ export interface ListeningPorts {
 }
 
 export type ObservedState =
-  | { state: 'running' }
+  /**
+   * moved: the driver itself restarted the machine or moved it to another node (swarm), and
+   * this is its handle now: the daemon records it, says why, and routes to it once it answers.
+   */
+  | { state: 'running'; moved?: { handle: MachineHandle; why: string } }
   | { state: 'exited'; exitCode: number | null; signal: string | null }
   | { state: 'missing' };
 
@@ -267,11 +290,31 @@ export interface Driver {
   refuseCommands?(commands: Record<string, string>): BerthError | undefined;
   /** The machine in the driver's own words for events, e.g. "pid 4242" or "container 1a2b3c". */
   describe?(handle: MachineHandle): string;
+  /** The hosts the driver places machines on, and which machines run on each (swarm). */
+  nodes?(): Promise<DriverNode[]>;
   /**
    * Lets go of what the driver holds open (docker: the Engine's event stream) when the daemon
    * stops. Machines keep running; a later daemon adopts them.
    */
   close?(): void | Promise<void>;
+}
+
+/** A host of a driver that places machines over several (a swarm node), for `berth nodes list`. */
+export interface DriverNode {
+  id: string;
+  /** Its hostname, else the start of its id. */
+  name: string;
+  /** Where its machines' published ports are reached. */
+  address: string | null;
+  role: string;
+  leader: boolean;
+  /** ready, down, unknown, disconnected */
+  state: string;
+  /** active, pause, drain */
+  availability: string;
+  labels: Record<string, string>;
+  /** This daemon's machines whose task runs there. */
+  machines: { id: string; app: string }[];
 }
 
 /** The daemon's drivers: the default, the ones available, and each one's reason when not. */

@@ -1,7 +1,7 @@
 // The one reader of a machine's stored handle. Each driver's handle is checked field by field;
 // a row written before handles were typed (`ref` holding the pid as a string, one `address`)
 // is converted, so a daemon upgraded while machines run still adopts them.
-import type { DockerHandle, MachineHandle, ProcessHandle } from './driver.js';
+import type { DockerHandle, MachineHandle, ProcessHandle, SwarmHandle } from './driver.js';
 
 /** The handle in a machine row's JSON, or null when there is none or it is not one. */
 export function parseHandle(json: string | null): MachineHandle | null {
@@ -20,6 +20,7 @@ export function readHandle(value: unknown): MachineHandle | undefined {
   const v = value as Record<string, unknown>;
   if (v.driver === 'process') return readProcessHandle(v);
   if (v.driver === 'docker') return readDockerHandle(v);
+  if (v.driver === 'swarm') return readSwarmHandle(v);
   return undefined;
 }
 
@@ -48,6 +49,29 @@ function readDockerHandle(v: Record<string, unknown>): DockerHandle | undefined 
     driver: 'docker',
     containerId: v.containerId,
     containerName: v.containerName,
+    addresses,
+    published,
+  };
+}
+
+function readSwarmHandle(v: Record<string, unknown>): SwarmHandle | undefined {
+  for (const key of ['serviceId', 'serviceName', 'taskId', 'nodeId'] as const) {
+    if (typeof v[key] !== 'string') return undefined;
+  }
+  if (!/^[0-9a-z]{10,64}$/.test(v.serviceId as string) || v.serviceName === '') return undefined;
+  const addresses = readAddresses(v.addresses);
+  if (!addresses || typeof v.published !== 'object' || v.published === null) return undefined;
+  const published: Record<string, number> = {};
+  for (const [port, hostPort] of Object.entries(v.published)) {
+    if (!/^\d{1,5}$/.test(port) || !Number.isInteger(hostPort)) return undefined;
+    published[port] = hostPort as number;
+  }
+  return {
+    driver: 'swarm',
+    serviceId: v.serviceId as string,
+    serviceName: v.serviceName as string,
+    taskId: v.taskId as string,
+    nodeId: v.nodeId as string,
     addresses,
     published,
   };

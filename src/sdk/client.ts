@@ -14,6 +14,7 @@ import type {
   DeployResult,
   EventInfo,
   LockInfo,
+  NodeInfo,
   LogLine,
   MachineInfo,
   MachineStatusInfo,
@@ -281,6 +282,11 @@ export class BerthClient {
   /** Applies staged secret changes with a new release of the current artifact and config. */
   deploySecrets(app: string, body: { lockWaitMs?: number } = {}): Promise<SecretsChangeResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/secrets/deploy`, { body });
+  }
+
+  /** The swarm's nodes and the machines on each (the swarm driver only). */
+  listNodes(): Promise<{ driver: DriverName; nodes: NodeInfo[] }> {
+    return this.json('GET', '/v1/nodes');
   }
 
   getLock(app: string): Promise<{ lock: LockInfo | null }> {

@@ -1,7 +1,7 @@
 // The API's records, as the SDK returns them (see GET /v1/openapi.json).
 
 /** berth's drivers: machines as processes on the host, or as Docker containers. */
-export type DriverName = 'process' | 'docker';
+export type DriverName = 'process' | 'docker' | 'swarm';
 
 export interface AppInfo {
   name: string;
@@ -273,4 +273,17 @@ export interface ServerStatusInfo {
   apps: number;
   machinesRunning: number;
   controllable: boolean;
+}
+
+/** A host machines are placed on (a swarm node), from GET /v1/nodes. */
+export interface NodeInfo {
+  id: string;
+  name: string;
+  address: string | null;
+  role: string;
+  leader: boolean;
+  state: string;
+  availability: string;
+  labels: Record<string, string>;
+  machines: { id: string; app: string }[];
 }

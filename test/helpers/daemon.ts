@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { ServerInfo } from '../../src/daemon/server-info.js';
 import type { EventInfo, MachineInfo } from '../../src/sdk/types.js';
+import type { DriverName } from '../../src/core/drivers.js';
 import { removeDockerThingsOfHome } from './docker-home.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -29,7 +30,7 @@ const CLI_TIMEOUT_MS = 300_000;
 
 /** A machine's handle as stored: process (pid; `ref` before drivers were typed) or docker. */
 export interface StoredHandle {
-  driver?: 'process' | 'docker';
+  driver?: DriverName;
   pid?: number;
   ref?: string;
   containerId?: string;

@@ -1,5 +1,6 @@
 // A small app whose behaviour each release chooses (healthy, unhealthy, crashing), written
 // into a temp directory with its berth.toml, for rollout tests.
+import type { DriverName } from '../../src/core/drivers.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -37,8 +38,8 @@ export interface RolloutAppOptions {
   releaseCommand?: string;
   /** Gives each machine a volume "data" mounted here. */
   mountDestination?: string;
-  /** docker: the app also gets a Dockerfile (the test base image, the tree copied to /app). */
-  driver?: 'process' | 'docker';
+  /** docker, swarm: the app also gets a Dockerfile (the test base image, the tree copied to /app). */
+  driver?: DriverName;
 }
 
 const DOCKERFILE = 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD ["node", "server.js"]\n';
@@ -49,7 +50,7 @@ export function writeRolloutApp(dir: string, o: RolloutAppOptions): string {
   writeFileSync(join(dir, 'package.json'), '{"type":"module","scripts":{"start":"node server.js"}}');
   writeFileSync(join(dir, 'mode.txt'), o.behaviour ?? 'ok');
   writeFileSync(join(dir, 'label.txt'), o.label);
-  if (o.driver === 'docker') writeFileSync(join(dir, 'Dockerfile'), DOCKERFILE);
+  if (o.driver === 'docker' || o.driver === 'swarm') writeFileSync(join(dir, 'Dockerfile'), DOCKERFILE);
   const lines = [
     `app = "${o.app}"`,
     'kill_signal = "SIGTERM"',

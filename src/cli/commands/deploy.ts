@@ -32,7 +32,7 @@ interface DeployOptions {
   strategy?: 'rolling' | 'immediate' | 'canary' | 'bluegreen';
   waitTimeout?: number;
   skipReleaseCommand?: boolean;
-  driver?: 'process' | 'docker';
+  driver?: 'process' | 'docker' | 'swarm';
 }
 
 export function registerDeploy(program: Command, ctx: CliContext): void {
@@ -66,8 +66,8 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .addOption(
       new Option(
         '--driver <name>',
-        "run the app on this driver from now on (default: the app's driver, else docker for a Dockerfile or [build] image when the daemon has Docker, else the server's default)",
-      ).choices(['process', 'docker']),
+        "run the app on this driver from now on (default: the app's driver, else docker for a Dockerfile or [build] image when the daemon has Docker, else the server's default; swarm: across the nodes of a Docker Swarm)",
+      ).choices(['process', 'docker', 'swarm']),
     )
     .option('--detach', 'return once the release exists, without following the rollout')
     .option('--json', 'progress as JSON lines')

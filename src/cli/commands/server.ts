@@ -60,8 +60,13 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
     .option('--domain <name>', 'apps answer on <app>.<domain>', ctx.env.BERTH_DOMAIN ?? 'localhost')
     .option(
       '--driver <name>',
-      'default driver of apps: process, or docker (needs the Docker Engine at DOCKER_HOST, else /var/run/docker.sock)',
+      'default driver of apps: process, docker (needs the Docker Engine at DOCKER_HOST, else /var/run/docker.sock), or swarm (that Engine is a swarm manager)',
       ctx.env.BERTH_DRIVER ?? 'process',
+    )
+    .option(
+      '--registry <host:port>',
+      "swarm: the registry every node pulls release images from (default: berth runs Debian's docker-registry on this host, port 5000)",
+      ctx.env.BERTH_REGISTRY,
     )
     .option(
       '--max-artifact-size <MiB>',
@@ -93,6 +98,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
         proxyWorkers: string;
         domain: string;
         driver: string;
+        registry?: string;
         maxArtifactSize: number;
         logMaxMachine?: number;
         logMaxTotal?: number;
@@ -140,6 +146,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
           domain: opts.domain,
           proxyWorkers,
           driver: opts.driver,
+          ...(opts.registry !== undefined && { registry: parseRegistry(opts.registry) }),
           env: ctx.env,
           maxArtifactBytes: maxMiB * MiB,
           proxyLimits,
@@ -225,3 +232,17 @@ const ENV_OF = {
   domain: 'BERTH_DOMAIN',
   driver: 'BERTH_DRIVER',
 } as const;
+
+/** `--registry HOST:PORT`, as Docker names a registry in an image reference. */
+function parseRegistry(value: string): string {
+  const registry = value
+    .trim()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/$/, '');
+  if (!/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/.test(registry)) {
+    throw new BerthError('invalid_request', `--registry "${value}" is not HOST:PORT`, {
+      hint: 'Name the registry every swarm node can reach, e.g. --registry 10.0.0.5:5000.',
+    });
+  }
+  return registry;
+}

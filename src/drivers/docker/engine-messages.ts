@@ -7,7 +7,7 @@ export interface EngineMessage {
   status?: string;
   id?: string;
   progressDetail?: { current?: number; total?: number };
-  aux?: { ID?: string };
+  aux?: { ID?: string; Digest?: string };
   error?: string;
   errorDetail?: { message?: string };
 }

@@ -179,7 +179,7 @@ async function buildDockerfile(
 }
 
 /** Reads an Engine progress stream to its end; the error it reported, if any. */
-async function readMessages(
+export async function readMessages(
   stream: NodeJS.ReadableStream,
   onMessage: (message: EngineMessage) => void,
 ): Promise<string | undefined> {

@@ -1,0 +1,213 @@
+// The swarm driver on a real 3-node swarm of this run's own (test/helpers/swarm-lab.ts): six
+// machines spread over the nodes and reached through berth's proxy at their nodes' addresses, a
+// rolling deploy under constant load, a worker lost under load, and a daemon killed and
+// restarted that adopts the services it finds.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MachineInfo, NodeInfo } from '../../src/sdk/types.js';
+import { eventually, TestDaemon } from '../helpers/daemon.js';
+import { httpGet } from '../helpers/http-get.js';
+import { writeRolloutApp } from '../helpers/rollout-app.js';
+import { startSwarmLab, swarmLabSkipReason, type SwarmLab } from '../helpers/swarm-lab.js';
+
+const APP = 'spread';
+/** Placing six services, pulling an image on a node and starting it, on a loaded 2-core host. */
+const SETTLE_MS = 180_000;
+
+describe('swarm driver on a 3-node swarm', { skip: swarmLabSkipReason() }, () => {
+  let lab: SwarmLab;
+  let daemon: TestDaemon;
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    lab = await startSwarmLab();
+    work = mkdtempSync(join(tmpdir(), 'berth-swarm-app-'));
+    env = { DOCKER_HOST: lab.engines[0], BERTH_DRIVER: 'swarm' };
+    daemon = await TestDaemon.start(env);
+  });
+
+  after(async () => {
+    if (daemon) {
+      // berth's registry outlives its daemon on purpose (nodes pull from it while it is down).
+      try {
+        process.kill(Number(readFileSync(join(daemon.home, 'registry', 'pid'), 'utf8')), 'SIGTERM');
+      } catch {
+        // never started
+      }
+      await daemon.destroy();
+    }
+    await lab?.down();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  function writeApp(label: string): string {
+    return writeRolloutApp(join(work, label), { app: APP, label, driver: 'swarm' });
+  }
+
+  async function machines(): Promise<MachineInfo[]> {
+    return daemon.machines(APP);
+  }
+
+  /** Requests through the proxy, one after another, until stopped: how many and how many failed. */
+  function constantLoad(): { stop(): Promise<{ total: number; failed: string[] }> } {
+    let running = true;
+    let total = 0;
+    const failed: string[] = [];
+    const loop = (async () => {
+      while (running) {
+        total++;
+        const res = await daemon.proxied(APP).catch((err: Error) => ({ status: 0, body: err.message }));
+        if (res.status !== 200) failed.push(`${res.status} ${res.body.slice(0, 120)}`);
+      }
+    })();
+    return {
+      async stop() {
+        running = false;
+        await loop;
+        return { total, failed };
+      },
+    };
+  }
+
+  test('six machines spread over the three nodes, each reached through the proxy', async () => {
+    const first = await daemon.deploy(writeApp('one'));
+    assert.match(first, /pushing [\d.]+:\d+\/berth\/spread:v1 for the swarm's nodes/);
+    const scaled = await daemon.cli(['scale', 'count', '6', '-a', APP]);
+    assert.equal(scaled.code, 0, scaled.stdout + scaled.stderr);
+
+    const list = await machines();
+    assert.equal(list.length, 6);
+    const perNode = new Map<string, number>();
+    for (const machine of list) {
+      const host = machine.address?.split(':')[0] ?? '';
+      assert.ok(lab.addresses.includes(host), `machine ${machine.id} at ${machine.address}, not on a node`);
+      perNode.set(host, (perNode.get(host) ?? 0) + 1);
+    }
+    // spread=node.id over three equal nodes: two each.
+    assert.deepEqual(
+      lab.addresses.map((address) => perNode.get(address) ?? 0),
+      [2, 2, 2],
+    );
+
+    const nodes = (await daemon.cliJson<{ nodes: NodeInfo[] }>(['nodes', 'list'])).nodes;
+    assert.deepEqual(nodes.map((n) => n.address).sort(), [...lab.addresses].sort());
+    assert.ok(nodes.every((n) => n.state === 'ready' && n.availability === 'active'));
+    assert.equal(nodes.filter((n) => n.leader).length, 1);
+    assert.deepEqual(nodes.flatMap((n) => n.machines.map((m) => m.id)).sort(), list.map((m) => m.id).sort());
+
+    // Each machine answers at its node's address, and the proxy reaches every one of them.
+    for (const machine of list) {
+      const direct = await httpGet(machine.address!);
+      assert.equal(direct.body.trim(), `one ${machine.id}`);
+    }
+    const seen = new Set<string>();
+    await eventually(
+      async () => {
+        const res = await daemon.proxied(APP);
+        if (res.status === 200) seen.add(res.body.trim().split(' ')[1]!);
+        return seen.size === 6;
+      },
+      SETTLE_MS,
+      'the proxy to reach all six machines',
+    );
+  });
+
+  test('a rolling deploy over the nodes under constant load fails no request', async () => {
+    const load = constantLoad();
+    const result = await daemon.cli(['deploy', writeApp('two')]);
+    const { total, failed } = await load.stop();
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.deepEqual(failed, [], `${failed.length} of ${total} requests failed during the deploy`);
+    assert.ok(total > 20, `only ${total} requests were made`);
+    const list = await machines();
+    assert.equal(list.length, 6);
+    assert.ok(list.every((m) => m.releaseVersion === 2));
+    for (const machine of list)
+      assert.equal((await httpGet(machine.address!)).body.trim(), `two ${machine.id}`);
+  });
+
+  test('a worker killed under load: Swarm places its machines again, berth routes to them', async () => {
+    const lost = lab.addresses[2]!;
+    const before = await machines();
+    const onLost = before.filter((m) => m.address?.startsWith(`${lost}:`)).map((m) => m.id);
+    assert.ok(onLost.length > 0, 'no machine on the worker to kill');
+
+    const load = constantLoad();
+    killNode(lab, 2);
+    const moved = await eventually(
+      async () => {
+        const list = await machines();
+        const placed = list.filter(
+          (m) => onLost.includes(m.id) && m.address && !m.address.startsWith(`${lost}:`),
+        );
+        return placed.length === onLost.length ? list : undefined;
+      },
+      SETTLE_MS,
+      `machines ${onLost.join(', ')} to leave the lost node`,
+    );
+    // Every machine, moved ones included, answers through the proxy again.
+    const seen = new Set<string>();
+    await eventually(
+      async () => {
+        const res = await daemon.proxied(APP);
+        if (res.status === 200) seen.add(res.body.trim().split(' ')[1]!);
+        return seen.size === moved!.length;
+      },
+      SETTLE_MS,
+      'the proxy to reach every machine again',
+    );
+    const { total, failed } = await load.stop();
+    assert.deepEqual(failed, [], `${failed.length} of ${total} requests failed while the node was lost`);
+    const events = await daemon.events(APP);
+    for (const id of onLost) {
+      assert.ok(
+        events.some(
+          (e) =>
+            e.kind === 'machine.moved' && e.machineId === id && /moved by Swarm from node/.test(e.message),
+        ),
+        `no move reported for machine ${id}`,
+      );
+    }
+  });
+
+  test('a daemon killed and started again adopts the services it finds', async () => {
+    const before = await machines();
+    daemon.kill9();
+    await daemon.waitExit();
+    await daemon.boot(env);
+    const after = await machines();
+    assert.deepEqual(
+      after.map((m) => `${m.id} ${m.address}`).sort(),
+      before.map((m) => `${m.id} ${m.address}`).sort(),
+    );
+    const events = await daemon.events(APP);
+    for (const machine of before) {
+      assert.ok(events.some((e) => e.kind === 'machine.adopted' && e.machineId === machine.id));
+    }
+    const res = await daemon.proxied(APP);
+    assert.equal(res.status, 200);
+    assert.match(res.body, /^two /);
+  });
+});
+
+/** Kills a node's dockerd and everything in its namespace (containerd, shims, containers). */
+function killNode(lab: SwarmLab, index: number): void {
+  const pid = readFileSync(join(lab.dir, `n${index}`, 'pid'), 'utf8').trim();
+  const namespace = readFileSync(join(lab.dir, 'lab.env'), 'utf8').match(/^NAME=(.+)$/m)![1] + `n${index}`;
+  process.kill(Number(pid), 'SIGKILL');
+  const pids = execFileSync('ip', ['netns', 'pids', namespace], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
+  for (const p of pids) {
+    try {
+      process.kill(Number(p), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
