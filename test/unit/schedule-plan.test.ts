@@ -141,6 +141,27 @@ const stepCases: {
     },
   },
   {
+    name: 'up just before a due time: the last one due while down is caught up first',
+    schedule: every(1000),
+    last: T0,
+    now: T0 + 5100,
+    startedAt: T0 + 4900,
+    want: {
+      run: [T0 + 4000, 'catch-up'],
+      missed: [T0 + 1000, T0 + 2000, T0 + 3000],
+      missedCount: 3,
+      lastDueAt: T0 + 4000,
+    },
+  },
+  {
+    name: 'the step after a catch-up runs the due time that came after the start',
+    schedule: every(1000),
+    last: T0 + 4000,
+    now: T0 + 5200,
+    startedAt: T0 + 4900,
+    want: { run: [T0 + 5000, 'every'], missed: [], missedCount: 0, lastDueAt: T0 + 5000 },
+  },
+  {
     name: 'down longer than the catch-up window: all missed',
     schedule: every(60_000, { catchUpMs: 10_000 }),
     last: T0,

@@ -46,6 +46,25 @@ export function planStep(input: StepInput): StepPlan {
     return { missed: due.times.slice(-MAX_MISSED_ROWS), missedCount: due.total, lastDueAt: latest };
   }
   const kind: ScheduleTrigger = schedule.cron !== undefined ? 'cron' : 'every';
+  // A daemon that came up just before a due time: the last one due while no daemon ran is
+  // caught up first (the newer one runs at the next step), not lost to the newer one.
+  const downTimes = due.times.filter((t) => t < input.startedAt);
+  const lastDown = downTimes.at(-1);
+  if (
+    lastDown !== undefined &&
+    lastDown !== latest &&
+    now - lastDown <= catchUpWindowMs(schedule, lastDown)
+  ) {
+    const plan: StepPlan = {
+      missed: downTimes.slice(0, -1),
+      missedCount: due.total - (due.times.length - downTimes.length) - 1,
+      lastDueAt: lastDown,
+    };
+    if (input.running > 0 && schedule.overlap === 'skip')
+      plan.skipped = { dueAt: lastDown, trigger: 'catch-up' };
+    else plan.run = { dueAt: lastDown, trigger: 'catch-up' };
+    return plan;
+  }
   const trigger: ScheduleTrigger = latest < input.startedAt ? 'catch-up' : kind;
   const plan: StepPlan = { missed: older, missedCount: olderCount, lastDueAt: latest };
   if (input.running > 0 && schedule.overlap === 'skip') plan.skipped = { dueAt: latest, trigger };
