@@ -70,44 +70,68 @@ export function pingEngine(
   });
 }
 
-/** The docker driver, or why this daemon cannot have it. */
-export async function loadDockerDriver(options: {
-  home: string;
+/**
+ * A driver that talks to the Engine at DOCKER_HOST (docker, swarm), loaded from its module only
+ * once the Engine answers; or why this daemon cannot have it.
+ */
+async function loadEngineDriver<O extends DockerDriverFactoryOptions>(spec: {
+  name: string;
+  module: string;
+  factory: string;
   env: Record<string, string | undefined>;
-  log: (line: string) => void;
+  options: (dockerHost: string) => O;
+  /** What a factory that threw is reported as. */
+  failed: (err: unknown) => Unavailable;
 }): Promise<{ driver: Driver } | { unavailable: Unavailable }> {
-  const dockerHost = options.env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
+  const dockerHost = spec.env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
   const endpoint = engineEndpoint(dockerHost);
   if ('cause' in endpoint) return { unavailable: endpoint };
   const down = await pingEngine(endpoint);
   if (down) return { unavailable: down };
-  let factory: ((o: DockerDriverFactoryOptions) => Promise<Driver>) | undefined;
+  let factory: ((o: O) => Promise<Driver>) | undefined;
   try {
-    const module = (await import(DOCKER_DRIVER_MODULE)) as { createDockerDriver?: unknown };
-    if (typeof module.createDockerDriver === 'function') {
-      factory = module.createDockerDriver as (o: DockerDriverFactoryOptions) => Promise<Driver>;
-    }
+    const module = (await import(spec.module)) as Record<string, unknown>;
+    if (typeof module[spec.factory] === 'function')
+      factory = module[spec.factory] as (o: O) => Promise<Driver>;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
   }
   if (!factory) {
     return {
       unavailable: {
-        cause: 'this build of berth has no docker driver',
-        fix: 'Install a berth release that includes the docker driver.',
+        cause: `this build of berth has no ${spec.name} driver`,
+        fix: `Install a berth release that includes the ${spec.name} driver.`,
       },
     };
   }
   try {
-    return { driver: await factory({ home: options.home, dockerHost, log: options.log }) };
+    return { driver: await factory(spec.options(dockerHost)) };
   } catch (err) {
-    return {
-      unavailable: {
-        cause: `the docker driver could not start: ${err instanceof Error ? err.message : String(err)}`,
-        fix: "Check that the daemon's user may use the Docker Engine (e.g. is in the docker group), then restart `berth server`.",
-      },
-    };
+    return { unavailable: spec.failed(err) };
   }
+}
+
+/** The docker driver, or why this daemon cannot have it. */
+export function loadDockerDriver(options: {
+  home: string;
+  env: Record<string, string | undefined>;
+  log: (line: string) => void;
+}): Promise<{ driver: Driver } | { unavailable: Unavailable }> {
+  return loadEngineDriver({
+    name: 'docker',
+    module: DOCKER_DRIVER_MODULE,
+    factory: 'createDockerDriver',
+    env: options.env,
+    options: (dockerHost): DockerDriverFactoryOptions => ({
+      home: options.home,
+      dockerHost,
+      log: options.log,
+    }),
+    failed: (err) => ({
+      cause: `the docker driver could not start: ${err instanceof Error ? err.message : String(err)}`,
+      fix: "Check that the daemon's user may use the Docker Engine (e.g. is in the docker group), then restart `berth server`.",
+    }),
+  });
 }
 
 export interface SwarmDriverFactoryOptions extends DockerDriverFactoryOptions {
@@ -118,53 +142,32 @@ export interface SwarmDriverFactoryOptions extends DockerDriverFactoryOptions {
  * The swarm driver, when the Engine at DOCKER_HOST is a swarm manager, or why not. Asked only
  * of a daemon started with --driver swarm or whose apps already run on a swarm.
  */
-export async function loadSwarmDriver(options: {
+export function loadSwarmDriver(options: {
   home: string;
   env: Record<string, string | undefined>;
   registry?: string;
   log: (line: string) => void;
 }): Promise<{ driver: Driver } | { unavailable: Unavailable }> {
-  const dockerHost = options.env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
-  const endpoint = engineEndpoint(dockerHost);
-  if ('cause' in endpoint) return { unavailable: endpoint };
-  const down = await pingEngine(endpoint);
-  if (down) return { unavailable: down };
-  let factory: ((o: SwarmDriverFactoryOptions) => Promise<Driver>) | undefined;
-  try {
-    const module = (await import(SWARM_DRIVER_MODULE)) as { createSwarmDriver?: unknown };
-    if (typeof module.createSwarmDriver === 'function') {
-      factory = module.createSwarmDriver as (o: SwarmDriverFactoryOptions) => Promise<Driver>;
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-  }
-  if (!factory) {
-    return {
-      unavailable: {
-        cause: 'this build of berth has no swarm driver',
-        fix: 'Install a berth release that includes the swarm driver.',
-      },
-    };
-  }
-  try {
-    return {
-      driver: await factory({
-        home: options.home,
-        dockerHost,
-        log: options.log,
-        ...(options.registry !== undefined ? { registry: options.registry } : {}),
-      }),
-    };
-  } catch (err) {
-    const hint = (err as { hint?: unknown }).hint;
-    return {
-      unavailable: {
+  return loadEngineDriver({
+    name: 'swarm',
+    module: SWARM_DRIVER_MODULE,
+    factory: 'createSwarmDriver',
+    env: options.env,
+    options: (dockerHost): SwarmDriverFactoryOptions => ({
+      home: options.home,
+      dockerHost,
+      log: options.log,
+      ...(options.registry !== undefined ? { registry: options.registry } : {}),
+    }),
+    failed: (err) => {
+      const hint = (err as { hint?: unknown }).hint;
+      return {
         cause: err instanceof Error ? err.message : String(err),
         fix:
           typeof hint === 'string'
             ? hint
             : 'Run `berth server` on a swarm manager (DOCKER_HOST naming its Engine), then restart it.',
-      },
-    };
-  }
+      };
+    },
+  });
 }
