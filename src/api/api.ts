@@ -2,6 +2,7 @@
 import { appRoutes } from './routes/apps.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { certificateRoutes } from './routes/certs.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { deployRoutes } from './routes/deploys.js';
 import { eventRoutes } from './routes/events.js';
 import { ipRoutes } from './routes/ips.js';
@@ -47,6 +48,7 @@ export function buildRouter(services: ApiServices): Router {
     ...metricsRoutes(services),
     ...sessionRoutes(services),
     ...serverRoutes(services),
+    ...dashboardRoutes({ tokens: services.store.tokens, sessions: services.store.dashboardSessions }),
   );
   return new Router(routes);
 }

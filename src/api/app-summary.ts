@@ -72,7 +72,14 @@ export function appSummary(s: ApiServices, app: App, now = Date.now()) {
   return {
     ...appView(app, s.urlFor(app.name)),
     state,
-    latestRelease: latest ? { version: latest.version, status: latest.status } : null,
+    latestRelease: latest
+      ? {
+          version: latest.version,
+          status: latest.status,
+          createdBy: latest.createdBy,
+          createdAt: latest.createdAt,
+        }
+      : null,
     machines: {
       started: machines.filter((m) => m.state === 'started').length,
       total: machines.length,

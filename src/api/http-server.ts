@@ -6,12 +6,25 @@ import { MAX_HEADER_BYTES, refuseUnparsedRequests, requestUrl } from './http-ref
 import { readJsonBody, Router, STREAMED, validateBody } from './router.js';
 import { runAs } from '../store/actor.js';
 import { acceptSessions } from './session-upgrade.js';
-import type { TokenStore } from '../store/tokens.js';
+import type { TokenOwner, TokenStore } from '../store/tokens.js';
+import type { DashboardAssets } from './dashboard/assets.js';
+import type { DashboardAuth } from './dashboard/session-auth.js';
 
-export function createApiServer(router: Router, tokens: TokenStore, log: (line: string) => void): Server {
+/** The dashboard's pages and its cookie sessions (src/api/dashboard/). */
+export interface DashboardParts {
+  assets: DashboardAssets;
+  auth: DashboardAuth;
+}
+
+export function createApiServer(
+  router: Router,
+  tokens: TokenStore,
+  log: (line: string) => void,
+  dashboard: DashboardParts,
+): Server {
   // The API routes by path alone, so a request without Host is served rather than refused bare.
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req, res) => {
-    void handle(router, tokens, req, res).catch((err: unknown) => {
+    void handle(router, tokens, dashboard, req, res).catch((err: unknown) => {
       if (!isBerthError(err))
         log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
       // A body left unread (an upload refused part-way) would otherwise be drained in full.
@@ -28,13 +41,19 @@ export function createApiServer(router: Router, tokens: TokenStore, log: (line: 
 async function handle(
   router: Router,
   tokens: TokenStore,
+  dashboard: DashboardParts,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const url = requestUrl(req.url ?? '/');
+  if (dashboard.assets.serve(req, res, url.pathname)) return;
   const { route, params } = router.match(req.method ?? 'GET', url.pathname);
   let user = 'anonymous';
-  if (!route.public) user = authenticate(tokens, req.headers.authorization, route.metricsToken ?? false);
+  if (!route.public) {
+    // No Bearer token: the dashboard's session cookie, if any, stands for the token it was opened with.
+    const cookie = req.headers.authorization === undefined ? dashboard.auth.owner(req) : undefined;
+    user = authenticate(tokens, req.headers.authorization, route.metricsToken ?? false, cookie);
+  }
   if (route.upgrade) {
     throw new BerthError('upgrade_required', `${url.pathname} is a session: it needs an upgraded connection`);
   }
@@ -55,10 +74,15 @@ async function handle(
   sendJson(res, status, result);
 }
 
-function authenticate(tokens: TokenStore, header: string | undefined, metricsToken: boolean): string {
+function authenticate(
+  tokens: TokenStore,
+  header: string | undefined,
+  metricsToken: boolean,
+  cookieOwner?: TokenOwner,
+): string {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  if (!match) throw new BerthError('unauthorized', 'this request has no API token');
-  const owner = tokens.verify(match[1]!);
+  if (!match && !cookieOwner) throw new BerthError('unauthorized', 'this request has no API token');
+  const owner = match ? tokens.verify(match[1]!) : cookieOwner;
   if (!owner) throw new BerthError('unauthorized', 'the API token is not valid');
   if (owner.scope === 'metrics' && !metricsToken) {
     throw new BerthError('forbidden', 'the metrics token may only read GET /metrics', {

@@ -99,7 +99,15 @@ export const AppSummarySchema = Type.Composite([
       ),
     ),
     /** The newest release, live or not (a failed one shows here while an older one serves). */
-    latestRelease: Nullable(Type.Object({ version: Type.Integer(), status: Type.String() })),
+    latestRelease: Nullable(
+      Type.Object({
+        version: Type.Integer(),
+        status: Type.String(),
+        /** Who made it (a deploy, rollback or secret change) and when. */
+        createdBy: Type.String(),
+        createdAt: Type.String(),
+      }),
+    ),
     machines: Type.Object({ started: Type.Integer(), total: Type.Integer() }),
     restartsLastHour: Type.Integer(),
     /** http, and https when the daemon has a TLS listener. */

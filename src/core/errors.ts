@@ -17,6 +17,16 @@ export const ERROR_CATALOG = {
     hint: 'Send "Authorization: Bearer <token>"; the admin token is in <home>/credentials, or set BERTH_TOKEN.',
   },
   forbidden: { status: 403, fault: 'user', hint: 'Use a token that is allowed to do this.' },
+  csrf: {
+    status: 403,
+    fault: 'user',
+    hint: "Reload the dashboard: its writes carry the session's x-berth-csrf header, which this request lacks.",
+  },
+  too_many_requests: {
+    status: 429,
+    fault: 'user',
+    hint: 'Wait a minute and try again.',
+  },
   not_found: {
     status: 404,
     fault: 'user',

@@ -4,6 +4,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { buildRouter } from '../api/api.js';
 import { createApiServer } from '../api/http-server.js';
+import { DashboardAssets } from '../api/dashboard/assets.js';
+import { DashboardAuth } from '../api/dashboard/session-auth.js';
 import { ArtifactStore } from '../artifacts/store.js';
 import { EdgeProxy } from '../proxy/edge-proxy.js';
 import type { ProxyLimits } from '../proxy/limits.js';
@@ -332,7 +334,10 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
       ...(options.control && { stop: options.control.stop, restart: options.control.restart }),
     },
   });
-  const api = createApiServer(router, store.tokens, options.log);
+  const api = createApiServer(router, store.tokens, options.log, {
+    assets: new DashboardAssets(),
+    auth: new DashboardAuth(store.dashboardSessions, store.tokens),
+  });
   const apiListen = await preferRemembered('api', options.api, remembered, options.log);
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);

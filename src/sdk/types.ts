@@ -77,7 +77,7 @@ export type AppState = 'new' | 'deploying' | 'deployed' | 'crashloop' | 'failed'
 export interface AppSummaryInfo extends AppInfo {
   state: AppState;
   /** The newest release, live or not. */
-  latestRelease: { version: number; status: string } | null;
+  latestRelease: { version: number; status: string; createdBy: string; createdAt: string } | null;
   machines: { started: number; total: number };
   restartsLastHour: number;
   /** http, and https when the daemon has a TLS listener. */

@@ -326,4 +326,19 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin';
     `,
   },
+  {
+    version: 13,
+    name: 'dashboard sessions',
+    // Only a hash of the cookie's value is kept; a token's sessions go with the token.
+    sql: `
+      CREATE TABLE dashboard_sessions (
+        id_hash TEXT PRIMARY KEY,
+        token_id TEXT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions(expires_at);
+    `,
+  },
 ];

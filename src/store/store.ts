@@ -2,6 +2,7 @@
 import { AppStore } from './apps.js';
 import { AppUserStore } from './app-users.js';
 import { CertificateStore } from './certificates.js';
+import { DashboardSessionStore } from './dashboard-sessions.js';
 import { openDatabase, type Db } from './database.js';
 import { DeploymentStore } from './deployments.js';
 import { EventStore } from './events.js';
@@ -35,6 +36,7 @@ export class Store {
   readonly scheduleRuns: ScheduleRunStore;
   readonly notifications: NotificationStore;
   readonly usage: UsageStore;
+  readonly dashboardSessions: DashboardSessionStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -54,6 +56,7 @@ export class Store {
     this.appUsers = new AppUserStore(this.db);
     this.scheduleRuns = new ScheduleRunStore(this.db);
     this.notifications = new NotificationStore(this.db);
+    this.dashboardSessions = new DashboardSessionStore(this.db);
   }
 
   close(): void {

@@ -48,4 +48,11 @@ export class TokenStore {
       { id: string; name: string; user_name: string; scope: TokenScope } | undefined;
     return row && { id: row.id, name: row.name, user: row.user_name, scope: row.scope };
   }
+
+  /** The owner of a token by its id (a dashboard session's), or undefined when it is gone. */
+  owner(id: string): TokenOwner | undefined {
+    const row = this.db.prepare('SELECT id, name, user_name, scope FROM tokens WHERE id = ?').get(id) as
+      { id: string; name: string; user_name: string; scope: TokenScope } | undefined;
+    return row && { id: row.id, name: row.name, user: row.user_name, scope: row.scope };
+  }
 }

@@ -104,8 +104,13 @@ for (const driver of testDrivers()) {
       const apps = await daemon.cliJson<AppSummaryInfo[]>(['apps', 'list']);
       const listed = apps.find((a) => a.name === app);
       assert.deepEqual(
-        [listed?.state, listed?.currentRelease, listed?.latestRelease],
-        ['failed', null, { version: 1, status: 'failed' }],
+        [
+          listed?.state,
+          listed?.currentRelease,
+          listed?.latestRelease?.version,
+          listed?.latestRelease?.status,
+        ],
+        ['failed', null, 1, 'failed'],
       );
       const text = await daemon.cli(['apps', 'list']);
       assert.match(

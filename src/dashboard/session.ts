@@ -1,0 +1,23 @@
+// Who is logged in, and what their role lets the page offer: a viewer sees no write buttons
+// (the API refuses the writes anyway).
+import type { Session } from './types.js';
+
+let current: Session | undefined;
+
+export function setSession(session: Session | undefined): void {
+  current = session;
+}
+
+export function session(): Session | undefined {
+  return current;
+}
+
+/** Deploy, roll back: admin, or a deployer (its token's apps; the API checks which). */
+export function canDeploy(): boolean {
+  return current?.role === 'admin' || current?.role === 'deployer';
+}
+
+/** Stop and remove an app, as `berth apps destroy`: admin only. */
+export function canDestroy(): boolean {
+  return current?.role === 'admin';
+}
