@@ -2,7 +2,7 @@
 #
 #   source .ci/dockerd.sh && dockerd_start /tmp/somewhere && npm test; dockerd_stop $?
 #
-# dockerd_start DIR installs Debian's docker.io (and docker-registry, iproute2) when missing, starts a dockerd whose
+# dockerd_start DIR installs Debian's docker.io (and docker-registry, iproute2, chromium) when missing, starts a dockerd whose
 # data-root, exec-root, pidfile, socket and log all live under DIR, waits until `docker info`
 # answers and exports DOCKER_HOST. dockerd_stop [STATUS] stops it (and the containerd it
 # started), and on a non-zero STATUS prints the tail of its log and keeps the log in DIR.
@@ -21,6 +21,8 @@ dockerd_install() {
   { command -v dockerd && command -v docker; } >/dev/null || packages=" docker.io"
   command -v docker-registry >/dev/null || packages="$packages docker-registry"
   command -v ip >/dev/null || packages="$packages iproute2"
+  # Not the Engine's, but installed in the same apt-get: the dashboard's browser tests drive it.
+  [ -x /usr/bin/chromium ] || packages="$packages chromium"
   [ -n "$packages" ] || return 0
   echo "== installing$packages"
   # No init script may start the system's own dockerd on docker0 beside ours (nor a registry on :5000).
