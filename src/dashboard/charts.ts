@@ -56,7 +56,9 @@ export class TrafficCharts {
     const from = Date.parse(traffic.from) / 1000;
     const to = Date.parse(traffic.to) / 1000;
     const times = [...new Set(traffic.points.map((p) => Date.parse(p.at) / 1000))].sort((a, b) => a - b);
-    const series = [...new Set(traffic.points.map((p) => p.release))].sort((a, b) => (a ?? 0) - (b ?? 0));
+    // Requests the proxy answered with no machine (release null) only when there were some.
+    const shown = traffic.points.filter((p) => p.release !== null || p.requestsPerSecond > 0);
+    const series = [...new Set(shown.map((p) => p.release))].sort((a, b) => (a ?? 0) - (b ?? 0));
     const marks = releases
       .map((r) => ({ at: Date.parse(r.createdAt) / 1000, label: `v${r.version}` }))
       .filter((m) => m.at >= from && m.at <= to);

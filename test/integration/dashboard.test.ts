@@ -70,6 +70,13 @@ test('the page is served with a strict CSP; a wrong token is refused', { skip },
   assert.match(headers['content-security-policy'] ?? '', /default-src 'none'; script-src 'self'/);
   assert.equal(headers['x-content-type-options'], 'nosniff');
   assert.equal(headers['referrer-policy'], 'no-referrer');
+  const script = await fetch(`${daemon.info.apiUrl}/dashboard/main.js`);
+  assert.equal(script.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  const etag = script.headers.get('etag')!;
+  const again = await fetch(`${daemon.info.apiUrl}/dashboard/main.js`, {
+    headers: { 'if-none-match': etag },
+  });
+  assert.equal(again.status, 304);
   await page.fill('#token', 'berth_not-a-token');
   await page.click('#login button[type=submit]');
   await page.locator('.login-problem .error').getByText('the token is not valid').waitFor();

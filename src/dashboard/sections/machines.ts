@@ -51,7 +51,7 @@ export class MachinesSection {
           h('td', {}, m.processGroup),
           h('td', {}, `v${m.releaseVersion}`),
           h('td', {}, badge(m.state)),
-          h('td', {}, m.crashLooping ? badge('crashloop') : m.state === 'started' ? badge('healthy') : '—'),
+          h('td', {}, m.crashLooping ? badge('crashloop') : m.state === 'started' ? badge('ok') : '—'),
           h('td', {}, duration(m.uptimeSeconds)),
           h('td', {}, `${m.restartsLastHour} / ${m.restarts}`),
           h('td', {}, m.lastExit ?? '—'),
