@@ -1,12 +1,11 @@
 // The login form: a token exchanged for a session cookie (POST /v1/dashboard/login). The token
 // itself is sent once and never kept by the page.
-import { api, setCsrf } from './api.js';
+import { api } from './api.js';
 import { h, replace } from './dom.js';
 import { errorBox } from './errors.js';
-import { setSession } from './session.js';
 import type { Session } from './types.js';
 
-export function showLogin(main: HTMLElement, onLoggedIn: () => void): void {
+export function showLogin(main: HTMLElement, onLoggedIn: (session: Session) => void): void {
   const input = h('input', {
     type: 'password',
     name: 'token',
@@ -36,9 +35,7 @@ export function showLogin(main: HTMLElement, onLoggedIn: () => void): void {
     void api<Session>('/v1/dashboard/login', { method: 'POST', body: { token: input.value } })
       .then((session) => {
         input.value = '';
-        setCsrf(session.csrf);
-        setSession(session);
-        onLoggedIn();
+        onLoggedIn(session);
       })
       .catch((err: unknown) => replace(problem, errorBox(err)));
   });

@@ -20,7 +20,7 @@ function route(): void {
   if (!current) {
     who.textContent = '';
     logout.hidden = true;
-    showLogin(main, route);
+    showLogin(main, (opened) => void loggedIn(opened).then(route));
     return;
   }
   who.textContent = `${current.name} (${current.role})`;
@@ -42,11 +42,20 @@ onUnauthorized.handler = () => {
 };
 window.addEventListener('hashchange', route);
 
+/** The token's role as GET /v1/whoami tells it: what the page offers follows it. */
+async function loggedIn(opened: Session): Promise<void> {
+  setCsrf(opened.csrf);
+  try {
+    const whoami = await api<{ name: string; role: string }>('/v1/whoami');
+    setSession({ ...opened, name: whoami.name, role: whoami.role });
+  } catch {
+    setSession(opened);
+  }
+}
+
 async function start(): Promise<void> {
   try {
-    const resumed = await api<Session>('/v1/dashboard/session');
-    setCsrf(resumed.csrf);
-    setSession(resumed);
+    await loggedIn(await api<Session>('/v1/dashboard/session'));
   } catch {
     setSession(undefined);
   }
