@@ -90,6 +90,8 @@ export function dashboardRoutes(deps: { tokens: TokenStore; sessions: DashboardS
       summary: 'End the dashboard session and clear its cookie',
       tag: 'dashboard',
       public: true,
+      // It takes no fields: a body that is anything but {} (or none) is refused like any other.
+      body: Type.Object({}, { additionalProperties: false }),
       handler: ({ req, res }) => {
         const id = sessionCookieValue(req.headers.cookie);
         if (id !== undefined) deps.sessions.remove(id);
