@@ -633,6 +633,8 @@ export class MachineSupervisor {
       killTimeoutMs: release.config.killTimeoutMs,
       ...(limits && { limits }),
       mounts: await this.volumeMounts(machine, release, driver),
+      ...(release.config.deploy.placement && { placement: release.config.deploy.placement }),
+      ...(release.config.primaryRegion && { primaryRegion: release.config.primaryRegion }),
     };
   }
 }

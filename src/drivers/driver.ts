@@ -69,6 +69,8 @@ export interface MachineSpec {
    * ("node.labels.region==eu"): [deploy] placement and primary_region. Single-host drivers ignore them.
    */
   placement?: string[];
+  /** primary_region: node.labels.region==X where some node has a region label (core/placement.ts). */
+  primaryRegion?: string;
 }
 
 /**
@@ -316,6 +318,8 @@ export interface Driver {
   nodeOf?(handle: MachineHandle): string | undefined;
   /** The hosts the driver places machines on, and which machines run on each (swarm). */
   nodes?(): Promise<DriverNode[]>;
+  /** Sets and removes labels of one node (by id, id prefix, address or hostname); the node after. */
+  labelNode?(ref: string, change: { set: Record<string, string>; remove: string[] }): Promise<DriverNode>;
   /**
    * Lets go of what the driver holds open (docker: the Engine's event stream) when the daemon
    * stops. Machines keep running; a later daemon adopts them.

@@ -8,6 +8,8 @@ import type Docker from 'dockerode';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../../core/errors.js';
+import { pickNode } from '../../core/node-labels.js';
+import { resolvePlacement, type PlacementNode } from '../../core/placement.js';
 import { DEFAULT_PROCESS_GROUP, type AppConfig } from '../../core/config/types.js';
 import type {
   Driver,
@@ -172,7 +174,7 @@ export class SwarmDriver implements Driver {
             image: spec.prepared.image,
             published,
             hostCpus: this.hostCpus,
-            constraints: spec.placement ?? [],
+            constraints: await this.constraintsFor(spec),
           },
         ),
       )) as unknown as { id?: string; ID?: string };
@@ -385,6 +387,23 @@ export class SwarmDriver implements Driver {
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
+  async labelNode(
+    ref: string,
+    change: { set: Record<string, string>; remove: string[] },
+  ): Promise<DriverNode> {
+    const target = pickNode(await this.nodes(), ref);
+    const node = this.docker.getNode(target.id);
+    try {
+      const info = (await node.inspect()) as NodeJson & { Version?: { Index?: number } };
+      const labels = { ...(info.Spec?.Labels ?? {}), ...change.set };
+      for (const key of change.remove) delete labels[key];
+      await node.update({ version: info.Version?.Index, ...info.Spec, Labels: labels });
+    } catch (err) {
+      throw engineError(`labelling node ${target.name} (${target.id})`, err);
+    }
+    return (await this.nodes()).find((n) => n.id === target.id)!;
+  }
+
   /** berth-<app>-<machine>-<home>, or without the app where that would be too long for Swarm. */
   private serviceName(app: string, machineId: string): string {
     const full = `berth-${app}-${machineId}-${this.home.slice(0, 8)}`;
@@ -440,6 +459,21 @@ export class SwarmDriver implements Driver {
             Object.entries(previous.published).map(([port, host]) => [port, `${address}:${host}`]),
           );
     return { ...previous, taskId: task.ID, nodeId, addresses };
+  }
+
+  /** [deploy] placement, and primary_region where some node carries a region label. */
+  private async constraintsFor(spec: MachineSpec): Promise<string[]> {
+    if (!spec.primaryRegion) return spec.placement ?? [];
+    let nodes: NodeJson[];
+    try {
+      nodes = (await this.docker.listNodes()) as NodeJson[];
+    } catch (err) {
+      throw engineError('listing the swarm nodes', err);
+    }
+    return resolvePlacement(
+      spec,
+      nodes.map((n) => ({ labels: n.Spec?.Labels ?? {} }) as PlacementNode),
+    ).constraints;
   }
 
   /** Nodes that are down or gone from the swarm's view: their tasks report stale states. */
