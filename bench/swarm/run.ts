@@ -133,6 +133,15 @@ async function peerRunning(lab: SwarmLab): Promise<number> {
   return tasks.filter((t) => t.Status.State === 'running' && up.has(t.NodeID)).length;
 }
 
+/** Whether the manager reports the node at this address down. */
+async function nodeDown(lab: SwarmLab, address: string): Promise<boolean> {
+  const ids = (await docker(lab.engines[0]!, ['node', 'ls', '-q'])).split('\n').filter(Boolean);
+  const nodes = JSON.parse(await docker(lab.engines[0]!, ['node', 'inspect', ...ids])) as {
+    Status: { State: string; Addr: string };
+  }[];
+  return nodes.some((n) => n.Status.Addr === address && n.Status.State !== 'ready');
+}
+
 function killNode(lab: SwarmLab, index: number): void {
   const pid = readFileSync(join(lab.dir, `n${index}`, 'pid'), 'utf8').trim();
   const namespace = readFileSync(join(lab.dir, 'lab.env'), 'utf8').match(/^NAME=(.+)$/m)![1] + `n${index}`;
@@ -254,8 +263,11 @@ async function main(): Promise<void> {
         }
         return performance.now() - t0;
       }),
+      // Counted once Swarm has seen the node down: before that its tasks still look running.
       until('the service back to full capacity', async () =>
-        (await peerRunning(lab)) === count ? performance.now() - t0 : undefined,
+        (await nodeDown(lab, lost)) && (await peerRunning(lab)) === count
+          ? performance.now() - t0
+          : undefined,
       ),
     ]);
     const lossLoad = await load.stop();
