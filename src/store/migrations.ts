@@ -326,4 +326,11 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin';
     `,
   },
+  {
+    version: 13,
+    name: 'the node a volume lives on',
+    // swarm: a volume is a named volume of the node its machine was first placed on; its
+    // machine is pinned there from then on. Null on single-host drivers and before placement.
+    sql: `ALTER TABLE volumes ADD COLUMN node TEXT;`,
+  },
 ];
