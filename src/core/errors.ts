@@ -268,6 +268,16 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: 'Run the daemon as root on Linux (the process driver mounts volumes in a namespace of their own), use the docker driver, or remove [mounts] from the config.',
   },
+  placement_unsatisfiable: {
+    status: 422,
+    fault: 'user',
+    hint: 'Label a node with `berth nodes label NODE KEY=VALUE` (`berth nodes list` shows them), or change [deploy] placement / primary_region.',
+  },
+  node_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: '`berth nodes list` shows the nodes: name one by its id (or the start of it) or its hostname.',
+  },
   exec_unsupported: {
     status: 422,
     fault: 'user',

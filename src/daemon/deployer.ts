@@ -9,6 +9,7 @@ import type { ArtifactStore } from '../artifacts/store.js';
 import type { AppConfig, DeployStrategy } from '../core/config/types.js';
 import { chooseDriver, type DriverChoice } from '../core/driver-choice.js';
 import { DRIVER_NAMES, type DriverName, type PreparedRelease } from '../core/drivers.js';
+import { checkPlacement } from './placement-check.js';
 import { BerthError } from '../core/errors.js';
 import { durationsOutOfRange } from '../core/config/stored-durations.js';
 import { vmSizing } from '../core/config/vm.js';
@@ -144,13 +145,14 @@ export class Deployer {
     }
     this.refuseVolumeMove(request.app, choice.driver);
     await this.deps.checkVolumes?.(request.app, request.config, strategy, driver);
+    const placementNotes = await checkPlacement(request.config, driver);
     const lease = await this.deps.locks.acquire(request.app, {
       owner: `${request.description} by ${request.user} (${randomUUID().slice(0, 8)})`,
       user: request.user,
       waitMs: request.lockWaitMs ?? 0,
     });
     try {
-      const started = this.begin(request, choice, reuse);
+      const started = this.begin(request, choice, reuse, placementNotes);
       if (lease.tookOver) {
         this.progress(
           started.release,
@@ -243,6 +245,7 @@ export class Deployer {
     request: DeployRequest,
     choice: DriverChoice,
     reuse: PreparedRelease | undefined,
+    placementNotes: string[] = [],
   ): {
     release: Release;
     deployment: Deployment;
@@ -302,6 +305,7 @@ export class Deployer {
         `note: [[vm]] ${sizing} is not applied by the ${choice.driver} driver; it limits containers on the docker driver`,
       );
     }
+    for (const note of placementNotes) this.progress(release, 'deploy.note', `note: ${note}`);
     if (appliedSecrets) {
       this.progress(release, 'secrets.applied', `secrets applied: ${summarizeChange(appliedSecrets)}`, {
         set: appliedSecrets.set,

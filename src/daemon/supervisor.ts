@@ -16,6 +16,7 @@ import {
   type Driver,
   type ListeningPorts,
   type MachineHandle,
+  type MachineMount,
   type MachineSpec,
 } from '../drivers/driver.js';
 import type { RouteTable } from '../proxy/route-table.js';
@@ -58,11 +59,8 @@ export class MachineSupervisor {
    * every launcher (deploys, scaling, restarts) gives a machine of a group with [mounts] its
    * own volume.
    */
-  volumeMounts: (
-    machine: Machine,
-    release: Release,
-    driver: Driver,
-  ) => Promise<{ volumeId: string; destination: string }[]> = async () => [];
+  volumeMounts: (machine: Machine, release: Release, driver: Driver) => Promise<MachineMount[]> =
+    async () => [];
   /** Set by the daemon: closes what the proxy still holds open to a machine at its drain deadline. */
   onDrainDeadline: ((machineId: string) => void) | undefined;
   /**
@@ -154,6 +152,10 @@ export class MachineSupervisor {
     const observed = await driver.inspect(handle);
     if (observed.state === 'running') {
       if (observed.moved) this.movedByDriver(machine, observed.moved);
+      if (observed.stranded) {
+        this.strand(machine, observed.stranded);
+        return;
+      }
       this.store.events.append({
         app: machine.app,
         releaseVersion: machine.releaseVersion,
@@ -192,6 +194,7 @@ export class MachineSupervisor {
     const spec = await this.specFor(machine, release, driver);
     Object.assign(spec.env, extraEnv);
     const handle = await driver.start(spec);
+    this.recordPlacement(spec, handle, driver);
     const address = this.recordStart(machine, handle);
     this.store.events.append({
       app: release.app,
@@ -219,7 +222,8 @@ export class MachineSupervisor {
   async isAlive(machineId: string): Promise<boolean> {
     const handle = this.store.machines.get(machineId)?.handle;
     if (!handle) return false;
-    return (await this.drivers.forHandle(handle).inspect(handle)).state === 'running';
+    const observed = await this.drivers.forHandle(handle).inspect(handle);
+    return observed.state === 'running' && !observed.stranded;
   }
 
   /** Where the machine listens, from its driver, when the driver can tell. */
@@ -243,6 +247,37 @@ export class MachineSupervisor {
       kind: 'machine.moved',
       message: `machine ${machine.id} (${machine.processGroup}) ${moved.why}${address ? `; now at ${address}` : ''}`,
       data: { address },
+    });
+  }
+
+  /**
+   * The node a machine was first placed on holds its volumes from then on (swarm): recorded
+   * with each volume, so every later start of a machine mounting one is pinned there.
+   */
+  private recordPlacement(spec: MachineSpec, handle: MachineHandle, driver: Driver): void {
+    const node = driver.nodeOf?.(handle);
+    if (!node) return;
+    for (const mount of spec.mounts ?? []) {
+      if (mount.node === undefined) this.store.volumes.placeOn(mount.volumeId, node);
+    }
+  }
+
+  /**
+   * The node that holds the machine's volume is lost: the machine is out of the proxy and
+   * reported, and stays where its data is (the driver places it nowhere else) until the node
+   * comes back or the machine is destroyed.
+   */
+  private strand(machine: Machine, why: string): void {
+    this.ready.delete(machine.id);
+    this.syncRoutes(machine.app);
+    if (machine.state === 'stranded') return;
+    this.store.machines.setState(machine.id, 'stranded', { lastExit: why });
+    this.store.events.append({
+      app: machine.app,
+      releaseVersion: machine.releaseVersion,
+      machineId: machine.id,
+      kind: 'machine.stranded',
+      message: `machine ${machine.id} (${machine.processGroup}) is stranded: ${why}; it stays pinned to its volume and is not recreated elsewhere`,
     });
   }
 
@@ -288,7 +323,9 @@ export class MachineSupervisor {
     this.store.machines.setState(machineId, 'starting');
     // Its release's driver: a machine moved in place to a release on another driver moves with it.
     const driver = this.drivers.forRelease(release);
-    const handle = await driver.start(await this.specFor(machine, release, driver));
+    const spec = await this.specFor(machine, release, driver);
+    const handle = await driver.start(spec);
+    this.recordPlacement(spec, handle, driver);
     const address = this.recordStart(machine, handle);
     this.store.events.append({
       app: machine.app,
@@ -411,7 +448,8 @@ export class MachineSupervisor {
         ? [this.store.machines.get(onlyMachineId)].filter((m): m is Machine => !!m)
         : this.store.machines.listLive();
       for (const machine of machines) {
-        if (machine.state !== 'started' && machine.state !== 'restarting') continue;
+        if (machine.state !== 'started' && machine.state !== 'restarting' && machine.state !== 'stranded')
+          continue;
         try {
           await this.supervise(machine);
         } catch (err) {
@@ -461,10 +499,20 @@ export class MachineSupervisor {
     const now = Date.now();
     if (observed.state === 'running') {
       if (observed.moved) this.movedByDriver(machine, observed.moved);
+      if (observed.stranded) return this.strand(machine, observed.stranded);
       if (!this.ready.has(machine.id) && (await this.answers(machine))) {
         this.ready.add(machine.id);
         this.store.machines.setState(machine.id, 'started');
         this.syncRoutes(machine.app);
+        if (machine.state === 'stranded') {
+          this.store.events.append({
+            app: machine.app,
+            releaseVersion: machine.releaseVersion,
+            machineId: machine.id,
+            kind: 'machine.recovered',
+            message: `machine ${machine.id} (${machine.processGroup}) runs again on the node that holds its volume`,
+          });
+        }
       }
       const upMs = machine.startedAt ? now - Date.parse(machine.startedAt) : 0;
       if (shouldResetBackoff(upMs)) this.restarts.delete(machine.id);
@@ -519,7 +567,9 @@ export class MachineSupervisor {
     // The main process is gone, but what it started may not be.
     if (previous) await this.drivers.forHandle(previous).stop(previous, { signal: 'SIGKILL', timeoutMs: 0 });
     const driver = this.drivers.forRelease(release);
-    const handle = await driver.start(await this.specFor(machine, release, driver));
+    const spec = await this.specFor(machine, release, driver);
+    const handle = await driver.start(spec);
+    this.recordPlacement(spec, handle, driver);
     const address = this.recordStart(machine, handle);
     this.store.machines.incrementRestarts(machine.id);
     this.store.machines.setState(machine.id, 'started');
@@ -583,6 +633,8 @@ export class MachineSupervisor {
       killTimeoutMs: release.config.killTimeoutMs,
       ...(limits && { limits }),
       mounts: await this.volumeMounts(machine, release, driver),
+      ...(release.config.deploy.placement && { placement: release.config.deploy.placement }),
+      ...(release.config.primaryRegion && { primaryRegion: release.config.primaryRegion }),
     };
   }
 }

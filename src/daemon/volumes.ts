@@ -14,11 +14,18 @@ import {
   isVolumeId,
   parseVolumeSize,
 } from '../core/volumes/volume-name.js';
-import type { Driver } from '../drivers/driver.js';
+import type { Driver, MachineMount } from '../drivers/driver.js';
 import type { Store } from '../store/store.js';
 import type { Volume } from '../store/volumes.js';
 import type { DaemonDrivers } from './drivers.js';
 import type { MachineSupervisor } from './supervisor.js';
+
+/** A node a volume lives on, for people. */
+export interface NodePlace {
+  id: string;
+  name: string;
+  address: string | null;
+}
 
 export function newVolumeId(): string {
   return `vol_${randomBytes(8).toString('hex')}`;
@@ -58,6 +65,15 @@ export class VolumeManager {
     return this.driverOf(volume.app).volumeLocation?.(volume.id) ?? volume.id;
   }
 
+  /** The nodes the volumes live on (swarm), by id, as the driver names them; empty when none has one. */
+  async nodesOf(app: string, volumes: Volume[]): Promise<Map<string, NodePlace>> {
+    if (!volumes.some((v) => v.node !== null)) return new Map();
+    const nodes = await this.driverOf(app)
+      .nodes?.()
+      .catch(() => []);
+    return new Map((nodes ?? []).map((n) => [n.id, { id: n.id, name: n.name, address: n.address }]));
+  }
+
   /** The app's volume with this id, or the error that says there is none. */
   require(app: string, id: string): Volume {
     const volume = isVolumeId(id) ? this.store.volumes.get(id) : undefined;
@@ -80,15 +96,11 @@ export class VolumeManager {
    * app's managed machines get volumes: a release command or a one-off machine does not,
    * unless it was run with --volumes (see sharedMounts).
    */
-  async mountsFor(
-    machine: Machine,
-    release: Release,
-    driver: Driver,
-  ): Promise<{ volumeId: string; destination: string }[]> {
+  async mountsFor(machine: Machine, release: Release, driver: Driver): Promise<MachineMount[]> {
     if (!machine.managed) return machine.runConfig?.volumes ? this.sharedMounts(machine, release) : [];
     const mounts = mountsForGroup(release.config, machine.processGroup);
     const held = this.store.volumes.listByMachine(machine.id);
-    const result: { volumeId: string; destination: string }[] = [];
+    const result: MachineMount[] = [];
     for (const mount of mounts) {
       let volume = held.find((v) => v.name === mount.source);
       if (!volume) {
@@ -109,7 +121,11 @@ export class VolumeManager {
       }
       // Made again if its storage went missing; a no-op when it is there.
       await driver.createVolume(volume.id);
-      result.push({ volumeId: volume.id, destination: mount.destination });
+      result.push({
+        volumeId: volume.id,
+        destination: mount.destination,
+        ...(volume.node !== null && { node: volume.node }),
+      });
     }
     return result;
   }
@@ -119,7 +135,7 @@ export class VolumeManager {
    * mounted without being attached, so the machine that holds one keeps it and both see the
    * same data while both run.
    */
-  private sharedMounts(machine: Machine, release: Release): { volumeId: string; destination: string }[] {
+  private sharedMounts(machine: Machine, release: Release): MachineMount[] {
     const mounts = mountsForGroup(release.config, machine.processGroup);
     if (mounts.length === 0) {
       throw new BerthError(
@@ -136,7 +152,11 @@ export class VolumeManager {
           hint: 'Deploy the app first: its machines create their volumes; `berth volumes list` shows them.',
         });
       }
-      return { volumeId: volume.id, destination: mount.destination };
+      return {
+        volumeId: volume.id,
+        destination: mount.destination,
+        ...(volume.node !== null && { node: volume.node }),
+      };
     });
   }
 

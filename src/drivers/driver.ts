@@ -63,8 +63,21 @@ export interface MachineSpec {
    * Volumes by id; the driver maps an id to its storage (process: <home>/volumes/<id>; docker:
    * a named volume). Absent or empty: none. A driver that cannot mount must refuse to start.
    */
-  mounts?: { volumeId: string; destination: string }[];
+  mounts?: { volumeId: string; destination: string; node?: string }[];
+  /**
+   * Constraints on the hosts the machine may run on, in Swarm's syntax
+   * ("node.labels.region==eu"): [deploy] placement and primary_region. Single-host drivers ignore them.
+   */
+  placement?: string[];
+  /** primary_region: node.labels.region==X where some node has a region label (core/placement.ts). */
+  primaryRegion?: string;
 }
+
+/**
+ * A volume mount. node: the host its data lives on (swarm: a node id), once a machine mounting
+ * it was first placed; a driver over several hosts runs the machine there and nowhere else.
+ */
+export type MachineMount = NonNullable<MachineSpec['mounts']>[number];
 
 /** Typed per driver; stored as JSON in the machine's row and read back with parseHandle(). */
 export type MachineHandle = ProcessHandle | DockerHandle | SwarmHandle;
@@ -151,7 +164,15 @@ export type ObservedState =
    * moved: the driver itself restarted the machine or moved it to another node (swarm), and
    * this is its handle now: the daemon records it, says why, and routes to it once it answers.
    */
-  | { state: 'running'; moved?: { handle: MachineHandle; why: string } }
+  | {
+      state: 'running';
+      moved?: { handle: MachineHandle; why: string };
+      /**
+       * The machine cannot run where it may (its volume's node is lost) and the driver will not
+       * place it anywhere else: why, for the machine's state and an event.
+       */
+      stranded?: string;
+    }
   | { state: 'exited'; exitCode: number | null; signal: string | null }
   | { state: 'missing' };
 
@@ -290,8 +311,15 @@ export interface Driver {
   refuseCommands?(commands: Record<string, string>): BerthError | undefined;
   /** The machine in the driver's own words for events, e.g. "pid 4242" or "container 1a2b3c". */
   describe?(handle: MachineHandle): string;
+  /**
+   * The host a machine was placed on, for a driver that places machines over several (swarm):
+   * the volumes it mounts live there from then on, and it is pinned there.
+   */
+  nodeOf?(handle: MachineHandle): string | undefined;
   /** The hosts the driver places machines on, and which machines run on each (swarm). */
   nodes?(): Promise<DriverNode[]>;
+  /** Sets and removes labels of one node (by id, id prefix, address or hostname); the node after. */
+  labelNode?(ref: string, change: { set: Record<string, string>; remove: string[] }): Promise<DriverNode>;
   /**
    * Lets go of what the driver holds open (docker: the Engine's event stream) when the daemon
    * stops. Machines keep running; a later daemon adopts them.

@@ -289,6 +289,11 @@ export class BerthClient {
     return this.json('GET', '/v1/nodes');
   }
 
+  /** Sets and removes labels of a swarm node (by id, id prefix, address or hostname). */
+  labelNode(node: string, change: { set?: Record<string, string>; remove?: string[] }): Promise<NodeInfo> {
+    return this.json('POST', `/v1/nodes/${enc(node)}/labels`, { body: change });
+  }
+
   getLock(app: string): Promise<{ lock: LockInfo | null }> {
     return this.json('GET', `/v1/apps/${enc(app)}/lock`);
   }

@@ -211,6 +211,8 @@ export interface VolumeInfo {
   path: string;
   /** Whether the driver enforces sizeBytes (the process driver does not). */
   quotaEnforced: boolean;
+  /** swarm: the node its data lives on (its machine is pinned there); null elsewhere or before placement. */
+  node: { id: string; name: string; address: string | null } | null;
 }
 
 export interface DestroyedVolumeInfo {

@@ -7,7 +7,7 @@ import type { Db } from './database.js';
 import { UsageStore } from './usage.js';
 
 /** States a machine's process is gone in: its run (for usage) ends. */
-const NOT_RUNNING: readonly MachineState[] = ['stopped', 'failed', 'destroyed', 'restarting'];
+const NOT_RUNNING: readonly MachineState[] = ['stopped', 'failed', 'destroyed', 'restarting', 'stranded'];
 
 export interface Machine {
   id: string;

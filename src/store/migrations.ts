@@ -328,6 +328,13 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 13,
+    name: 'the node a volume lives on',
+    // swarm: a volume is a named volume of the node its machine was first placed on; its
+    // machine is pinned there from then on. Null on single-host drivers and before placement.
+    sql: `ALTER TABLE volumes ADD COLUMN node TEXT;`,
+  },
+  {
+    version: 14,
     name: 'dashboard sessions',
     // Only a hash of the cookie's value is kept; a token's sessions go with the token.
     sql: `

@@ -12,6 +12,8 @@ export interface Volume {
   machineId: string | null;
   createdAt: string;
   attachedAt: string | null;
+  /** The node its data lives on (swarm), once its first machine was placed; else null. */
+  node: string | null;
 }
 
 interface VolumeRow {
@@ -22,10 +24,11 @@ interface VolumeRow {
   attached: string | null;
   created_at: string;
   attached_at: string | null;
+  node: string | null;
 }
 
 const SELECT = `
-  SELECT v.id, v.app, v.name, v.size_bytes, v.created_at,
+  SELECT v.id, v.app, v.name, v.size_bytes, v.created_at, v.node,
          CASE WHEN m.state IS NOT NULL AND m.state != 'destroyed' THEN v.machine_id END AS attached,
          CASE WHEN m.state IS NOT NULL AND m.state != 'destroyed' THEN v.attached_at END AS attached_at
   FROM volumes v LEFT JOIN machines m ON m.id = v.machine_id`;
@@ -38,6 +41,7 @@ const toVolume = (r: VolumeRow): Volume => ({
   machineId: r.attached,
   createdAt: r.created_at,
   attachedAt: r.attached_at,
+  node: r.node,
 });
 
 export class VolumeStore {
@@ -88,6 +92,11 @@ export class VolumeStore {
     this.db
       .prepare('UPDATE volumes SET machine_id = ?, attached_at = ? WHERE id = ?')
       .run(machineId, new Date().toISOString(), id);
+  }
+
+  /** Records the node a volume's data was created on; a volume never changes node. */
+  placeOn(id: string, node: string): void {
+    this.db.prepare('UPDATE volumes SET node = ? WHERE id = ? AND node IS NULL').run(node, id);
   }
 
   detachFrom(machineId: string): void {

@@ -5,16 +5,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MachineInfo, NodeInfo } from '../../src/sdk/types.js';
+import type { MachineInfo, NodeInfo, VolumeInfo } from '../../src/sdk/types.js';
 import { eventually, TestDaemon } from '../helpers/daemon.js';
 import { httpGet } from '../helpers/http-get.js';
 import { writeRolloutApp } from '../helpers/rollout-app.js';
 import { startSwarmLab, swarmLabSkipReason, type SwarmLab } from '../helpers/swarm-lab.js';
 
 const APP = 'spread';
+const PINNED = 'pinned';
 /** Placing six services, pulling an image on a node and starting it, on a loaded 2-core host. */
 const SETTLE_MS = 180_000;
 
@@ -47,6 +48,41 @@ describe('swarm driver on a 3-node swarm', { skip: swarmLabSkipReason() }, () =>
 
   function writeApp(label: string): string {
     return writeRolloutApp(join(work, label), { app: APP, label, driver: 'swarm' });
+  }
+
+  /** An app whose machine appends its label to /data/boots at each start and answers with the file. */
+  function writePinnedApp(label: string, constraint?: string): string {
+    const dir = join(work, `pinned-${label}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'server.js'),
+      `const fs = require('node:fs');
+fs.appendFileSync('/data/boots', ${JSON.stringify(label + '\n')});
+const server = require('node:http').createServer((req, res) => res.end(fs.readFileSync('/data/boots')));
+server.listen(Number(process.env.PORT));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`,
+    );
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD ["node", "server.js"]\n',
+    );
+    writeFileSync(
+      join(dir, 'berth.toml'),
+      [
+        `app = "${PINNED}"`,
+        'kill_timeout = "3s"',
+        '[deploy]',
+        'wait_timeout = "60s"',
+        ...(constraint ? [`placement = [${JSON.stringify(constraint)}]`] : []),
+        '[mounts]',
+        'source = "data"',
+        'destination = "/data"',
+        '[http_service]',
+        'internal_port = 8080',
+      ].join('\n') + '\n',
+    );
+    return dir;
   }
 
   async function machines(): Promise<MachineInfo[]> {
@@ -131,6 +167,61 @@ describe('swarm driver on a 3-node swarm', { skip: swarmLabSkipReason() }, () =>
       assert.equal((await httpGet(machine.address!)).body.trim(), `two ${machine.id}`);
   });
 
+  test('a bluegreen deploy over the nodes under constant load fails no request', async () => {
+    const scaled = await daemon.cli(['scale', 'count', '3', '-a', APP]);
+    assert.equal(scaled.code, 0, scaled.stdout + scaled.stderr);
+    const load = constantLoad();
+    const dir = writeRolloutApp(join(work, 'blue'), {
+      app: APP,
+      label: 'blue',
+      driver: 'swarm',
+      strategy: 'bluegreen',
+    });
+    const result = await daemon.cli(['deploy', dir]);
+    const { total, failed } = await load.stop();
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.deepEqual(failed, [], `${failed.length} of ${total} requests failed during the deploy`);
+    assert.ok(total > 20, `only ${total} requests were made`);
+    const list = await machines();
+    assert.equal(list.length, 3);
+    for (const machine of list)
+      assert.equal((await httpGet(machine.address!)).body.trim(), `blue ${machine.id}`);
+  });
+
+  test('placement and a volume: labelled node only, pinned there across a deploy with its data', async () => {
+    const node = lab.addresses[1]!;
+    const labelled = await daemon.cliJson<NodeInfo>(['nodes', 'label', node, 'disk=ssd', 'zone=a']);
+    assert.deepEqual(labelled.labels, { disk: 'ssd', zone: 'a' });
+    const removed = await daemon.cliJson<NodeInfo>(['nodes', 'label', node, 'zone-']);
+    assert.deepEqual(removed.labels, { disk: 'ssd' });
+
+    // No live node has disk=nvme: refused before anything is made, naming the constraint and the labels.
+    const refused = await daemon.cli(['deploy', writePinnedApp('zero', 'node.labels.disk==nvme')]);
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.stdout + refused.stderr,
+      /no live node matches the placement "node\.labels\.disk==nvme"/,
+    );
+    assert.match(refused.stdout + refused.stderr, /disk=ssd/);
+    const none = await daemon.cli(['machine', 'list', '-a', PINNED]);
+    assert.match(none.stdout + none.stderr, /app_not_found|does not exist/);
+
+    await daemon.deploy(writePinnedApp('one', 'node.labels.disk==ssd'));
+    const first = (await daemon.machines(PINNED))[0]!;
+    assert.ok(first?.address?.startsWith(`${node}:`), `machine at ${first?.address}, not on ${node}`);
+    assert.equal((await httpGet(first.address!)).body, 'one\n');
+    const volumes = await daemon.cliJson<VolumeInfo[]>(['volumes', 'list', '-a', PINNED]);
+    assert.equal(volumes.length, 1);
+    assert.equal(volumes[0]!.node?.address, node);
+
+    // Without the constraint: the volume alone keeps the machine on its node, with its data.
+    await daemon.deploy(writePinnedApp('two'));
+    const [second] = await daemon.machines(PINNED);
+    assert.equal(second?.releaseVersion, 2);
+    assert.ok(second.address?.startsWith(`${node}:`), `machine moved to ${second.address}`);
+    assert.equal((await httpGet(second.address!)).body, 'one\ntwo\n');
+  });
+
   test('a worker killed under load: Swarm places its machines again, berth routes to them', async () => {
     const lost = lab.addresses[2]!;
     const before = await machines();
@@ -191,7 +282,30 @@ describe('swarm driver on a 3-node swarm', { skip: swarmLabSkipReason() }, () =>
     }
     const res = await daemon.proxied(APP);
     assert.equal(res.status, 200);
-    assert.match(res.body, /^two /);
+    assert.match(res.body, /^blue /);
+  });
+
+  test('the node that holds a volume is lost: its machine is stranded, never recreated elsewhere', async () => {
+    const node = lab.addresses[1]!;
+    const machine = (await daemon.machines(PINNED))[0]!;
+    assert.ok(machine?.address?.startsWith(`${node}:`));
+    killNode(lab, 1);
+    await eventually(
+      async () => (await daemon.machines(PINNED))[0]?.state === 'stranded',
+      SETTLE_MS,
+      `machine ${machine.id} to be reported stranded`,
+    );
+    const [after] = await daemon.machines(PINNED);
+    assert.equal(after?.id, machine.id);
+    assert.match(after.lastExit ?? '', /which holds its volume, is (down|unknown|disconnected)/);
+    assert.ok(
+      !after.address || after.address.startsWith(`${node}:`),
+      `machine recreated at ${after.address}`,
+    );
+    const events = await daemon.events(PINNED);
+    assert.ok(events.some((e) => e.kind === 'machine.stranded' && e.machineId === machine.id));
+    const nodes = (await daemon.cliJson<{ nodes: NodeInfo[] }>(['nodes', 'list'])).nodes;
+    assert.ok(!nodes.some((n) => n.address !== node && n.machines.some((m) => m.app === PINNED)));
   });
 });
 

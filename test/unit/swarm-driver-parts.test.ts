@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseHandle } from '../../src/drivers/parse-handle.js';
 import { choosePorts, PUBLISHED_PORT_RANGE } from '../../src/drivers/swarm/published-ports.js';
-import { serviceSpec } from '../../src/drivers/swarm/service-spec.js';
+import { pinnedNode, placement, serviceSpec } from '../../src/drivers/swarm/service-spec.js';
 import { nodeAddress, observeTasks, rejection, type TaskJson } from '../../src/drivers/swarm/tasks.js';
 
 const task = (
@@ -128,6 +128,28 @@ test('serviceSpec: one replica, spread over nodes, restarted by Swarm, ports pub
   assert.deepEqual(template.Placement, { Preferences: [{ Spread: { SpreadDescriptor: 'node.id' } }] });
   assert.deepEqual(template.Resources.Limits, { MemoryBytes: 256 * 1024 * 1024, NanoCPUs: 2e9 });
   assert.equal(spec.Labels?.['berth.home'], 'h');
+});
+
+test('placement: spread, pinned to the node of a volume, and the app constraints after', () => {
+  const cases: Array<{ mounts: { node?: string }[]; constraints: string[]; want: string[] | undefined }> = [
+    { mounts: [], constraints: [], want: undefined },
+    { mounts: [{}], constraints: [], want: undefined },
+    { mounts: [{ node: 'n1' }, { node: 'n1' }], constraints: [], want: ['node.id==n1'] },
+    {
+      mounts: [{ node: 'n2' }],
+      constraints: ['node.labels.region==eu'],
+      want: ['node.id==n2', 'node.labels.region==eu'],
+    },
+    { mounts: [], constraints: ['node.role!=manager'], want: ['node.role!=manager'] },
+  ];
+  for (const c of cases) {
+    const got = placement(c.mounts, c.constraints);
+    assert.deepEqual(got.Constraints, c.want, JSON.stringify(c));
+    assert.deepEqual(got.Preferences, [{ Spread: { SpreadDescriptor: 'node.id' } }]);
+  }
+  assert.equal(pinnedNode(['node.labels.a==b', 'node.id==n7']), 'n7');
+  assert.equal(pinnedNode(['node.id!=n7']), undefined);
+  assert.equal(pinnedNode(undefined), undefined);
 });
 
 test('parseHandle: a swarm handle round-trips; a damaged one is no handle', () => {

@@ -2,7 +2,10 @@
 // availability, labels and the machines that run there. Only the swarm driver has nodes.
 import { BerthError } from '../../core/errors.js';
 import { route, type Route } from '../router.js';
-import { NodesResponse } from '../schemas.js';
+import { Type } from '@sinclair/typebox';
+import { parseLabelChanges } from '../../core/node-labels.js';
+import type { Driver } from '../../drivers/driver.js';
+import { NodeSchema, NodesResponse } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 export function nodeRoutes(s: ApiServices): Route[] {
@@ -14,17 +17,49 @@ export function nodeRoutes(s: ApiServices): Route[] {
       tag: 'machines',
       response: NodesResponse,
       handler: async () => {
-        const driver = s.drivers.get('swarm');
-        if (!driver?.nodes) {
-          const missing = s.drivers.unavailable('swarm');
-          throw new BerthError(
-            'driver_unavailable',
-            `this daemon has no nodes: it places machines on this host only${missing ? ` (no swarm: ${missing.cause})` : ''}`,
-            { hint: missing?.fix || 'Start `berth server --driver swarm` on a swarm manager.' },
-          );
-        }
-        return { driver: driver.name, nodes: await driver.nodes() };
+        const driver = swarmOf(s);
+        return { driver: driver.name, nodes: await driver.nodes!() };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/nodes/{node}/labels',
+      summary: "Sets and removes a node's labels (placement constraints match them)",
+      tag: 'machines',
+      body: LabelChangeBody,
+      response: NodeSchema,
+      handler: async ({ params, body }) => {
+        const driver = swarmOf(s);
+        const change = body as { set?: Record<string, string>; remove?: string[] };
+        // Judged as the CLI's words would be, so the API refuses what the CLI refuses.
+        const parsed = parseLabelChanges([
+          ...Object.entries(change.set ?? {}).map(([k, v]) => `${k}=${v}`),
+          ...(change.remove ?? []).map((k) => `${k}-`),
+        ]);
+        return driver.labelNode!(params.node!, parsed);
       },
     }),
   ];
+}
+
+const LabelChangeBody = Type.Object(
+  {
+    set: Type.Optional(Type.Record(Type.String(), Type.String())),
+    remove: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+/** The driver that has nodes, or the error that says this daemon has none. */
+function swarmOf(s: ApiServices): Driver {
+  const driver = s.drivers.get('swarm');
+  if (!driver?.nodes) {
+    const missing = s.drivers.unavailable('swarm');
+    throw new BerthError(
+      'driver_unavailable',
+      `this daemon has no nodes: it places machines on this host only${missing ? ` (no swarm: ${missing.cause})` : ''}`,
+      { hint: missing?.fix || 'Start `berth server --driver swarm` on a swarm manager.' },
+    );
+  }
+  return driver;
 }

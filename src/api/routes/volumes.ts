@@ -7,7 +7,7 @@ import {
   formatSize,
   parseVolumeSize,
 } from '../../core/volumes/volume-name.js';
-import type { VolumeManager } from '../../daemon/volumes.js';
+import type { NodePlace, VolumeManager } from '../../daemon/volumes.js';
 import type { Volume } from '../../store/volumes.js';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
@@ -30,6 +30,8 @@ export const VolumeSchema = Type.Object({
   path: Type.String(),
   /** The process driver records the size but does not enforce it. */
   quotaEnforced: Type.Boolean(),
+  /** swarm: the node its data lives on (its machine is pinned there); null elsewhere or before placement. */
+  node: Nullable(Type.Object({ id: Type.String(), name: Type.String(), address: Nullable(Type.String()) })),
 });
 
 const CreateVolumeBody = Type.Object(
@@ -45,7 +47,7 @@ const DestroyedVolumeSchema = Type.Object({
   stoppedMachine: Nullable(Type.Object({ id: Type.String(), destination: Nullable(Type.String()) })),
 });
 
-async function volumeView(volumes: VolumeManager, v: Volume) {
+async function volumeView(volumes: VolumeManager, v: Volume, nodes: Map<string, NodePlace>) {
   return {
     id: v.id,
     app: v.app,
@@ -58,6 +60,10 @@ async function volumeView(volumes: VolumeManager, v: Volume) {
     createdAt: v.createdAt,
     path: volumes.locationOf(v),
     quotaEnforced: false,
+    node:
+      v.node === null
+        ? null
+        : (nodes.get(v.node) ?? { id: v.node, name: v.node.slice(0, 12), address: null }),
   };
 }
 
@@ -72,7 +78,8 @@ export function volumeRoutes(s: ApiServices): Route[] {
       handler: async ({ params }) => {
         requireApp(s.store, params.app!);
         const list = s.store.volumes.listByApp(params.app!);
-        return Promise.all(list.map((v) => volumeView(s.volumes, v)));
+        const nodes = await s.volumes.nodesOf(params.app!, list);
+        return Promise.all(list.map((v) => volumeView(s.volumes, v, nodes)));
       },
     }),
     route({
@@ -87,7 +94,7 @@ export function volumeRoutes(s: ApiServices): Route[] {
         requireApp(s.store, params.app!);
         assertVolumeName(body.name);
         const size = body.size === undefined ? DEFAULT_VOLUME_SIZE_BYTES : parseVolumeSize(body.size);
-        return volumeView(s.volumes, await s.volumes.create(params.app!, body.name, size));
+        return volumeView(s.volumes, await s.volumes.create(params.app!, body.name, size), new Map());
       },
     }),
     route({
@@ -98,7 +105,8 @@ export function volumeRoutes(s: ApiServices): Route[] {
       response: VolumeSchema,
       handler: async ({ params }) => {
         requireApp(s.store, params.app!);
-        return volumeView(s.volumes, s.volumes.require(params.app!, params.id!));
+        const volume = s.volumes.require(params.app!, params.id!);
+        return volumeView(s.volumes, volume, await s.volumes.nodesOf(params.app!, [volume]));
       },
     }),
     route({

@@ -52,10 +52,20 @@ export function registerVolumes(program: Command, ctx: CliContext): void {
       const list = await (await ctx.client()).listVolumes(resolveAppName(ctx.cwd, opts.app));
       if (opts.json) return ctx.out.json(list);
       if (list.length === 0) return ctx.out.line('No volumes. Create one with `berth volumes create NAME`.');
+      // NODE only where a driver places volumes on nodes (swarm).
+      const placed = list.some((v) => v.node !== null);
       ctx.out.line(
         table(
-          ['ID', 'NAME', 'SIZE', 'USED', 'ATTACHED TO', 'CREATED'],
-          list.map((v) => [v.id, v.name, v.size, formatSize(v.usedBytes), v.machineId, v.createdAt]),
+          ['ID', 'NAME', 'SIZE', 'USED', 'ATTACHED TO', ...(placed ? ['NODE'] : []), 'CREATED'],
+          list.map((v) => [
+            v.id,
+            v.name,
+            v.size,
+            formatSize(v.usedBytes),
+            v.machineId,
+            ...(placed ? [nodeText(v)] : []),
+            v.createdAt,
+          ]),
         ),
       );
     });
@@ -105,6 +115,12 @@ function describeVolume(v: VolumeInfo): Array<[string, string]> {
     ['Used', formatSize(v.usedBytes)],
     ['Attached to', v.machineId ? `machine ${v.machineId} since ${v.attachedAt}` : 'nothing (free)'],
     ['Data', v.path],
+    ...(v.node ? [['Node', nodeText(v)] as [string, string]] : []),
     ['Created', v.createdAt],
   ];
+}
+
+function nodeText(v: VolumeInfo): string {
+  if (!v.node) return '-';
+  return `${v.node.name}${v.node.address ? ` (${v.node.address})` : ''} ${v.node.id.slice(0, 12)}`;
 }

@@ -1,6 +1,7 @@
 // The smaller sections: [build], [deploy], [env], [processes], [mounts].
 
 import { ERROR_CATALOG } from '../errors.js';
+import { parseConstraint } from '../placement.js';
 import type { AppConfig, DeployStrategy, MountConfig } from './types.js';
 import { describe, type Reader, type Table } from './reader.js';
 import { TIMEOUT_RANGE } from './duration.js';
@@ -126,8 +127,10 @@ export function readDeploy(r: Reader, raw: Table): AppConfig['deploy'] {
     'wait_timeout',
     'max_unhealthy_checks',
     'release_command_vm',
+    'placement',
   ]);
   const releaseCommand = r.string(t, 'release_command', base);
+  const placement = readPlacement(r, t);
   return {
     strategy: readStrategy(r, t),
     ...(releaseCommand?.trim() && { releaseCommand }),
@@ -139,7 +142,25 @@ export function readDeploy(r: Reader, raw: Table): AppConfig['deploy'] {
     maxUnhealthyChecks:
       r.integer(t, 'max_unhealthy_checks', base, 1, MAX_UNHEALTHY_CHECKS) ??
       DEPLOY_DEFAULTS.maxUnhealthyChecks,
+    ...(placement.length > 0 && { placement }),
   };
+}
+
+/** [deploy] placement: Swarm constraints, each judged here so a typo is a config error, not a stuck machine. */
+function readPlacement(r: Reader, t: Table): string[] {
+  const list = r.strings(t, 'placement', ['deploy']) ?? [];
+  const good: string[] = [];
+  for (const [i, text] of list.entries()) {
+    const c = parseConstraint(text);
+    if (typeof c === 'string') {
+      r.error(
+        ['deploy', 'placement', i],
+        `${JSON.stringify(text)} ${c}`,
+        'Write e.g. placement = ["node.labels.region==eu", "node.role!=manager"].',
+      );
+    } else good.push(`${c.attribute}${c.op}${c.value}`);
+  }
+  return good;
 }
 
 /** More failures in a row than this is a wait_timeout in disguise. */

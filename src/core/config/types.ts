@@ -153,6 +153,8 @@ export interface AppConfig {
      * maxUnhealthyChecksOf.
      */
     maxUnhealthyChecks?: number;
+    /** Swarm constraints on the nodes machines run on ("node.labels.region==eu"); absent: any node. */
+    placement?: string[];
   };
   env: Record<string, string>;
   /**

@@ -43,7 +43,7 @@ export interface ControllerDeps {
 }
 
 const SETTLE_MS = 1500;
-const LIVE_STATES = new Set(['starting', 'started', 'restarting', 'stopped']);
+const LIVE_STATES = new Set(['starting', 'started', 'restarting', 'stranded', 'stopped']);
 
 export class RolloutController {
   /** Health learnt during this run; machines not in it are observed as pending. */

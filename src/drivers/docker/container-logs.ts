@@ -44,11 +44,7 @@ export async function followContainerLogs(
         follow: true,
         timestamps: true,
         // The Engine's default is every line; `since` keeps the lines stamped at or after it.
-        ...(after !== undefined
-          ? { since: `${after / 1_000_000_000n}.${String(after % 1_000_000_000n).padStart(9, '0')}` }
-          : options.fromStart
-            ? {}
-            : { tail: 0 }),
+        ...(after !== undefined ? { since: engineTime(after) } : options.fromStart ? {} : { tail: 0 }),
         abortSignal: signal,
       } as Docker.ContainerLogsOptions & { follow: true }),
     );
@@ -58,9 +54,16 @@ export async function followContainerLogs(
   }
   if (!stream) return;
   const decoder = new LogLineDecoder();
+  // The last stamp delivered and how many lines carried it: a catch-up read skips exactly those.
+  let lastNanos: bigint | undefined;
+  let atLastNanos = 0;
   const deliver = (line: { stream: 'stdout' | 'stderr'; text: string }) => {
     const stamped = splitTimestamp(line.text);
     if (after !== undefined && stamped.nanos !== undefined && stamped.nanos <= after) return;
+    if (stamped.nanos !== undefined) {
+      atLastNanos = stamped.nanos === lastNanos ? atLastNanos + 1 : 1;
+      lastNanos = stamped.nanos;
+    }
     onLine(stamped.text, {
       time: stamped.time ?? new Date().toISOString(),
       stream: line.stream,
@@ -92,6 +95,51 @@ export async function followContainerLogs(
     signal.removeEventListener('abort', abort);
     options.drain?.removeEventListener('abort', drain);
   }
+  // The Engine can end a follow as the container exits before its last lines are read from the
+  // log file (`berth run` lost a command's final line): read once more what came after.
+  if (options.untilExit && !signal.aborted)
+    await catchUp(container, lastNanos ?? after, atLastNanos, deliver);
+}
+
+async function catchUp(
+  container: Docker.Container,
+  since: bigint | undefined,
+  skipAtSince: number,
+  deliver: (line: { stream: 'stdout' | 'stderr'; text: string }) => void,
+): Promise<void> {
+  let output: Buffer | undefined;
+  try {
+    output = await unlessGone(() =>
+      container.logs({
+        stdout: true,
+        stderr: true,
+        follow: false,
+        timestamps: true,
+        ...(since !== undefined ? { since: engineTime(since) } : {}),
+      }),
+    );
+  } catch {
+    return; // the follow delivered what it could; a vanished container has nothing more
+  }
+  if (!output) return;
+  const decoder = new LogLineDecoder();
+  let skip = skipAtSince;
+  for (const line of [...decoder.push(output), ...decoder.end()]) {
+    const nanos = splitTimestamp(line.text).nanos;
+    if (since !== undefined && nanos !== undefined) {
+      if (nanos < since) continue;
+      if (nanos === since && skip > 0) {
+        skip--;
+        continue;
+      }
+    }
+    deliver(line);
+  }
+}
+
+/** The Engine's `since`: seconds with a nine-digit fraction. */
+function engineTime(nanos: bigint): string {
+  return `${nanos / 1_000_000_000n}.${String(nanos % 1_000_000_000n).padStart(9, '0')}`;
 }
 
 const DRAIN_MS = 5000;

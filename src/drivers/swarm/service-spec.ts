@@ -24,6 +24,8 @@ export function serviceSpec(
     /** Internal port -> the host port berth allocated for it. */
     published: Record<string, number>;
     hostCpus?: number;
+    /** Swarm constraints from the app's placement ([deploy] placement, primary_region). */
+    constraints?: string[];
   },
 ): Docker.CreateServiceOptions {
   const env = { ...spec.env };
@@ -71,7 +73,7 @@ export function serviceSpec(
         },
       },
       RestartPolicy: { Condition: 'any', Delay: RESTART_DELAY_NS },
-      Placement: { Preferences: [{ Spread: { SpreadDescriptor: 'node.id' } }] },
+      Placement: placement(spec.mounts ?? [], ids.constraints ?? []),
       LogDriver: { Name: 'json-file', Options: { 'max-size': LOG_MAX_SIZE, 'max-file': LOG_MAX_FILES } },
     },
     Mode: { Replicated: { Replicas: 1 } },
@@ -85,4 +87,29 @@ export function serviceSpec(
       })),
     },
   };
+}
+
+/**
+ * Spread over the nodes the constraints allow; a machine whose volume lives on a node is
+ * pinned to it (node.id==...), so Swarm never starts it elsewhere with an empty volume.
+ */
+export function placement(
+  mounts: { node?: string }[],
+  constraints: string[],
+): NonNullable<Docker.TaskSpec['Placement']> {
+  const pinned = [...new Set(mounts.flatMap((m) => (m.node ? [m.node] : [])))];
+  const all = [...pinned.map((node) => `node.id==${node}`), ...constraints];
+  return {
+    ...(all.length > 0 && { Constraints: all }),
+    Preferences: [{ Spread: { SpreadDescriptor: 'node.id' } }],
+  };
+}
+
+/** The node a service is pinned to by its volume, if any. */
+export function pinnedNode(constraints: string[] | undefined): string | undefined {
+  for (const c of constraints ?? []) {
+    const match = /^node\.id\s*==\s*(\S+)$/.exec(c);
+    if (match) return match[1];
+  }
+  return undefined;
 }

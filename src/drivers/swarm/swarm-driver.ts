@@ -8,6 +8,8 @@ import type Docker from 'dockerode';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../../core/errors.js';
+import { pickNode } from '../../core/node-labels.js';
+import { resolvePlacement, type PlacementNode } from '../../core/placement.js';
 import { DEFAULT_PROCESS_GROUP, type AppConfig } from '../../core/config/types.js';
 import type {
   Driver,
@@ -26,12 +28,12 @@ import type {
 } from '../driver.js';
 import { followContainerLogs, tailContainerLogs } from '../docker/container-logs.js';
 import { connectEngine, engineError, engineMessage, engineStatus, unlessGone } from '../docker/engine.js';
-import { LABEL, homeId } from '../docker/names.js';
+import { LABEL, homeId, volumeName } from '../docker/names.js';
 import { signalName } from '../docker/signals.js';
 import { choosePorts, PUBLISHED_PORT_RANGE } from './published-ports.js';
 import { addressFacing, ensureOwnRegistry, registryHas } from './registry.js';
 import { prepareSwarmImage } from './release-image.js';
-import { serviceSpec } from './service-spec.js';
+import { pinnedNode, placement, serviceSpec } from './service-spec.js';
 import {
   nodeAddress,
   nodeName,
@@ -155,10 +157,8 @@ export class SwarmDriver implements Driver {
     if (!MACHINE_ID.test(spec.machineId)) {
       throw new BerthError('internal', `machine id ${JSON.stringify(spec.machineId)} cannot name a service`);
     }
-    if ((spec.mounts ?? []).length > 0) {
-      const why = await this.mountCapability();
-      if (!why.ok) throw new BerthError('mounts_unsupported', why.cause, { hint: why.fix });
-    }
+    const pinned = pinnedNode(placement(spec.mounts ?? [], []).Constraints);
+    if (pinned !== undefined) await this.requireLive(pinned, spec.machineId);
     const name = this.serviceName(spec.app, spec.machineId);
     await this.removeService(name);
     const ports = await this.allocatePorts(spec.ports.length);
@@ -168,7 +168,14 @@ export class SwarmDriver implements Driver {
       const created = (await this.docker.createService(
         serviceSpec(
           { ...spec, killSignal: signalName(spec.killSignal) },
-          { home: this.home, name, image: spec.prepared.image, published, hostCpus: this.hostCpus },
+          {
+            home: this.home,
+            name,
+            image: spec.prepared.image,
+            published,
+            hostCpus: this.hostCpus,
+            constraints: await this.constraintsFor(spec),
+          },
         ),
       )) as unknown as { id?: string; ID?: string };
       serviceId = created.id ?? created.ID ?? '';
@@ -201,7 +208,9 @@ export class SwarmDriver implements Driver {
     }
     const deadline = Date.now() + Math.max(0, options.timeoutMs) + START_TIMEOUT_MS / 10;
     for (;;) {
-      const tasks = await this.tasksOf(swarm.serviceId);
+      // A task on a lost node reports its last state forever: nothing there is left to stop.
+      const lost = await this.lostNodes();
+      const tasks = (await this.tasksOf(swarm.serviceId)).filter((t) => !lost.has(t.NodeID ?? ''));
       if (
         !tasks.some((t) =>
           ['running', 'starting', 'preparing', 'accepted', 'assigned', 'pending', 'ready'].includes(
@@ -229,14 +238,17 @@ export class SwarmDriver implements Driver {
     const seen = observeTasks(tasks, info.Spec?.Mode?.Replicated?.Replicas ?? 1);
     if (seen.kind === 'stopped') return { state: 'exited', exitCode: seen.exitCode, signal: null };
     if (seen.kind === 'starting') {
-      if (swarm.taskId === '') return { state: 'running' };
+      const stranded = await this.strandedBy(info);
+      const strandedField = stranded !== undefined ? { stranded } : {};
+      if (swarm.taskId === '') return { state: 'running', ...strandedField };
       // Between two tasks: no address until the next one runs.
       return {
         state: 'running',
         moved: {
           handle: { ...swarm, taskId: '', addresses: {} },
-          why: `its task ended (${seen.why ?? 'gone'}); Swarm is starting another`,
+          why: `its task ended (${seen.why ?? 'gone'}); ${stranded !== undefined ? 'Swarm cannot start another where its volume is' : 'Swarm is starting another'}`,
         },
+        ...strandedField,
       };
     }
     if (seen.task.ID === swarm.taskId) return { state: 'running' };
@@ -300,19 +312,28 @@ export class SwarmDriver implements Driver {
     );
   }
 
-  async createVolume(): Promise<void> {
-    // Volumes are not offered on the swarm driver yet (mountCapability says so).
-  }
+  /**
+   * A volume is a named volume of the node its machine is first placed on: that node's Engine
+   * creates it when the task starts, and the machine stays pinned there (placement()).
+   */
+  async createVolume(): Promise<void> {}
 
+  /**
+   * The manager cannot reach a node's volumes: berth forgets the volume, and its data stays on
+   * its node until `docker volume rm` there (the README says so).
+   */
   async removeVolume(): Promise<void> {}
 
+  volumeLocation(volumeId: string): string {
+    return `docker volume ${volumeName(volumeId)} on its node`;
+  }
+
   async mountCapability(): Promise<MountCapability> {
-    return {
-      ok: false,
-      cause:
-        'the swarm driver does not mount volumes yet (a volume lives on one node, and pinning machines to it is to come)',
-      fix: 'Run apps with [mounts] on the docker or process driver (deploy with --driver docker).',
-    };
+    return { ok: true };
+  }
+
+  nodeOf(handle: MachineHandle): string | undefined {
+    return handle.driver === 'swarm' && handle.nodeId !== '' ? handle.nodeId : undefined;
   }
 
   async isolation(): Promise<Isolation> {
@@ -364,6 +385,23 @@ export class SwarmDriver implements Driver {
           .sort((a, b) => a.app.localeCompare(b.app) || a.id.localeCompare(b.id)),
       }))
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  async labelNode(
+    ref: string,
+    change: { set: Record<string, string>; remove: string[] },
+  ): Promise<DriverNode> {
+    const target = pickNode(await this.nodes(), ref);
+    const node = this.docker.getNode(target.id);
+    try {
+      const info = (await node.inspect()) as NodeJson & { Version?: { Index?: number } };
+      const labels = { ...(info.Spec?.Labels ?? {}), ...change.set };
+      for (const key of change.remove) delete labels[key];
+      await node.update({ version: info.Version?.Index, ...info.Spec, Labels: labels });
+    } catch (err) {
+      throw engineError(`labelling node ${target.name} (${target.id})`, err);
+    }
+    return (await this.nodes()).find((n) => n.id === target.id)!;
   }
 
   /** berth-<app>-<machine>-<home>, or without the app where that would be too long for Swarm. */
@@ -421,6 +459,63 @@ export class SwarmDriver implements Driver {
             Object.entries(previous.published).map(([port, host]) => [port, `${address}:${host}`]),
           );
     return { ...previous, taskId: task.ID, nodeId, addresses };
+  }
+
+  /** [deploy] placement, and primary_region where some node carries a region label. */
+  private async constraintsFor(spec: MachineSpec): Promise<string[]> {
+    if (!spec.primaryRegion) return spec.placement ?? [];
+    let nodes: NodeJson[];
+    try {
+      nodes = (await this.docker.listNodes()) as NodeJson[];
+    } catch (err) {
+      throw engineError('listing the swarm nodes', err);
+    }
+    return resolvePlacement(
+      spec,
+      nodes.map((n) => ({ labels: n.Spec?.Labels ?? {} }) as PlacementNode),
+    ).constraints;
+  }
+
+  /** Nodes that are down or gone from the swarm's view: their tasks report stale states. */
+  private async lostNodes(): Promise<Set<string>> {
+    try {
+      const nodes = (await this.docker.listNodes()) as NodeJson[];
+      return new Set(nodes.filter((n) => n.Status?.State !== 'ready').map((n) => n.ID));
+    } catch {
+      return new Set();
+    }
+  }
+
+  /** Why a service pinned to its volume's node cannot run: that node is down or gone. */
+  private async strandedBy(info: Docker.Service): Promise<string | undefined> {
+    const node = pinnedNode(info.Spec?.TaskTemplate?.Placement?.Constraints);
+    if (node === undefined) return undefined;
+    return this.nodeLoss(node);
+  }
+
+  /** Undefined when the node is ready; else what is wrong with it, in words. */
+  private async nodeLoss(nodeId: string): Promise<string | undefined> {
+    let node: NodeJson;
+    try {
+      node = (await this.docker.getNode(nodeId).inspect()) as NodeJson;
+    } catch (err) {
+      if (engineStatus(err) === 404)
+        return `node ${nodeId.slice(0, 12)}, which holds its volume, has left the swarm`;
+      throw engineError(`inspecting node ${nodeId}`, err);
+    }
+    const state = node.Status?.State ?? 'unknown';
+    if (state === 'ready') return undefined;
+    const where = nodeAddress(node);
+    return `node ${nodeName(node)}${where ? ` (${where})` : ''}, which holds its volume, is ${state}`;
+  }
+
+  /** A machine pinned to its volume's node starts there or not at all. */
+  private async requireLive(nodeId: string, machineId: string): Promise<void> {
+    const loss = await this.nodeLoss(nodeId);
+    if (loss === undefined) return;
+    throw new BerthError('deploy_failed', `machine ${machineId} cannot start: ${loss}`, {
+      hint: 'Bring the node back (its machines start there again), or destroy the volume with `berth volumes destroy --force` to start afresh elsewhere.',
+    });
   }
 
   private async nodeNames(): Promise<Map<string, string>> {
