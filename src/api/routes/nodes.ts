@@ -1,5 +1,6 @@
 // The hosts machines are placed on: a swarm's nodes, each with its address, state,
 // availability, labels and the machines that run there. Only the swarm driver has nodes.
+import { seesApp } from '../../core/access.js';
 import { BerthError } from '../../core/errors.js';
 import { route, type Route } from '../router.js';
 import { NodesResponse } from '../schemas.js';
@@ -11,9 +12,11 @@ export function nodeRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/nodes',
       summary: "The swarm's nodes: address, state, availability, labels and the machines on each",
+      // Each node lists only the machines of the token's apps.
+      access: 'read',
       tag: 'machines',
       response: NodesResponse,
-      handler: async () => {
+      handler: async ({ principal }) => {
         const driver = s.drivers.get('swarm');
         if (!driver?.nodes) {
           const missing = s.drivers.unavailable('swarm');
@@ -23,7 +26,11 @@ export function nodeRoutes(s: ApiServices): Route[] {
             { hint: missing?.fix || 'Start `berth server --driver swarm` on a swarm manager.' },
           );
         }
-        return { driver: driver.name, nodes: await driver.nodes() };
+        const nodes = await driver.nodes();
+        return {
+          driver: driver.name,
+          nodes: nodes.map((n) => ({ ...n, machines: n.machines.filter((m) => seesApp(principal, m.app)) })),
+        };
       },
     }),
   ];
