@@ -106,6 +106,9 @@ test('tokens: create, list, whoami, revoke; a deployer deploys its app only, and
     assert.notEqual(last.code, 0);
     assert.match(last.stderr, /admin is the last admin token that works/);
     assert.match(last.stderr, /Create another admin token first/);
+    const audit = await daemon.cli(['events', '-n', '50']);
+    assert.match(audit.stdout, /token ci-web \(deployer of web\) created by admin/);
+    assert.match(audit.stdout, /token ci-web \(deployer\) revoked by admin/);
     // The release the revoked token made still names it.
     assert.match((await daemon.cli(['releases', '-a', 'web'])).stdout, /ci-web/);
   } finally {

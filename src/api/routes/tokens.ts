@@ -93,7 +93,13 @@ export function tokenRoutes(s: ApiServices): Route[] {
           expiresAt,
           createdBy: user,
         });
-        return { token: tokenView(tokens.byName(body.name)!), secret };
+        const token = tokenView(tokens.byName(body.name)!);
+        s.store.events.append({
+          kind: 'token.created',
+          message: `token ${token.name} (${token.role}${token.apps ? ` of ${token.apps.join(', ')}` : ''}${token.expiresAt ? `, until ${token.expiresAt}` : ''}) created by ${user}`,
+          data: { name: token.name, role: token.role, apps: token.apps, expiresAt: token.expiresAt },
+        });
+        return { token, secret };
       },
     }),
     route({
@@ -103,7 +109,7 @@ export function tokenRoutes(s: ApiServices): Route[] {
       tag: 'tokens',
       access: 'admin',
       response: RevokedTokenResponse,
-      handler: ({ params }) => {
+      handler: ({ params, user }) => {
         const name = params.name!;
         const token = tokens.byName(name);
         if (!token) {
@@ -113,6 +119,11 @@ export function tokenRoutes(s: ApiServices): Route[] {
           throw new BerthError('last_admin_token', `${name} is the last admin token that works`);
         }
         tokens.revoke(name);
+        s.store.events.append({
+          kind: 'token.revoked',
+          message: `token ${name} (${token.role}) revoked by ${user}`,
+          data: { name, role: token.role },
+        });
         return { revoked: tokenView(token) };
       },
     }),
