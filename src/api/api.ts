@@ -20,6 +20,7 @@ import { serverRoutes } from './routes/server.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { scaleRoutes } from './routes/scale.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { Router, type Route } from './router.js';
 import type { ApiServices } from './services.js';
 
@@ -47,6 +48,7 @@ export function buildRouter(services: ApiServices): Router {
     ...metricsRoutes(services),
     ...sessionRoutes(services),
     ...serverRoutes(services),
+    ...tokenRoutes(services),
   );
   return new Router(routes);
 }

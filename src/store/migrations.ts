@@ -333,4 +333,18 @@ export const MIGRATIONS: Migration[] = [
     // machine is pinned there from then on. Null on single-host drivers and before placement.
     sql: `ALTER TABLE volumes ADD COLUMN node TEXT;`,
   },
+  {
+    version: 14,
+    name: 'tokens with a role, apps, an expiry and revocation',
+    // scope becomes role (admin and metrics keep their meaning); apps_json null means every app.
+    // A revoked token keeps its row (who made releases stays readable) but frees its name.
+    sql: `
+      ALTER TABLE tokens RENAME COLUMN scope TO role;
+      ALTER TABLE tokens ADD COLUMN apps_json TEXT;
+      ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+      ALTER TABLE tokens ADD COLUMN created_by TEXT;
+      ALTER TABLE tokens ADD COLUMN revoked_at TEXT;
+      CREATE UNIQUE INDEX tokens_live_name ON tokens(name) WHERE revoked_at IS NULL;
+    `,
+  },
 ];
