@@ -21,6 +21,7 @@ import { serverRoutes } from './routes/server.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { scaleRoutes } from './routes/scale.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { Router, type Route } from './router.js';
 import type { ApiServices } from './services.js';
 
@@ -48,6 +49,7 @@ export function buildRouter(services: ApiServices): Router {
     ...metricsRoutes(services),
     ...sessionRoutes(services),
     ...serverRoutes(services),
+    ...tokenRoutes(services),
     ...dashboardRoutes({ tokens: services.store.tokens, sessions: services.store.dashboardSessions }),
   );
   return new Router(routes);

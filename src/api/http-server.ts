@@ -6,7 +6,8 @@ import { MAX_HEADER_BYTES, refuseUnparsedRequests, requestUrl } from './http-ref
 import { readJsonBody, Router, STREAMED, validateBody } from './router.js';
 import { runAs } from '../store/actor.js';
 import { acceptSessions } from './session-upgrade.js';
-import type { TokenOwner, TokenStore } from '../store/tokens.js';
+import { principalFor } from './authorize.js';
+import type { TokenStore } from '../store/tokens.js';
 import type { DashboardAssets } from './dashboard/assets.js';
 import type { DashboardAuth } from './dashboard/session-auth.js';
 
@@ -34,7 +35,12 @@ export function createApiServer(
   });
   server.keepAliveTimeout = 10_000;
   refuseUnparsedRequests(server);
-  acceptSessions(server, router, (header) => authenticate(tokens, header, false), log);
+  acceptSessions(
+    server,
+    router,
+    (header, route, params, query) => principalFor(tokens, header, route, params, query),
+    log,
+  );
   return server;
 }
 
@@ -48,12 +54,12 @@ async function handle(
   const url = requestUrl(req.url ?? '/');
   if (dashboard.assets.serve(req, res, url.pathname)) return;
   const { route, params } = router.match(req.method ?? 'GET', url.pathname);
-  let user = 'anonymous';
-  if (!route.public) {
-    // No Bearer token: the dashboard's session cookie, if any, stands for the token it was opened with.
-    const cookie = req.headers.authorization === undefined ? dashboard.auth.owner(req) : undefined;
-    user = authenticate(tokens, req.headers.authorization, route.metricsToken ?? false, cookie);
-  }
+  // Authorized before the body is read: a refused upload is not received. Without an
+  // Authorization header, the dashboard's session cookie, if any, stands for its token.
+  const principal = principalFor(tokens, req.headers.authorization, route, params, url.searchParams, () =>
+    dashboard.auth.owner(req),
+  );
+  const user = principal.name;
   if (route.upgrade) {
     throw new BerthError('upgrade_required', `${url.pathname} is a session: it needs an upgraded connection`);
   }
@@ -62,9 +68,9 @@ async function handle(
     const json = await readJsonBody(req, { sensitive: route.sensitiveBody, limit: route.maxBody });
     body = validateBody(route.body, json);
   }
-  const call = () => route.handler({ params, query: url.searchParams, body, user, req, res });
+  const call = () => route.handler({ params, query: url.searchParams, body, user, principal, req, res });
   // Events the request causes, now or later (a deploy's machines), are recorded as by `user`.
-  const result = await (route.public ? call() : runAs(user, call));
+  const result = await (route.access === 'public' ? call() : runAs(user, call));
   if (result === STREAMED) return;
   const status = route.status ?? 200;
   if (result === undefined || req.method === 'HEAD') {
@@ -72,24 +78,6 @@ async function handle(
     return;
   }
   sendJson(res, status, result);
-}
-
-function authenticate(
-  tokens: TokenStore,
-  header: string | undefined,
-  metricsToken: boolean,
-  cookieOwner?: TokenOwner,
-): string {
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  if (!match && !cookieOwner) throw new BerthError('unauthorized', 'this request has no API token');
-  const owner = match ? tokens.verify(match[1]!) : cookieOwner;
-  if (!owner) throw new BerthError('unauthorized', 'the API token is not valid');
-  if (owner.scope === 'metrics' && !metricsToken) {
-    throw new BerthError('forbidden', 'the metrics token may only read GET /metrics', {
-      hint: 'Use the admin token (<home>/credentials, or BERTH_TOKEN) for the rest of the API.',
-    });
-  }
-  return owner.user;
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -23,7 +23,8 @@ export function openApiDocument(routes: Route[], version: string): Record<string
         default: { description: 'Error', content: { 'application/json': { schema: ErrorSchema } } },
       },
     };
-    if (r.public) operation.security = [];
+    if (r.access === 'public') operation.security = [];
+    operation['x-berth-access'] = r.access;
     if (r.body)
       operation.requestBody = { required: true, content: { 'application/json': { schema: r.body } } };
     if (r.rawBody) {

@@ -4,14 +4,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { BerthError } from '../core/errors.js';
+import type { Access } from '../core/access.js';
 import type { AcceptSession } from '../daemon/session-peer.js';
+import type { TokenOwner } from '../store/tokens.js';
 
 export interface RouteContext<Body = unknown> {
   params: Record<string, string>;
   query: URLSearchParams;
   body: Body;
-  /** The authenticated user's name ("anonymous" on public routes). */
+  /** The token's name, recorded as who did it ("anonymous" on public routes). */
   user: string;
+  /** The token the request came with (ANONYMOUS on public routes): listings filter by its apps. */
+  principal: TokenOwner;
   req: IncomingMessage;
   /** The response; on a session route (`upgrade`) there is none: the handler calls upgrade(). */
   res: ServerResponse;
@@ -28,10 +32,12 @@ export interface Route<B extends TSchema = TSchema> {
   path: string;
   summary: string;
   tag: string;
-  /** Public routes need no token (health and the API description only). */
-  public?: boolean;
-  /** The read-only metrics token may call it too (GET /metrics only). */
-  metricsToken?: boolean;
+  /**
+   * The right a token needs (src/core/access.ts): public needs no token (health and the API
+   * description only); metrics is GET /metrics. Checked before the body is read, against the
+   * app of an `{app}` path parameter or `?app=`.
+   */
+  access: Access;
   body?: B;
   /** The body carries secrets: errors about it must never quote it. */
   sensitiveBody?: boolean;
@@ -51,6 +57,16 @@ export interface Route<B extends TSchema = TSchema> {
   upgrade?: boolean;
   handler: (ctx: RouteContext<Static<B>>) => unknown | Promise<unknown>;
 }
+
+/** The principal of public routes: no token, no apps. */
+export const ANONYMOUS: TokenOwner = {
+  id: '',
+  name: 'anonymous',
+  user: 'anonymous',
+  role: 'viewer',
+  apps: [],
+  expiresAt: null,
+};
 
 /** Helper that keeps the body type tied to its schema. */
 export function route<B extends TSchema>(definition: Route<B>): Route {

@@ -6,14 +6,21 @@ import type { Duplex } from 'node:stream';
 import { BerthError, isBerthError } from '../core/errors.js';
 import { SESSION_PROTOCOL } from '../core/session-frames.js';
 import { requestUrl, writeAndClose } from './http-refusals.js';
-import type { Router } from './router.js';
+import type { Route, Router } from './router.js';
+import type { TokenOwner } from '../store/tokens.js';
 import { SessionChannel } from './session-channel.js';
 import { runAs } from '../store/actor.js';
 
 export function acceptSessions(
   server: Server,
   router: Router,
-  authenticate: (header: string | undefined) => string,
+  /** The request's token, checked against the route's right before the upgrade is accepted. */
+  principalFor: (
+    header: string | undefined,
+    route: Route,
+    params: Record<string, string>,
+    query: URLSearchParams,
+  ) => TokenOwner,
   log: (line: string) => void,
 ): void {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -26,7 +33,8 @@ export function acceptSessions(
       }
       const url = requestUrl(req.url ?? '/');
       const { route, params } = router.match(req.method ?? 'GET', url.pathname);
-      const user = route.public ? 'anonymous' : authenticate(req.headers.authorization);
+      const principal = principalFor(req.headers.authorization, route, params, url.searchParams);
+      const user = principal.name;
       if (!route.upgrade) {
         throw new BerthError('invalid_request', `${url.pathname} takes no upgraded connection`, {
           hint: 'Send it as a plain request; only `run`, `exec` and `console` are sessions.',
@@ -39,6 +47,7 @@ export function acceptSessions(
           query: url.searchParams,
           body: undefined,
           user,
+          principal,
           req,
           // Session handlers write frames, never a response.
           res: undefined as never,

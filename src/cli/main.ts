@@ -41,6 +41,8 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['schedules', async () => (await import('./commands/schedules.js')).registerSchedules],
   ['notify', async () => (await import('./commands/notify.js')).registerNotify],
   ['metrics', async () => (await import('./commands/metrics.js')).registerMetrics],
+  ['tokens', async () => (await import('./commands/tokens.js')).registerTokens],
+  ['whoami', async () => (await import('./commands/whoami.js')).registerWhoami],
 ];
 
 /**

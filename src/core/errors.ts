@@ -52,6 +52,21 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: '`berth notify list` shows the targets of the app.',
   },
+  token_not_found: {
+    status: 404,
+    fault: 'user',
+    hint: '`berth tokens list` shows the tokens not revoked.',
+  },
+  token_exists: {
+    status: 409,
+    fault: 'user',
+    hint: 'Pick another name, or revoke the old token first with `berth tokens revoke NAME`.',
+  },
+  last_admin_token: {
+    status: 409,
+    fault: 'user',
+    hint: 'Create another admin token first (`berth tokens create NAME --role admin`), then revoke this one.',
+  },
   machine_not_found: {
     status: 404,
     fault: 'user',

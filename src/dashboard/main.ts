@@ -46,8 +46,8 @@ window.addEventListener('hashchange', route);
 async function loggedIn(opened: Session): Promise<void> {
   setCsrf(opened.csrf);
   try {
-    const whoami = await api<{ name: string; role: string }>('/v1/whoami');
-    setSession({ ...opened, name: whoami.name, role: whoami.role });
+    const whoami = await api<{ name: string; role: string; apps: string[] | null }>('/v1/whoami');
+    setSession({ ...opened, name: whoami.name, role: whoami.role, apps: whoami.apps });
   } catch {
     setSession(opened);
   }

@@ -12,9 +12,10 @@ export function session(): Session | undefined {
   return current;
 }
 
-/** Deploy, roll back: admin, or a deployer (its token's apps; the API checks which). */
-export function canDeploy(): boolean {
-  return current?.role === 'admin' || current?.role === 'deployer';
+/** Deploy, roll back: admin, or a deployer on one of its token's apps (all when it names none). */
+export function canDeploy(app: string): boolean {
+  if (current?.role === 'admin') return true;
+  return current?.role === 'deployer' && (!current.apps || current.apps.includes(app));
 }
 
 /** Stop and remove an app, as `berth apps destroy`: admin only. */

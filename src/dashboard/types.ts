@@ -3,6 +3,8 @@ export interface Session {
   name: string;
   role: string;
   csrf: string;
+  /** The apps the token is limited to (GET /v1/whoami); null or absent: every app. */
+  apps?: string[] | null;
 }
 
 export interface AppSummary {

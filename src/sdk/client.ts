@@ -6,6 +6,7 @@ import { openSession, type ClientSession, type SessionHandlers } from './session
 import { httpRequest, type HttpResponse } from './http-request.js';
 import type { CertificateInfo, IpInfo, TlsInfo } from './net-types.js';
 import type { NotifyTargetInfo, ScheduleInfo, ScheduleRunInfo } from './schedule-types.js';
+import type { CreatedTokenInfo, TokenInfo, WhoamiInfo } from './token-types.js';
 import type {
   DriverName,
   AppInfo,
@@ -292,6 +293,31 @@ export class BerthClient {
   /** Sets and removes labels of a swarm node (by id, id prefix, address or hostname). */
   labelNode(node: string, change: { set?: Record<string, string>; remove?: string[] }): Promise<NodeInfo> {
     return this.json('POST', `/v1/nodes/${enc(node)}/labels`, { body: change });
+  }
+
+  /** The calling token: its name, role, apps (null: every app) and expiry. */
+  whoami(): Promise<WhoamiInfo> {
+    return this.json('GET', '/v1/whoami');
+  }
+
+  /** Tokens not revoked (admin): never their hashes. */
+  listTokens(): Promise<{ tokens: TokenInfo[] }> {
+    return this.json('GET', '/v1/tokens');
+  }
+
+  /** Creates a token (admin); `secret` is its plaintext, shown this once. */
+  createToken(body: {
+    name: string;
+    role?: 'admin' | 'deployer' | 'viewer';
+    apps?: string[];
+    expiresInSeconds?: number;
+  }): Promise<CreatedTokenInfo> {
+    return this.json('POST', '/v1/tokens', { body });
+  }
+
+  /** Revokes a token by name (admin); it stops working at once. */
+  revokeToken(name: string): Promise<{ revoked: TokenInfo }> {
+    return this.json('DELETE', `/v1/tokens/${enc(name)}`);
   }
 
   getLock(app: string): Promise<{ lock: LockInfo | null }> {

@@ -102,12 +102,22 @@ export class EventStore {
   }
 
   /** The newest `limit` events (of one app, when given), oldest first, leaving out `exceptKinds`. */
-  recent(filter: { app?: string; exceptKinds?: readonly string[]; limit: number }): BerthEvent[] {
+  recent(filter: {
+    app?: string;
+    /** Events about one of these apps only (a token limited to them). */
+    apps?: readonly string[];
+    exceptKinds?: readonly string[];
+    limit: number;
+  }): BerthEvent[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.app !== undefined) {
       where.push('app = ?');
       args.push(filter.app);
+    }
+    if (filter.apps !== undefined) {
+      where.push(`app IN (${filter.apps.map(() => '?').join(', ') || 'NULL'})`);
+      args.push(...filter.apps);
     }
     if (filter.exceptKinds?.length) {
       where.push(`kind NOT IN (${filter.exceptKinds.map(() => '?').join(', ')})`);

@@ -335,6 +335,20 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 14,
+    name: 'tokens with a role, apps, an expiry and revocation',
+    // scope becomes role (admin and metrics keep their meaning); apps_json null means every app.
+    // A revoked token keeps its row (who made releases stays readable) but frees its name.
+    sql: `
+      ALTER TABLE tokens RENAME COLUMN scope TO role;
+      ALTER TABLE tokens ADD COLUMN apps_json TEXT;
+      ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+      ALTER TABLE tokens ADD COLUMN created_by TEXT;
+      ALTER TABLE tokens ADD COLUMN revoked_at TEXT;
+      CREATE UNIQUE INDEX tokens_live_name ON tokens(name) WHERE revoked_at IS NULL;
+    `,
+  },
+  {
+    version: 15,
     name: 'dashboard sessions',
     // Only a hash of the cookie's value is kept; a token's sessions go with the token.
     sql: `

@@ -153,6 +153,55 @@ test('rolling back from the page makes a new release attributed to the token', {
   assert.match((await daemon.proxied('web')).body, /^one /);
 });
 
+test(
+  'a viewer token sees no write buttons, and a forged rollback with its cookie and CSRF is 403',
+  { skip },
+  async () => {
+    const created = await daemon.cliJson<{ secret: string }>([
+      'tokens',
+      'create',
+      'watcher',
+      '--role',
+      'viewer',
+    ]);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const viewer = await context.newPage();
+      viewer.setDefaultTimeout(60_000);
+      await viewer.goto(daemon.info.apiUrl + '/#/apps/web');
+      await viewer.fill('#token', created.secret);
+      await viewer.click('#login button[type=submit]');
+      await viewer.locator('#who').getByText('watcher (viewer)').waitFor();
+      await viewer.locator('tr[data-release="1"]').waitFor();
+      await viewer.locator('.machines tr[data-machine]').first().waitFor();
+      assert.equal(await viewer.locator('button.rollback').count(), 0);
+      assert.equal(await viewer.locator('#stop-app').count(), 0);
+      await viewer.screenshot({ path: join(SCREENSHOTS, 'app-viewer.png'), fullPage: true });
+      const cookie = (await context.cookies()).find((c) => c.name === 'berth_session');
+      assert.ok(cookie);
+      const headers = { cookie: `berth_session=${cookie.value}` };
+      const api = daemon.info.apiUrl;
+      const session = (await (await fetch(`${api}/v1/dashboard/session`, { headers })).json()) as {
+        csrf: string;
+        role: string;
+      };
+      assert.equal(session.role, 'viewer');
+      const forged = await fetch(`${api}/v1/apps/web/rollback`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'x-berth-csrf': session.csrf },
+        body: '{"version":1}',
+      });
+      assert.equal(forged.status, 403);
+      assert.equal(((await forged.json()) as { error: { code: string } }).error.code, 'forbidden');
+      // A revoked token's sessions end with it.
+      assert.equal((await daemon.cli(['tokens', 'revoke', 'watcher'])).code, 0);
+      assert.equal((await fetch(`${api}/v1/apps`, { headers })).status, 401);
+    } finally {
+      await context.close();
+    }
+  },
+);
+
 test('Stop app asks for the app name, then removes it as apps destroy does', { skip }, async () => {
   await page.click('#stop-app');
   const confirm = page.locator('#dialog-confirm');

@@ -60,7 +60,7 @@ test('the cookie is HttpOnly, SameSite=Strict and Path=/, and Secure over TLS on
 
 test('a session is found by its cookie value until it expires; only a hash is stored', () => {
   withStore((store) => {
-    store.tokens.create('admin', 'admin');
+    store.tokens.create('alice', { role: 'viewer' });
     const token = store.db.prepare('SELECT id FROM tokens').get() as { id: string };
     const now = Date.parse('2026-12-01T10:00:00Z');
     const { id, session } = store.dashboardSessions.create(token.id, 60_000, now);
@@ -72,9 +72,9 @@ test('a session is found by its cookie value until it expires; only a hash is st
   });
 });
 
-test('cookie auth: reads need no CSRF header, writes need the session value, a gone token ends it', () => {
+test('cookie auth: reads need no CSRF header, writes need the session value, a revoked token ends it', () => {
   withStore((store) => {
-    store.tokens.create('admin', 'admin');
+    store.tokens.create('alice', { role: 'viewer' });
     const token = store.db.prepare('SELECT id FROM tokens').get() as { id: string };
     const { id, session } = store.dashboardSessions.create(token.id, 60_000);
     const auth = new DashboardAuth(store.dashboardSessions, store.tokens);
@@ -95,7 +95,7 @@ test('cookie auth: reads need no CSRF header, writes need the session value, a g
       refusal(() => auth.owner(request('GET', { cookie: 'berth_session=unknown' }))),
       'unauthorized',
     );
-    store.tokens.removeScope('admin');
+    store.tokens.revoke('alice');
     assert.equal(
       refusal(() => auth.owner(request('GET', { cookie }))),
       'unauthorized',

@@ -92,7 +92,7 @@ test('store: destroying an app removes its releases and machines, keeps events',
 
 test('store: tokens are stored hashed and verified', () => {
   withStore((store) => {
-    const token = store.tokens.create('admin', 'admin');
+    const token = store.tokens.create('admin', { role: 'admin' });
     assert.match(token, /^berth_/);
     assert.equal(store.tokens.verify(token)?.user, 'admin');
     assert.equal(store.tokens.verify(token + 'x'), undefined);

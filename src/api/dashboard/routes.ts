@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { TLSSocket } from 'node:tls';
 import { BerthError } from '../../core/errors.js';
 import type { DashboardSessionStore } from '../../store/dashboard-sessions.js';
-import type { TokenOwner, TokenStore } from '../../store/tokens.js';
+import type { TokenStore } from '../../store/tokens.js';
 import { route, type Route } from '../router.js';
 import { sessionCookie, sessionCookieValue } from './cookies.js';
 import { LoginLimit } from './login-limit.js';
@@ -23,11 +23,6 @@ export const DashboardSessionSchema = Type.Object({
   expiresAt: Type.String(),
 });
 
-/** The token's role as the page shows it and hides write buttons by. */
-function roleOf(owner: TokenOwner): string {
-  return owner.scope;
-}
-
 export function dashboardRoutes(deps: { tokens: TokenStore; sessions: DashboardSessionStore }): Route[] {
   const limit = new LoginLimit();
   return [
@@ -36,7 +31,7 @@ export function dashboardRoutes(deps: { tokens: TokenStore; sessions: DashboardS
       path: '/v1/dashboard/login',
       summary: 'Exchange a token for a dashboard session cookie (HttpOnly, SameSite=Strict, 12 hours)',
       tag: 'dashboard',
-      public: true,
+      access: 'public',
       body: LoginBody,
       sensitiveBody: true,
       maxBody: 1024,
@@ -53,7 +48,7 @@ export function dashboardRoutes(deps: { tokens: TokenStore; sessions: DashboardS
             hint: 'Paste a token berth printed (the admin token is in <home>/credentials).',
           });
         }
-        if (roleOf(owner) === 'metrics') {
+        if (owner.role === 'metrics') {
           throw new BerthError('forbidden', 'the metrics token cannot log in to the dashboard', {
             hint: 'Use a token that may read the API.',
           });
@@ -62,7 +57,7 @@ export function dashboardRoutes(deps: { tokens: TokenStore; sessions: DashboardS
         const secure = (req.socket as Partial<TLSSocket>).encrypted === true;
         res.setHeader('set-cookie', sessionCookie(id, { maxAgeSeconds: SESSION_TTL_MS / 1000, secure }));
         res.setHeader('cache-control', 'no-store');
-        return { name: owner.name, role: roleOf(owner), csrf: session.csrf, expiresAt: session.expiresAt };
+        return { name: owner.name, role: owner.role, csrf: session.csrf, expiresAt: session.expiresAt };
       },
     }),
     route({
@@ -70,6 +65,7 @@ export function dashboardRoutes(deps: { tokens: TokenStore; sessions: DashboardS
       path: '/v1/dashboard/session',
       summary: "The dashboard session's token name, role and CSRF value (cookie only)",
       tag: 'dashboard',
+      access: 'token',
       response: DashboardSessionSchema,
       handler: ({ req, res }) => {
         const id = sessionCookieValue(req.headers.cookie);
@@ -81,7 +77,7 @@ export function dashboardRoutes(deps: { tokens: TokenStore; sessions: DashboardS
           });
         }
         res.setHeader('cache-control', 'no-store');
-        return { name: owner.name, role: roleOf(owner), csrf: session.csrf, expiresAt: session.expiresAt };
+        return { name: owner.name, role: owner.role, csrf: session.csrf, expiresAt: session.expiresAt };
       },
     }),
     route({
@@ -89,7 +85,7 @@ export function dashboardRoutes(deps: { tokens: TokenStore; sessions: DashboardS
       path: '/v1/dashboard/logout',
       summary: 'End the dashboard session and clear its cookie',
       tag: 'dashboard',
-      public: true,
+      access: 'public',
       // It takes no fields: a body that is anything but {} (or none) is refused like any other.
       body: Type.Object({}, { additionalProperties: false }),
       handler: ({ req, res }) => {

@@ -1,5 +1,6 @@
 // Apps: create, list, show, status, destroy.
 import { Type } from '@sinclair/typebox';
+import { seesApp } from '../../core/access.js';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
 import { appSummary, machineConditions, machineStatusView } from '../app-summary.js';
@@ -14,14 +15,21 @@ export function appRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps',
       summary: 'List apps, each with its state, release, machines, restarts and URLs',
+      // Shows only the token's apps.
+      access: 'read',
       tag: 'apps',
       response: Type.Array(AppSummarySchema),
-      handler: () => s.store.apps.list().map((a) => appSummary(s, a)),
+      handler: ({ principal }) =>
+        s.store.apps
+          .list()
+          .filter((a) => seesApp(principal, a.name))
+          .map((a) => appSummary(s, a)),
     }),
     route({
       method: 'POST',
       path: '/v1/apps',
       summary: 'Create an app',
+      access: 'admin',
       tag: 'apps',
       body: CreateAppBody,
       response: AppSchema,
@@ -32,6 +40,7 @@ export function appRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}',
       summary: 'Show an app',
+      access: 'read',
       tag: 'apps',
       response: AppSchema,
       handler: ({ params }) => appView(requireApp(s.store, params.app!), s.urlFor(params.app!)),
@@ -40,6 +49,7 @@ export function appRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/status',
       summary: 'App status: state, current release, running deployment and machines',
+      access: 'read',
       tag: 'apps',
       response: StatusSchema,
       handler: async ({ params }) => {
@@ -70,6 +80,7 @@ export function appRoutes(s: ApiServices): Route[] {
       method: 'DELETE',
       path: '/v1/apps/{app}',
       summary: 'Destroy an app: stop its machines, remove its routes, releases and files',
+      access: 'admin',
       tag: 'apps',
       handler: ({ params, user }) => s.appDestroyer.destroy(requireApp(s.store, params.app!).name, user),
     }),

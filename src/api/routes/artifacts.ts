@@ -11,6 +11,8 @@ export function artifactRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/artifacts/{digest}',
       summary: 'Whether the daemon has an artifact (use HEAD)',
+      // Asked only by a deploy, before it uploads; an artifact belongs to no app.
+      access: 'deploy',
       tag: 'artifacts',
       handler: ({ params }) => {
         if (!s.artifacts.has(params.digest!)) {
@@ -23,6 +25,8 @@ export function artifactRoutes(s: ApiServices): Route[] {
       method: 'PUT',
       path: '/v1/artifacts/{digest}',
       summary: 'Upload a gzip-compressed tar, stored under its sha256 digest',
+      // The first half of a deploy; the deploy itself is checked against its app.
+      access: 'deploy',
       tag: 'artifacts',
       rawBody: { contentType: 'application/gzip' },
       response: ArtifactResponse,

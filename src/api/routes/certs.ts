@@ -56,6 +56,7 @@ export function certificateRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/certs',
       summary: "The app's hostnames and their certificates (never the keys)",
+      access: 'read',
       tag: 'hostnames',
       response: Type.Composite([TlsSchema, Type.Object({ certificates: Type.Array(CertificateSchema) })]),
       handler: ({ params }) => {
@@ -67,6 +68,8 @@ export function certificateRoutes(s: ApiServices): Route[] {
       method: 'POST',
       path: '/v1/apps/{app}/certs',
       summary: 'Route a hostname to the app, with a certificate given or issued by the local CA',
+      // A hostname is claimed on the shared edge, not within one app.
+      access: 'admin',
       tag: 'hostnames',
       body: AddCertificateBody,
       // A certificate chain of up to 256 KB and its key.
@@ -95,6 +98,7 @@ export function certificateRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/certs/{hostname}',
       summary: "One hostname's certificate: issuer, names, validity, source",
+      access: 'read',
       tag: 'hostnames',
       response: Type.Composite([TlsSchema, Type.Object({ certificate: CertificateSchema })]),
       handler: ({ params }) => {
@@ -106,6 +110,7 @@ export function certificateRoutes(s: ApiServices): Route[] {
       method: 'DELETE',
       path: '/v1/apps/{app}/certs/{hostname}',
       summary: 'Stop routing a hostname to the app and delete its certificate and key',
+      access: 'admin',
       tag: 'hostnames',
       response: Type.Object({ removed: CertificateSchema }),
       handler: ({ params, user }) => {

@@ -3,6 +3,7 @@
 // happens. A deploy's running commentary (build output, check results) only with ?all=1.
 import type { BerthEvent } from '../../core/model.js';
 import { isProgressDetail, progressDetailKinds } from '../../core/event-kinds.js';
+import { seesApp } from '../../core/access.js';
 import { requireApp } from '../lookups.js';
 import { startNdjson } from '../ndjson.js';
 import { queryFlag, queryInteger } from '../query.js';
@@ -16,16 +17,23 @@ export function eventRoutes(s: ApiServices): Route[] {
       path: '/v1/events',
       summary:
         'Events as NDJSON, oldest first: ?app=NAME (default every app), ?lines=N newest (default 100), ?follow=1 streams new ones, ?all=1 adds deploy progress detail',
+      // ?app= is checked against the token's apps; without it, only its apps' events.
+      access: 'read',
       tag: 'events',
       streams: 'application/x-ndjson',
-      handler: ({ query, req, res }) => {
+      handler: ({ query, req, res, principal }) => {
         const appParam = query.get('app');
         const app = appParam === null ? undefined : requireApp(s.store, appParam).name;
         const lines = queryInteger(query, 'lines', { min: 0, max: 10_000, fallback: 100 });
         const follow = queryFlag(query, 'follow');
         const all = queryFlag(query, 'all');
+        // Without ?app=, a token limited to some apps sees theirs alone (the daemon's own events,
+        // about no app, included only for tokens of every app).
+        const apps = app === undefined ? (principal.apps ?? undefined) : undefined;
         const wanted = (e: BerthEvent) =>
-          (app === undefined || e.app === app) && (all || !isProgressDetail(e.kind));
+          (app === undefined || e.app === app) &&
+          seesApp(principal, e.app) &&
+          (all || !isProgressDetail(e.kind));
         const write = startNdjson(res);
         let lastId = 0;
         const emit = (event: BerthEvent) => {
@@ -45,6 +53,7 @@ export function eventRoutes(s: ApiServices): Route[] {
           : () => {};
         const replay = s.store.events.recent({
           ...(app !== undefined && { app }),
+          ...(apps !== undefined && { apps }),
           ...(!all && { exceptKinds: progressDetailKinds() }),
           limit: lines,
         });

@@ -44,6 +44,7 @@ export function ipRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/ips',
       summary: 'Addresses allocated to the app',
+      access: 'read',
       tag: 'hostnames',
       response: Type.Array(IpSchema),
       handler: ({ params }) => {
@@ -56,6 +57,8 @@ export function ipRoutes(s: ApiServices): Route[] {
       path: '/v1/apps/{app}/ips',
       summary:
         'Allocate an address (default 127.0.0.1, a free port) that serves only this app, over HTTP or TLS',
+      // Opens a listener on the host, outside the edge proxy.
+      access: 'admin',
       tag: 'hostnames',
       body: AllocateBody,
       status: 201,
@@ -69,6 +72,7 @@ export function ipRoutes(s: ApiServices): Route[] {
       method: 'DELETE',
       path: '/v1/apps/{app}/ips/{address}',
       summary: "Release one of the app's addresses (?port= when it has several on that IP)",
+      access: 'admin',
       tag: 'hostnames',
       response: Type.Object({ released: IpSchema }),
       handler: async ({ params, query }) => {

@@ -30,6 +30,7 @@ export function lockRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/lock',
       summary: "The app's deploy lock: who holds it, since when, until when",
+      access: 'read',
       tag: 'deploys',
       response: LockResponse,
       handler: ({ params }) => {
@@ -41,6 +42,8 @@ export function lockRoutes(s: ApiServices): Route[] {
       method: 'DELETE',
       path: '/v1/apps/{app}/lock',
       summary: "Break the app's deploy lock (its deployer is gone); records who broke it",
+      // Deployers take the lock, so they may break one a dead deploy left.
+      access: 'deploy',
       tag: 'deploys',
       response: LockReleaseResponse,
       handler: ({ params, user }) => {

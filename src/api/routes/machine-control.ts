@@ -52,6 +52,8 @@ export function machineControlRoutes(s: ApiServices): Route[] {
       method: 'POST',
       path: '/v1/apps/{app}/machines',
       summary: 'Run an unmanaged machine from a release (default: the current one) or an uploaded artifact',
+      // A machine of a release, as scaling up makes one.
+      access: 'deploy',
       tag: 'machines',
       body: RunBody,
       // An environment of values up to 64 KB each.
@@ -68,6 +70,7 @@ export function machineControlRoutes(s: ApiServices): Route[] {
       path: one(''),
       summary:
         'A machine (by id or name): state, release, group, address, restarts, last exit, recent events',
+      access: 'read',
       tag: 'machines',
       response: MachineStatusSchema,
       handler: ({ params }) => {
@@ -80,6 +83,7 @@ export function machineControlRoutes(s: ApiServices): Route[] {
       method: 'POST',
       path: one('/clone'),
       summary: 'A copy of a machine with the same release and config; a managed copy joins its group',
+      access: 'deploy',
       tag: 'machines',
       response: MachineSchema,
       status: 201,
@@ -92,6 +96,7 @@ export function machineControlRoutes(s: ApiServices): Route[] {
       method: 'POST',
       path: one('/start'),
       summary: 'Start a stopped machine; a managed one takes traffic once healthy',
+      access: 'deploy',
       tag: 'machines',
       response: MachineSchema,
       handler: async ({ params }) => {
@@ -103,6 +108,7 @@ export function machineControlRoutes(s: ApiServices): Route[] {
       method: 'POST',
       path: one('/stop'),
       summary: 'Drain and stop a machine; it stays stopped until started',
+      access: 'deploy',
       tag: 'machines',
       response: MachineSchema,
       handler: async ({ params }) => {
@@ -114,6 +120,8 @@ export function machineControlRoutes(s: ApiServices): Route[] {
       method: 'DELETE',
       path: one(''),
       summary: 'Destroy a machine; a started one only with ?force=1 (drained first)',
+      // As scaling down removes one; the app's volumes stay.
+      access: 'deploy',
       tag: 'machines',
       response: MachineSchema,
       handler: async ({ params, query }) => {

@@ -39,6 +39,7 @@ export function machineRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/machines',
       summary: 'List the machines of an app',
+      access: 'read',
       tag: 'machines',
       response: Type.Array(MachineSchema),
       handler: ({ params }) => {
@@ -51,6 +52,7 @@ export function machineRoutes(s: ApiServices): Route[] {
       path: '/v1/apps/{app}/logs',
       summary:
         "The app's kept machine output as NDJSON, oldest first, machines gone included; ?machine=ID, ?release=vN, ?lines=N (newest N, default 100), ?follow=1 (then every new line, new machines' too)",
+      access: 'read',
       tag: 'machines',
       streams: 'application/x-ndjson',
       handler: ({ params, query, req, res }) => {
@@ -78,6 +80,7 @@ export function machineRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/events',
       summary: "The app's events, oldest first; ?after=ID",
+      access: 'read',
       tag: 'events',
       response: Type.Array(EventSchema),
       handler: ({ params, query }) => {

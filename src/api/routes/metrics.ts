@@ -12,8 +12,9 @@ export function metricsRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/metrics',
       summary: 'Prometheus metrics (text format): the admin token or the read-only metrics token',
+      // The metrics token, admins, and readers of every app: it counts them all.
+      access: 'metrics',
       tag: 'metrics',
-      metricsToken: true,
       streams: 'text/plain; version=0.0.4',
       handler: async ({ req, res }) => {
         const text = await s.metrics.text();
@@ -30,6 +31,7 @@ export function metricsRoutes(s: ApiServices): Route[] {
       path: '/v1/apps/{app}/metrics',
       summary:
         "An app's requests/s, error rate and latency per release over the last minutes (?minutes=1-60, default 5)",
+      access: 'read',
       tag: 'metrics',
       response: AppTrafficSchema,
       handler: ({ params, query }) => {
@@ -42,6 +44,7 @@ export function metricsRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/usage',
       summary: 'Machine-seconds run, requests served and schedule runs per release',
+      access: 'read',
       tag: 'metrics',
       response: UsageSchema,
       handler: async ({ params }) => usageView(s, requireApp(s.store, params.app!).name),

@@ -1,5 +1,6 @@
 // The hosts machines are placed on: a swarm's nodes, each with its address, state,
 // availability, labels and the machines that run there. Only the swarm driver has nodes.
+import { seesApp } from '../../core/access.js';
 import { BerthError } from '../../core/errors.js';
 import { route, type Route } from '../router.js';
 import { Type } from '@sinclair/typebox';
@@ -14,17 +15,25 @@ export function nodeRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/nodes',
       summary: "The swarm's nodes: address, state, availability, labels and the machines on each",
+      // Each node lists only the machines of the token's apps.
+      access: 'read',
       tag: 'machines',
       response: NodesResponse,
-      handler: async () => {
+      handler: async ({ principal }) => {
         const driver = swarmOf(s);
-        return { driver: driver.name, nodes: await driver.nodes!() };
+        const nodes = await driver.nodes!();
+        return {
+          driver: driver.name,
+          nodes: nodes.map((n) => ({ ...n, machines: n.machines.filter((m) => seesApp(principal, m.app)) })),
+        };
       },
     }),
     route({
       method: 'POST',
       path: '/v1/nodes/{node}/labels',
       summary: "Sets and removes a node's labels (placement constraints match them)",
+      // Labels decide where every app's machines may run: the swarm's owner decides them.
+      access: 'admin',
       tag: 'machines',
       body: LabelChangeBody,
       response: NodeSchema,

@@ -34,6 +34,7 @@ export function notifyRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: base,
       summary: "Where the app's failures are POSTed: [notify] of the current release and added targets",
+      access: 'read',
       tag: 'notify',
       response: NotifyTargetsResponse,
       handler: ({ params }) => {
@@ -56,6 +57,8 @@ export function notifyRoutes(s: ApiServices): Route[] {
       method: 'POST',
       path: base,
       summary: 'Add a notification target (or replace the one with the same URL)',
+      // Sends the app's events to a URL outside berth.
+      access: 'admin',
       tag: 'notify',
       body: NotifyAddBody,
       sensitiveBody: true,
@@ -105,6 +108,7 @@ export function notifyRoutes(s: ApiServices): Route[] {
       method: 'DELETE',
       path: `${base}/{target}`,
       summary: 'Remove a notification target added with `berth notify add` (by id or URL)',
+      access: 'admin',
       tag: 'notify',
       response: NotifyTargetResponse,
       handler: ({ params, user }) => {

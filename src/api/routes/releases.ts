@@ -18,6 +18,7 @@ export function releaseRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/releases',
       summary: 'List releases, newest first',
+      access: 'read',
       tag: 'releases',
       response: Type.Array(ReleaseSchema),
       handler: ({ params }) => {
@@ -29,6 +30,7 @@ export function releaseRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/releases/{version}',
       summary: 'Show a release with its normalized config',
+      access: 'read',
       tag: 'releases',
       response: ReleaseDetailSchema,
       handler: ({ params }) => {
@@ -40,6 +42,7 @@ export function releaseRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/releases/{version}/events',
       summary: 'Progress events of a release as NDJSON; ?follow=1 streams until the release is final',
+      access: 'read',
       tag: 'releases',
       streams: 'application/x-ndjson',
       handler: ({ params, query, req, res }) => {

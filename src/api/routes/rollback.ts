@@ -16,6 +16,7 @@ export function rollbackRoutes(s: ApiServices): Route[] {
       path: '/v1/apps/{app}/rollback',
       summary:
         'Make a new release from an earlier one (default: the newest earlier one that served and runs other code or config than the current)',
+      access: 'deploy',
       tag: 'deploys',
       body: RollbackBody,
       response: DeployResponse,

@@ -36,6 +36,7 @@ export function scaleRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/scale',
       summary: 'Each process group: desired machine count, running and stopped machines, releases',
+      access: 'read',
       tag: 'scale',
       response: ScaleShowSchema,
       handler: ({ params }) => s.scaler.show(requireApp(s.store, params.app!).name),
@@ -46,6 +47,7 @@ export function scaleRoutes(s: ApiServices): Route[] {
       summary:
         'Set how many machines a process group runs; new ones serve once healthy, removed ones drain first. ' +
         'Refusals are plain JSON errors; once under way, NDJSON lines {"message"} then {"result"} or {"error"}',
+      access: 'deploy',
       tag: 'scale',
       body: ScaleBody,
       streams: 'application/x-ndjson',

@@ -47,6 +47,7 @@ export function scheduleRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: base,
       summary: "The schedules of the app's current release: next run, last result, paused or not",
+      access: 'read',
       tag: 'schedules',
       response: ScheduleListResponse,
       handler: ({ params }) => {
@@ -58,6 +59,7 @@ export function scheduleRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: `${base}/{name}/runs`,
       summary: 'Runs of a schedule, newest first (?limit=, default 20)',
+      access: 'read',
       tag: 'schedules',
       response: ScheduleHistoryResponse,
       handler: ({ params, query }) => {
@@ -70,6 +72,7 @@ export function scheduleRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: `${base}/{name}/runs/{id}`,
       summary: 'One run of a schedule, with the tail of its output',
+      access: 'read',
       tag: 'schedules',
       response: ScheduleRunResponse,
       handler: ({ params }) => {
@@ -91,6 +94,7 @@ export function scheduleRoutes(s: ApiServices): Route[] {
       method: 'POST',
       path: `${base}/{name}/runs`,
       summary: 'Run a schedule now, once, on the current release',
+      access: 'deploy',
       tag: 'schedules',
       response: ScheduleRunResponse,
       status: 202,
@@ -107,6 +111,7 @@ export function scheduleRoutes(s: ApiServices): Route[] {
           action === 'pause'
             ? 'Pause a schedule: its due times pass without runs until it is resumed'
             : 'Resume a paused schedule: due times from now on run',
+        access: 'deploy',
         tag: 'schedules',
         response: ScheduleResponse,
         handler: ({ params, user }) => {

@@ -81,6 +81,8 @@ export function secretRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/secrets',
       summary: "List the app's secrets: names, digests, when they changed, staged changes; never values",
+      // Names and digests, never values.
+      access: 'read',
       tag: 'secrets',
       response: SecretsListResponse,
       handler: ({ params }) => {
@@ -98,6 +100,7 @@ export function secretRoutes(s: ApiServices): Route[] {
       path: '/v1/apps/{app}/secrets',
       summary:
         'Set and unset secrets; unless stage is true, a new release of the current artifact and config deploys them',
+      access: 'deploy',
       tag: 'secrets',
       body: SecretsChangeBody,
       // Several values of up to 64 KB each.
@@ -116,6 +119,7 @@ export function secretRoutes(s: ApiServices): Route[] {
       method: 'POST',
       path: '/v1/apps/{app}/secrets/deploy',
       summary: 'Apply staged secret changes with a new release of the current artifact and config',
+      access: 'deploy',
       tag: 'secrets',
       body: SecretsDeployBody,
       response: SecretsChangeResponse,

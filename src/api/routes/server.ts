@@ -39,6 +39,7 @@ export function serverRoutes(s: ApiServices): Route[] {
         action === 'stop'
           ? 'Stop the daemon; machines keep running and the next daemon adopts them'
           : 'Restart the daemon with the same settings and ports; machines keep running',
+      access: 'admin',
       tag: 'server',
       body: ControlBody,
       response: ControlSchema,
@@ -64,6 +65,7 @@ export function serverRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/server',
       summary: 'The daemon: version, pid, uptime, home, listen URLs, drivers, apps and running machines',
+      access: 'read',
       tag: 'server',
       response: ServerStatusSchema,
       handler: () => {

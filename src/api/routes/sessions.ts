@@ -20,6 +20,8 @@ export function sessionRoutes(s: ApiServices): Route[] {
       path: '/v1/apps/{app}/run',
       summary:
         "Session: run ?cmd=PROGRAM&cmd=ARG… in a temporary machine of a release (?release=N, default the current; ?volumes=1 mounts the group's volumes); streams its output, then its exit; the machine is destroyed",
+      // A command in the app's release, with its secrets: as much as a deploy.
+      access: 'deploy',
       tag: 'sessions',
       upgrade: true,
       streams: 'application/x-berth-session',
@@ -34,6 +36,7 @@ export function sessionRoutes(s: ApiServices): Route[] {
       path: '/v1/apps/{app}/console',
       summary:
         'Session: a shell on a PTY (?cols, ?rows, ?term) in a temporary machine of a release (?release, ?volumes=1); the machine is destroyed when the shell exits',
+      access: 'deploy',
       tag: 'sessions',
       upgrade: true,
       streams: 'application/x-berth-session',
@@ -47,6 +50,7 @@ export function sessionRoutes(s: ApiServices): Route[] {
       path: '/v1/apps/{app}/machines/{machine}/exec',
       summary:
         'Session: run ?cmd=PROGRAM&cmd=ARG… inside a running machine, in its environment and filesystem (?tty=1 with ?cols, ?rows, ?term for a PTY)',
+      access: 'deploy',
       tag: 'sessions',
       upgrade: true,
       streams: 'application/x-berth-session',

@@ -73,6 +73,7 @@ export function volumeRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/volumes',
       summary: "List the app's volumes, oldest first",
+      access: 'read',
       tag: 'volumes',
       response: Type.Array(VolumeSchema),
       handler: async ({ params }) => {
@@ -86,6 +87,8 @@ export function volumeRoutes(s: ApiServices): Route[] {
       method: 'POST',
       path: '/v1/apps/{app}/volumes',
       summary: 'Create a volume; several may share a name (each machine of a group takes one)',
+      // A deploy makes the volumes its mounts need, too.
+      access: 'deploy',
       tag: 'volumes',
       body: CreateVolumeBody,
       response: VolumeSchema,
@@ -101,6 +104,7 @@ export function volumeRoutes(s: ApiServices): Route[] {
       method: 'GET',
       path: '/v1/apps/{app}/volumes/{id}',
       summary: 'Show a volume: size, space used, the machine it is attached to',
+      access: 'read',
       tag: 'volumes',
       response: VolumeSchema,
       handler: async ({ params }) => {
@@ -114,6 +118,8 @@ export function volumeRoutes(s: ApiServices): Route[] {
       path: '/v1/apps/{app}/volumes/{id}',
       summary:
         'Destroy a volume and its data; refused while attached unless ?force=1, which drains and stops the machine first',
+      // Its data is gone for good: no rollback brings it back.
+      access: 'admin',
       tag: 'volumes',
       response: DestroyedVolumeSchema,
       handler: async ({ params, query }) => {

@@ -57,7 +57,7 @@ export class ReleasesSection {
           h(
             'td',
             {},
-            canDeploy() && current !== null && r.version !== current && r.status !== 'failed'
+            canDeploy(this.app) && current !== null && r.version !== current && r.status !== 'failed'
               ? h(
                   'button',
                   { type: 'button', class: 'rollback', onclick: () => void this.rollback(r.version) },
