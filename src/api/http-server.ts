@@ -6,12 +6,14 @@ import { MAX_HEADER_BYTES, refuseUnparsedRequests, requestUrl } from './http-ref
 import { readJsonBody, Router, STREAMED, validateBody } from './router.js';
 import { runAs } from '../store/actor.js';
 import { acceptSessions } from './session-upgrade.js';
+import { responseCheck, type ResponseCheck } from './response-check.js';
 import type { TokenStore } from '../store/tokens.js';
 
 export function createApiServer(router: Router, tokens: TokenStore, log: (line: string) => void): Server {
   // The API routes by path alone, so a request without Host is served rather than refused bare.
+  const check = responseCheck(process.env, log);
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req, res) => {
-    void handle(router, tokens, req, res).catch((err: unknown) => {
+    void handle(router, tokens, req, res, check).catch((err: unknown) => {
       if (!isBerthError(err))
         log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
       // A body left unread (an upload refused part-way) would otherwise be drained in full.
@@ -30,6 +32,7 @@ async function handle(
   tokens: TokenStore,
   req: IncomingMessage,
   res: ServerResponse,
+  check?: ResponseCheck,
 ): Promise<void> {
   const url = requestUrl(req.url ?? '/');
   const { route, params } = router.match(req.method ?? 'GET', url.pathname);
@@ -52,6 +55,7 @@ async function handle(
     res.writeHead(status === 200 && result === undefined ? 204 : status).end();
     return;
   }
+  check?.(route, result);
   sendJson(res, status, result);
 }
 

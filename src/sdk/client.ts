@@ -19,6 +19,7 @@ import type {
   MachineInfo,
   MachineStatusInfo,
   ReleaseInfo,
+  ReleaseDetailInfo,
   SecretsChangeResult,
   SecretsList,
   ScaleResultInfo,
@@ -131,7 +132,7 @@ export class BerthClient {
     return this.json('GET', `/v1/apps/${enc(app)}/releases`);
   }
 
-  getRelease(app: string, version: number): Promise<ReleaseInfo & { config: unknown }> {
+  getRelease(app: string, version: number): Promise<ReleaseDetailInfo> {
     return this.json('GET', `/v1/apps/${enc(app)}/releases/${version}`);
   }
 

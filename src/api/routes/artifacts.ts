@@ -2,7 +2,7 @@
 import { verifyUpload } from '../../artifacts/verify.js';
 import { BerthError } from '../../core/errors.js';
 import { route, type Route } from '../router.js';
-import { ArtifactResponse } from '../schemas.js';
+import { ArtifactPresentResponse, ArtifactResponse } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 export function artifactRoutes(s: ApiServices): Route[] {
@@ -12,6 +12,7 @@ export function artifactRoutes(s: ApiServices): Route[] {
       path: '/v1/artifacts/{digest}',
       summary: 'Whether the daemon has an artifact (use HEAD)',
       tag: 'artifacts',
+      response: ArtifactPresentResponse,
       handler: ({ params }) => {
         if (!s.artifacts.has(params.digest!)) {
           throw new BerthError('artifact_not_found', `artifact ${params.digest} is not here`);
