@@ -19,9 +19,13 @@ export function responseCheck(
     if (problems.length === 0) return;
     const where = `${route.method} ${route.path}`;
     log(`response to ${where} does not match its schema: ${problems.join('; ')}`);
-    throw new BerthError('response_schema', `the response to ${where} does not match its schema`, {
-      details: { route: where, problems },
-    });
+    throw new BerthError(
+      'response_schema',
+      `the response to ${where} does not match its schema: ${problems[0]}`,
+      {
+        details: { route: where, problems },
+      },
+    );
   };
 }
 

@@ -221,5 +221,7 @@ export const ArtifactPresentResponse = Type.Object({ digest: Type.String() });
 export const OpenApiResponse = Type.Object({
   openapi: Type.String(),
   info: Type.Object({ title: Type.String(), version: Type.String() }),
+  components: Type.Record(Type.String(), Type.Unknown()),
+  security: Type.Array(Type.Record(Type.String(), Type.Array(Type.String()))),
   paths: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())),
 });

@@ -1,9 +1,14 @@
 // The TypeScript SDK: every call the CLI makes goes through here, over the REST API.
+// Typed calls per endpoint, and deploy() that does a whole `berth deploy` from a directory.
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ApiError } from './api-error.js';
 import { openSession, type ClientSession, type SessionHandlers } from './session.js';
 import { httpRequest, type HttpResponse } from './http-request.js';
+import { deployDirectory, type DeployOptions, type DeployOutcome } from './deploy.js';
+import { followRelease, type FollowedRelease } from './follow-release.js';
+import { clientOptionsFromEnv } from './from-env.js';
+import { uploadDirectory, type UploadedDirectory } from './upload-dir.js';
 import type { CertificateInfo, IpInfo, TlsInfo } from './net-types.js';
 import type { NotifyTargetInfo, ScheduleInfo, ScheduleRunInfo } from './schedule-types.js';
 import type {
@@ -45,6 +50,14 @@ export class BerthClient {
   constructor(options: ClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.token = options.token;
+  }
+
+  /**
+   * A client for the daemon BERTH_API_URL and BERTH_TOKEN name, else the one whose home
+   * (BERTH_HOME, else ~/.berth) is on this host, with its admin token. Starts no daemon.
+   */
+  static async fromEnv(env: NodeJS.ProcessEnv = process.env): Promise<BerthClient> {
+    return new BerthClient(await clientOptionsFromEnv(env));
   }
 
   /** `berth run`: the command (arguments as given) in a temporary machine of the release. */
@@ -109,6 +122,10 @@ export class BerthClient {
 
   createApp(name: string): Promise<AppInfo> {
     return this.json('POST', '/v1/apps', { body: { name } });
+  }
+
+  getApp(name: string): Promise<AppInfo> {
+    return this.json('GET', `/v1/apps/${enc(name)}`);
   }
 
   destroyApp(name: string): Promise<{ destroyed: string }> {
@@ -240,7 +257,11 @@ export class BerthClient {
     });
   }
 
-  deploy(
+  /**
+   * Makes a release from an uploaded artifact and starts its rollout (answers at once); `deploy`
+   * does the whole of it from a directory.
+   */
+  startDeploy(
     app: string,
     body: {
       artifact: string;
@@ -258,6 +279,30 @@ export class BerthClient {
     },
   ): Promise<DeployResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/deploys`, { body });
+  }
+
+  /**
+   * Deploys a directory as `berth deploy` does: checks its config, packs and uploads it, makes
+   * a release and follows the rollout, calling `onProgress` at each step. Resolves with the
+   * release and how the rollout ended (succeeded, failed or reverted); rejects with an ApiError
+   * only when the deploy could not be asked for or followed.
+   */
+  deploy(options: DeployOptions): Promise<DeployOutcome> {
+    return deployDirectory(this, options);
+  }
+
+  /** Packs a directory and uploads it as an artifact, unless the daemon has it already. */
+  uploadDirectory(dir: string): Promise<UploadedDirectory> {
+    return uploadDirectory(this, dir);
+  }
+
+  /** Follows a release's rollout until it is final: each event to `onEvent`, then the outcome. */
+  followRelease(
+    app: string,
+    version: number,
+    options: { onEvent?: (event: EventInfo) => void; signal?: AbortSignal } = {},
+  ): Promise<FollowedRelease> {
+    return followRelease(this, app, version, options);
   }
 
   /** A new release from an earlier one: `version`, else the last complete one before the current. */
@@ -375,12 +420,19 @@ export class BerthClient {
     version: number,
     follow: boolean,
     onEvent: (e: EventInfo) => void,
+    signal?: AbortSignal,
   ): Promise<void> {
     return this.ndjson(
       `/v1/apps/${enc(app)}/releases/${version}/events`,
       { follow: follow ? 1 : undefined },
       onEvent,
+      signal,
     );
+  }
+
+  /** The app's events after event id `after` (default: all kept), oldest first, as one list. */
+  appEvents(app: string, after = 0): Promise<EventInfo[]> {
+    return this.json('GET', `/v1/apps/${enc(app)}/events${queryString({ after: after || undefined })}`);
   }
 
   /** What happened (to one app, or every app), oldest first; `follow` streams new events until aborted. */
