@@ -2,6 +2,7 @@
 // types come from are proven true by every test that calls the API. On only when the daemon
 // runs with BERTH_CHECK_RESPONSES=1 (the test suite's daemons do): it costs a serialization
 // and a schema walk per answer.
+import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { BerthError } from '../core/errors.js';
 import type { Route } from './router.js';
@@ -35,19 +36,24 @@ export function responseCheck(
  */
 export function responseProblems(route: Route, value: unknown): string[] {
   if (!route.response) return [`${route.method} ${route.path} answers JSON but declares no response schema`];
+  return valueProblems(route.response, value);
+}
+
+/** The first few ways `value`, as JSON would carry it, differs from `schema`. */
+export function valueProblems(schema: TSchema, value: unknown): string[] {
   // What the client will parse: undefined fields dropped, dates as strings.
   const wire: unknown = JSON.parse(JSON.stringify(value));
   const problems: string[] = [];
-  if (Value.Check(route.response, wire)) {
+  if (Value.Check(schema, wire)) {
     // Fields the schema does not name would be missing from the SDK's types, or leak something.
-    const cleaned = Value.Clean(route.response, Value.Clone(wire));
+    const cleaned = Value.Clean(schema, Value.Clone(wire));
     for (const edit of Value.Diff(wire, cleaned)) {
       problems.push(`${edit.path}: not in the schema`);
       if (problems.length === 5) break;
     }
     return problems;
   }
-  for (const e of Value.Errors(route.response, wire)) {
+  for (const e of Value.Errors(schema, wire)) {
     problems.push(`${e.path || '/'}: ${e.message} (got ${JSON.stringify(e.value)?.slice(0, 80)})`);
     if (problems.length === 5) break;
   }

@@ -1,5 +1,6 @@
 // Schemas of scaling; the SDK's types are derived from them.
 import { Type } from '@sinclair/typebox';
+import { ErrorSchema } from './schemas.js';
 
 export const ScaleBody = Type.Object(
   {
@@ -34,3 +35,10 @@ export const ScaleResultSchema = Type.Object({
   started: Type.Array(Type.String()),
   removed: Type.Array(Type.String()),
 });
+
+/** A line of POST /v1/apps/{app}/scale once under way: progress, then the result or the error. */
+export const ScaleLineSchema = Type.Union([
+  Type.Object({ message: Type.String() }),
+  Type.Object({ result: ScaleResultSchema }),
+  ErrorSchema,
+]);

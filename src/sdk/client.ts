@@ -244,10 +244,15 @@ export class BerthClient {
   }
 
   async hasArtifact(digest: string): Promise<boolean> {
-    const res = await this.fetch('HEAD', `/v1/artifacts/${enc(digest)}`);
+    const path = `/v1/artifacts/${enc(digest)}`;
+    const res = await this.fetch('HEAD', path);
     if (res.status === 404) return false;
-    if (!res.ok) await throwFor(res);
-    return true;
+    if (res.ok) return true;
+    // An answer to HEAD has no body: ask again with GET for the coded error (a bad token...).
+    const again = await this.fetch('GET', path);
+    if (!again.ok && again.status !== 404) return throwFor(again);
+    await again.text();
+    return again.ok;
   }
 
   uploadArtifact(digest: string, file: string): Promise<{ digest: string; size: number; created: boolean }> {

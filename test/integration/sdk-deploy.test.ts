@@ -69,7 +69,7 @@ test('running the example again sends nothing new and makes v2 live', async () =
 test('client.deploy reports each step in order and resolves with the live release', async () => {
   const dir = writeRolloutApp(join(scratch, 'ok'), { app: 'sdk-ok', label: 'first' });
   const steps: DeployProgress[] = [];
-  const result = await client.deploy({ dir, strategy: 'immediate', onProgress: (p) => steps.push(p) });
+  const result = await client.deploy({ dir, strategy: 'bluegreen', onProgress: (p) => steps.push(p) });
   assert.equal(result.outcome, 'succeeded');
   assert.equal(result.app, 'sdk-ok');
   assert.equal(result.release.version, 1);
@@ -108,6 +108,24 @@ test('follow: false resolves once the release exists', async () => {
   assert.equal(followed.outcome, 'succeeded');
 });
 
+test('aborting stops following; the rollout goes on in the daemon', async () => {
+  const dir = writeRolloutApp(join(scratch, 'abort'), { app: 'sdk-abort', label: 'a' });
+  const controller = new AbortController();
+  await assert.rejects(
+    client.deploy({
+      dir,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.kind === 'release') controller.abort();
+      },
+    }),
+    (err) => (err as Error).name === 'AbortError',
+  );
+  const [release] = await client.listReleases('sdk-abort');
+  const followed = await client.followRelease('sdk-abort', release!.version);
+  assert.equal(followed.outcome, 'succeeded');
+});
+
 test('refusals reject with an ApiError carrying the code and hint', async () => {
   await assert.rejects(
     client.deploy({ dir: join(scratch, 'missing') }),
@@ -124,4 +142,8 @@ test('refusals reject with an ApiError carrying the code and hint', async () => 
     stranger.deploy({ dir }),
     (err) => err instanceof ApiError && err.code === 'unauthorized' && err.status === 401,
   );
+  // berth deploy goes the same way, and names the problem (its first call is a HEAD, which has no body).
+  const cli = await daemon.cli(['deploy', dir], { env: { BERTH_TOKEN: 'berth_wrong' } });
+  assert.equal(cli.code, 2, cli.stderr + cli.stdout);
+  assert.match(cli.stderr, /error: the API token is not valid/);
 });

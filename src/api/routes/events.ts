@@ -5,6 +5,7 @@ import type { BerthEvent } from '../../core/model.js';
 import { isProgressDetail, progressDetailKinds } from '../../core/event-kinds.js';
 import { requireApp } from '../lookups.js';
 import { startNdjson } from '../ndjson.js';
+import { EventSchema } from '../schemas.js';
 import { queryFlag, queryInteger } from '../query.js';
 import { route, STREAMED, type Route } from '../router.js';
 import type { ApiServices } from '../services.js';
@@ -26,7 +27,7 @@ export function eventRoutes(s: ApiServices): Route[] {
         const all = queryFlag(query, 'all');
         const wanted = (e: BerthEvent) =>
           (app === undefined || e.app === app) && (all || !isProgressDetail(e.kind));
-        const write = startNdjson(res);
+        const write = startNdjson(res, EventSchema);
         let lastId = 0;
         const emit = (event: BerthEvent) => {
           if (event.id <= lastId) return;

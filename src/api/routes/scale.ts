@@ -4,7 +4,7 @@ import { requireApp } from '../lookups.js';
 import { startNdjson } from '../ndjson.js';
 import { route, STREAMED, type Route } from '../router.js';
 import type { ApiServices } from '../services.js';
-import { ScaleBody, ScaleShowSchema } from '../scale-schemas.js';
+import { ScaleBody, ScaleLineSchema, ScaleShowSchema } from '../scale-schemas.js';
 
 export function scaleRoutes(s: ApiServices): Route[] {
   return [
@@ -29,7 +29,7 @@ export function scaleRoutes(s: ApiServices): Route[] {
         const app = requireApp(s.store, params.app!).name;
         const job = await s.scaler.prepare(app, { group: body.group, count: body.count, user });
         // Streamed: a scale waits for health, which can outlast an HTTP client's patience.
-        const write = startNdjson(res);
+        const write = startNdjson(res, ScaleLineSchema);
         try {
           write({ result: await job.run((message) => write({ message })) });
         } catch (err) {
