@@ -36,7 +36,7 @@ export interface DeployOptions {
   follow?: boolean;
   /** Each step as it happens. */
   onProgress?: (progress: DeployProgress) => void;
-  /** Stops following (the rollout goes on in the daemon); the call rejects with the abort reason. */
+  /** Before the release exists, stops the deploy; after, stops following (the rollout goes on in the daemon). The call rejects with the abort reason. */
   signal?: AbortSignal;
 }
 
@@ -88,6 +88,8 @@ export async function deployDirectory(
     ),
   );
   progress({ kind: 'upload', skipped: !artifact.uploaded, size: artifact.size });
+  // Aborted before the release exists: nothing is started.
+  options.signal?.throwIfAborted();
   const started: DeployResult = await client.startDeploy(app, {
     artifact: artifact.digest,
     config: { file: basename(configPath), text },
