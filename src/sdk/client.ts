@@ -9,6 +9,12 @@ import { deployDirectory, type DeployOptions, type DeployOutcome } from './deplo
 import { followRelease, type FollowedRelease } from './follow-release.js';
 import { clientOptionsFromEnv } from './from-env.js';
 import { uploadDirectory, type UploadedDirectory } from './upload-dir.js';
+import type { Static } from '@sinclair/typebox';
+import type { DeployBody, RollbackBody } from '../api/schemas.js';
+import type { RunMachineBody } from '../api/machine-schemas.js';
+import type { ScaleBody } from '../api/scale-schemas.js';
+import type { SecretsChangeBody, SecretsDeployBody } from '../api/secret-schemas.js';
+import type { CreateVolumeBody } from '../api/volume-schemas.js';
 import type { CertificateInfo, IpInfo, TlsInfo } from './net-types.js';
 import type { NotifyTargetInfo, ScheduleInfo, ScheduleRunInfo } from './schedule-types.js';
 import type {
@@ -161,7 +167,7 @@ export class BerthClient {
     return this.json('GET', `/v1/apps/${enc(app)}/volumes`);
   }
 
-  createVolume(app: string, body: { name: string; size?: string }): Promise<VolumeInfo> {
+  createVolume(app: string, body: Static<typeof CreateVolumeBody>): Promise<VolumeInfo> {
     return this.json('POST', `/v1/apps/${enc(app)}/volumes`, { body });
   }
 
@@ -177,18 +183,7 @@ export class BerthClient {
   }
 
   /** An unmanaged machine: its own command, env and port; deploys never touch it. */
-  runMachine(
-    app: string,
-    body: {
-      release?: number;
-      artifact?: string;
-      command?: string;
-      env?: Record<string, string>;
-      port?: number;
-      name?: string;
-      autoDestroy?: boolean;
-    },
-  ): Promise<MachineInfo> {
+  runMachine(app: string, body: Static<typeof RunMachineBody>): Promise<MachineInfo> {
     return this.json('POST', `/v1/apps/${enc(app)}/machines`, { body });
   }
 
@@ -212,7 +207,7 @@ export class BerthClient {
   /** Scales a group; `onProgress` hears each step as the daemon takes it. */
   async scaleCount(
     app: string,
-    body: { count: number; group?: string },
+    body: Static<typeof ScaleBody>,
     onProgress: (message: string) => void = () => {},
   ): Promise<ScaleResultInfo> {
     const res = await this.fetch('POST', `/v1/apps/${enc(app)}/scale`, { body });
@@ -266,23 +261,7 @@ export class BerthClient {
    * Makes a release from an uploaded artifact and starts its rollout (answers at once); `deploy`
    * does the whole of it from a directory.
    */
-  startDeploy(
-    app: string,
-    body: {
-      artifact: string;
-      config: { file: string; text: string };
-      description?: string;
-      /** How long to wait for the app's deploy lock; 0 or absent fails at once. */
-      lockWaitMs?: number;
-      /** Overrides [deploy] strategy. */
-      strategy?: 'rolling' | 'immediate' | 'canary' | 'bluegreen';
-      /** Overrides [deploy] wait_timeout. */
-      waitTimeoutMs?: number;
-      skipReleaseCommand?: boolean;
-      /** This deploy's driver, and the app's from now on. */
-      driver?: DriverName;
-    },
-  ): Promise<DeployResult> {
+  startDeploy(app: string, body: DeployBody): Promise<DeployResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/deploys`, { body });
   }
 
@@ -311,7 +290,7 @@ export class BerthClient {
   }
 
   /** A new release from an earlier one: `version`, else the last complete one before the current. */
-  rollback(app: string, body: { version?: number; lockWaitMs?: number } = {}): Promise<DeployResult> {
+  rollback(app: string, body: RollbackBody = {}): Promise<DeployResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/rollback`, { body });
   }
 
@@ -323,15 +302,12 @@ export class BerthClient {
    * Sets and unsets secrets. Values travel only in the request body. Unless `stage`, a new
    * release of the current artifact and config deploys them (with everything staged before).
    */
-  changeSecrets(
-    app: string,
-    body: { set?: Record<string, string>; unset?: string[]; stage?: boolean; lockWaitMs?: number },
-  ): Promise<SecretsChangeResult> {
+  changeSecrets(app: string, body: Static<typeof SecretsChangeBody>): Promise<SecretsChangeResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/secrets`, { body });
   }
 
   /** Applies staged secret changes with a new release of the current artifact and config. */
-  deploySecrets(app: string, body: { lockWaitMs?: number } = {}): Promise<SecretsChangeResult> {
+  deploySecrets(app: string, body: Static<typeof SecretsDeployBody> = {}): Promise<SecretsChangeResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/secrets/deploy`, { body });
   }
 

@@ -11,8 +11,9 @@ import type { DeployResult, DriverName, EventInfo, ReleaseInfo } from './types.j
 import { uploadDirectory } from './upload-dir.js';
 import { ERROR_CATALOG, isBerthError, type ErrorCode } from '../core/errors.js';
 import type { Diagnostic } from '../core/config/types.js';
+import type { DeployBody } from '../api/schemas.js';
 
-export type DeployStrategyName = 'rolling' | 'immediate' | 'canary' | 'bluegreen';
+export type DeployStrategyName = NonNullable<DeployBody['strategy']>;
 
 export interface DeployOptions {
   /** The app's directory (relative to the working directory): its files are the release's. */
