@@ -9,8 +9,8 @@
 // event loop may be blocked by one request), heap growth a small multiple of the text.
 import { validateBody } from '../../src/api/router.js';
 import type { TSchema } from '@sinclair/typebox';
-import { AddCertificateBody } from '../../src/api/routes/certs.js';
-import { SecretsChangeBody } from '../../src/api/routes/secrets.js';
+import { AddCertificateBody } from '../../src/api/net-schemas.js';
+import { SecretsChangeBody } from '../../src/api/secret-schemas.js';
 import { CreateAppBody, DeployBody } from '../../src/api/schemas.js';
 import { loadConfigText, MAX_CONFIG_BYTES } from '../../src/config/load.js';
 

@@ -7,6 +7,7 @@ import { readJsonBody, Router, STREAMED, validateBody } from './router.js';
 import { runAs } from '../store/actor.js';
 import { acceptSessions } from './session-upgrade.js';
 import { principalFor } from './authorize.js';
+import { responseCheck, type ResponseCheck } from './response-check.js';
 import type { TokenStore } from '../store/tokens.js';
 import type { DashboardAssets } from './dashboard/assets.js';
 import type { DashboardAuth } from './dashboard/session-auth.js';
@@ -24,8 +25,9 @@ export function createApiServer(
   dashboard: DashboardParts,
 ): Server {
   // The API routes by path alone, so a request without Host is served rather than refused bare.
+  const check = responseCheck(process.env, log);
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req, res) => {
-    void handle(router, tokens, dashboard, req, res).catch((err: unknown) => {
+    void handle(router, tokens, dashboard, req, res, check).catch((err: unknown) => {
       if (!isBerthError(err))
         log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
       // A body left unread (an upload refused part-way) would otherwise be drained in full.
@@ -50,6 +52,7 @@ async function handle(
   dashboard: DashboardParts,
   req: IncomingMessage,
   res: ServerResponse,
+  check?: ResponseCheck,
 ): Promise<void> {
   const url = requestUrl(req.url ?? '/');
   if (dashboard.assets.serve(req, res, url.pathname)) return;
@@ -77,6 +80,7 @@ async function handle(
     res.writeHead(status === 200 && result === undefined ? 204 : status).end();
     return;
   }
+  check?.(route, result);
   sendJson(res, status, result);
 }
 

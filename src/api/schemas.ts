@@ -89,15 +89,13 @@ export const EventSchema = Type.Object({
   actor: Nullable(Type.String()),
 });
 
+const APP_STATES = ['new', 'deploying', 'deployed', 'crashloop', 'failed', 'stopped', 'suspended'] as const;
+
 /** An app at a glance: `apps list` and `status`. */
 export const AppSummarySchema = Type.Composite([
   AppSchema,
   Type.Object({
-    state: Type.Union(
-      ['new', 'deploying', 'deployed', 'crashloop', 'failed', 'stopped', 'suspended'].map((s) =>
-        Type.Literal(s),
-      ),
-    ),
+    state: Type.Union(APP_STATES.map((s) => Type.Literal(s))),
     /** The newest release, live or not (a failed one shows here while an older one serves). */
     latestRelease: Nullable(
       Type.Object({
@@ -158,7 +156,7 @@ export const DeployBody = Type.Object(
     lockWaitMs: Type.Optional(LockWaitMs),
     /** Overrides [deploy] strategy for this deploy. */
     strategy: Type.Optional(
-      Type.Union(['rolling', 'immediate', 'canary', 'bluegreen'].map((s) => Type.Literal(s))),
+      Type.Union((['rolling', 'immediate', 'canary', 'bluegreen'] as const).map((s) => Type.Literal(s))),
     ),
     /** Overrides [deploy] wait_timeout: how long each batch may take to become healthy. */
     waitTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
@@ -221,3 +219,17 @@ export const ArtifactResponse = Type.Object({
 });
 
 export const HealthResponse = Type.Object({ ok: Type.Boolean(), version: Type.String() });
+
+export const AppDestroyedResponse = Type.Object({ destroyed: Type.String() });
+
+/** GET /v1/artifacts/{digest}: the daemon has it (HEAD asks the same without a body). */
+export const ArtifactPresentResponse = Type.Object({ digest: Type.String() });
+
+/** The API's own description; its paths are generated from the route list. */
+export const OpenApiResponse = Type.Object({
+  openapi: Type.String(),
+  info: Type.Object({ title: Type.String(), version: Type.String() }),
+  components: Type.Record(Type.String(), Type.Unknown()),
+  security: Type.Array(Type.Record(Type.String(), Type.Array(Type.String()))),
+  paths: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())),
+});

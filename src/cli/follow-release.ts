@@ -1,7 +1,8 @@
 // Following a release's rollout to its end, as deploy and rollback both do: print each
-// progress event, then the outcome, and leave with the exit code that outcome means.
-import { BerthError } from '../core/errors.js';
+// progress event, then the outcome, and leave with the exit code that outcome means. The
+// following itself is the SDK's (client.followRelease, client.deploy); this is the printing.
 import type { BerthClient } from '../sdk/client.js';
+import type { FollowedRelease } from '../sdk/follow-release.js';
 import type { EventInfo } from '../sdk/types.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -24,43 +25,49 @@ export async function followRelease(
   url: string,
   opts: { json?: boolean },
 ): Promise<void> {
-  const { out } = ctx;
+  const followed = await client.followRelease(app, version, { onEvent: eventPrinter(ctx.out, opts.json) });
+  reportOutcome(ctx.out, app, version, url, followed, opts);
+}
+
+/** Prints one rollout event as it arrives: an indented line, or the event as JSON. */
+export function eventPrinter(out: Output, json: boolean | undefined): (event: EventInfo) => void {
+  return (event) => out.line(json ? JSON.stringify(event) : renderEvent(event));
+}
+
+/** The last line of a followed rollout, and the exit code for a failed (3) or reverted (4) one. */
+export function reportOutcome(
+  out: Output,
+  app: string,
+  version: number,
+  url: string,
+  { outcome, final }: FollowedRelease,
+  opts: { json?: boolean },
+): void {
   const emit = progressEmitter(out, opts.json);
-  let final: EventInfo | undefined;
-  await client.releaseEvents(app, version, true, (event) => {
-    if (event.kind === 'release.created') return;
-    if (opts.json) out.line(JSON.stringify(event));
-    else out.line(renderEvent(event));
-    if (event.kind === 'release.complete' || event.kind === 'release.failed') final = event;
+  if (outcome === 'succeeded') {
+    emit('result', `==> v${version} is live: ${url}`, { status: 'complete', version, url });
+    return;
+  }
+  const reverted = outcome === 'reverted';
+  const what = reverted ? 'Deploy failed and was reverted' : 'Deploy failed';
+  // null: nothing served before this release; absent: an older daemon that did not say.
+  const firstDeploy = final.data?.previousRelease === null;
+  const serving = firstDeploy
+    ? `nothing was serving: ${app} has never been deployed`
+    : 'the previous release keeps serving';
+  const machineId = typeof final.data?.machineId === 'string' ? final.data.machineId : undefined;
+  const show = `berth releases show v${version} -a ${app}`;
+  const hint = machineId
+    ? `hint: \`${show}\` shows why and what machine ${machineId} printed last (\`berth logs --machine ${machineId} -a ${app}\` for more)`
+    : `hint: \`${show}\` shows why and its whole deploy log`;
+  emit('result', `==> ${what}; ${serving}.\n${hint}`, {
+    status: reverted ? 'reverted' : 'failed',
+    version,
+    firstDeploy,
+    ...(machineId && { machineId }),
+    hint: show,
   });
-  if (!final) {
-    throw new BerthError('daemon_unreachable', `lost the daemon while following v${version}`, {
-      hint: `Check its state with \`berth releases -a ${app}\` and \`berth status -a ${app}\`.`,
-    });
-  }
-  if (final.kind === 'release.failed') {
-    const reverted = final.data?.status === 'reverted';
-    const what = reverted ? 'Deploy failed and was reverted' : 'Deploy failed';
-    // null: nothing served before this release; absent: an older daemon that did not say.
-    const firstDeploy = final.data?.previousRelease === null;
-    const serving = firstDeploy
-      ? `nothing was serving: ${app} has never been deployed`
-      : 'the previous release keeps serving';
-    const machineId = typeof final.data?.machineId === 'string' ? final.data.machineId : undefined;
-    const show = `berth releases show v${version} -a ${app}`;
-    const hint = machineId
-      ? `hint: \`${show}\` shows why and what machine ${machineId} printed last (\`berth logs --machine ${machineId} -a ${app}\` for more)`
-      : `hint: \`${show}\` shows why and its whole deploy log`;
-    emit('result', `==> ${what}; ${serving}.\n${hint}`, {
-      status: reverted ? 'reverted' : 'failed',
-      version,
-      firstDeploy,
-      ...(machineId && { machineId }),
-      hint: show,
-    });
-    throw new CliExit(reverted ? EXIT.deployReverted : EXIT.deployFailed);
-  }
-  emit('result', `==> v${version} is live: ${url}`, { status: 'complete', version, url });
+  throw new CliExit(reverted ? EXIT.deployReverted : EXIT.deployFailed);
 }
 
 /** One progress event as an indented line; build output is set off with a bar. */

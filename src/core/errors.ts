@@ -368,6 +368,11 @@ export const ERROR_CATALOG = {
     fault: 'user',
     hint: 'Stop or restart this daemon the way it was started (it runs inside another program, not as `berth server`).',
   },
+  response_schema: {
+    status: 500,
+    fault: 'platform',
+    hint: 'The daemon answered with something its API schema does not describe (checked under BERTH_CHECK_RESPONSES=1); the daemon log names the route and the fields.',
+  },
   internal: {
     status: 500,
     fault: 'platform',

@@ -1,9 +1,20 @@
 // The TypeScript SDK: every call the CLI makes goes through here, over the REST API.
+// Typed calls per endpoint, and deploy() that does a whole `berth deploy` from a directory.
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ApiError } from './api-error.js';
 import { openSession, type ClientSession, type SessionHandlers } from './session.js';
 import { httpRequest, type HttpResponse } from './http-request.js';
+import { deployDirectory, type DeployOptions, type DeployOutcome } from './deploy.js';
+import { followRelease, type FollowedRelease } from './follow-release.js';
+import { clientOptionsFromEnv } from './from-env.js';
+import { uploadDirectory, type UploadedDirectory } from './upload-dir.js';
+import type { Static } from '@sinclair/typebox';
+import type { DeployBody, RollbackBody } from '../api/schemas.js';
+import type { RunMachineBody } from '../api/machine-schemas.js';
+import type { ScaleBody } from '../api/scale-schemas.js';
+import type { SecretsChangeBody, SecretsDeployBody } from '../api/secret-schemas.js';
+import type { CreateVolumeBody } from '../api/volume-schemas.js';
 import type { CertificateInfo, IpInfo, TlsInfo } from './net-types.js';
 import type { NotifyTargetInfo, ScheduleInfo, ScheduleRunInfo } from './schedule-types.js';
 import type { CreatedTokenInfo, TokenInfo, WhoamiInfo } from './token-types.js';
@@ -20,6 +31,7 @@ import type {
   MachineInfo,
   MachineStatusInfo,
   ReleaseInfo,
+  ReleaseDetailInfo,
   SecretsChangeResult,
   SecretsList,
   ScaleResultInfo,
@@ -45,6 +57,14 @@ export class BerthClient {
   constructor(options: ClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.token = options.token;
+  }
+
+  /**
+   * A client for the daemon BERTH_API_URL and BERTH_TOKEN name, else the one whose home
+   * (BERTH_HOME, else ~/.berth) is on this host, with its admin token. Starts no daemon.
+   */
+  static async fromEnv(env: NodeJS.ProcessEnv = process.env): Promise<BerthClient> {
+    return new BerthClient(await clientOptionsFromEnv(env));
   }
 
   /** `berth run`: the command (arguments as given) in a temporary machine of the release. */
@@ -111,6 +131,10 @@ export class BerthClient {
     return this.json('POST', '/v1/apps', { body: { name } });
   }
 
+  getApp(name: string): Promise<AppInfo> {
+    return this.json('GET', `/v1/apps/${enc(name)}`);
+  }
+
   destroyApp(name: string): Promise<{ destroyed: string }> {
     return this.json('DELETE', `/v1/apps/${enc(name)}`);
   }
@@ -132,7 +156,7 @@ export class BerthClient {
     return this.json('GET', `/v1/apps/${enc(app)}/releases`);
   }
 
-  getRelease(app: string, version: number): Promise<ReleaseInfo & { config: unknown }> {
+  getRelease(app: string, version: number): Promise<ReleaseDetailInfo> {
     return this.json('GET', `/v1/apps/${enc(app)}/releases/${version}`);
   }
 
@@ -144,7 +168,7 @@ export class BerthClient {
     return this.json('GET', `/v1/apps/${enc(app)}/volumes`);
   }
 
-  createVolume(app: string, body: { name: string; size?: string }): Promise<VolumeInfo> {
+  createVolume(app: string, body: Static<typeof CreateVolumeBody>): Promise<VolumeInfo> {
     return this.json('POST', `/v1/apps/${enc(app)}/volumes`, { body });
   }
 
@@ -160,18 +184,7 @@ export class BerthClient {
   }
 
   /** An unmanaged machine: its own command, env and port; deploys never touch it. */
-  runMachine(
-    app: string,
-    body: {
-      release?: number;
-      artifact?: string;
-      command?: string;
-      env?: Record<string, string>;
-      port?: number;
-      name?: string;
-      autoDestroy?: boolean;
-    },
-  ): Promise<MachineInfo> {
+  runMachine(app: string, body: Static<typeof RunMachineBody>): Promise<MachineInfo> {
     return this.json('POST', `/v1/apps/${enc(app)}/machines`, { body });
   }
 
@@ -195,7 +208,7 @@ export class BerthClient {
   /** Scales a group; `onProgress` hears each step as the daemon takes it. */
   async scaleCount(
     app: string,
-    body: { count: number; group?: string },
+    body: Static<typeof ScaleBody>,
     onProgress: (message: string) => void = () => {},
   ): Promise<ScaleResultInfo> {
     const res = await this.fetch('POST', `/v1/apps/${enc(app)}/scale`, { body });
@@ -227,10 +240,15 @@ export class BerthClient {
   }
 
   async hasArtifact(digest: string): Promise<boolean> {
-    const res = await this.fetch('HEAD', `/v1/artifacts/${enc(digest)}`);
+    const path = `/v1/artifacts/${enc(digest)}`;
+    const res = await this.fetch('HEAD', path);
     if (res.status === 404) return false;
-    if (!res.ok) await throwFor(res);
-    return true;
+    if (res.ok) return true;
+    // An answer to HEAD has no body: ask again with GET for the coded error (a bad token...).
+    const again = await this.fetch('GET', path);
+    if (!again.ok && again.status !== 404) return throwFor(again);
+    await again.text();
+    return again.ok;
   }
 
   uploadArtifact(digest: string, file: string): Promise<{ digest: string; size: number; created: boolean }> {
@@ -240,28 +258,40 @@ export class BerthClient {
     });
   }
 
-  deploy(
-    app: string,
-    body: {
-      artifact: string;
-      config: { file: string; text: string };
-      description?: string;
-      /** How long to wait for the app's deploy lock; 0 or absent fails at once. */
-      lockWaitMs?: number;
-      /** Overrides [deploy] strategy. */
-      strategy?: 'rolling' | 'immediate' | 'canary' | 'bluegreen';
-      /** Overrides [deploy] wait_timeout. */
-      waitTimeoutMs?: number;
-      skipReleaseCommand?: boolean;
-      /** This deploy's driver, and the app's from now on. */
-      driver?: DriverName;
-    },
-  ): Promise<DeployResult> {
+  /**
+   * Makes a release from an uploaded artifact and starts its rollout (answers at once); `deploy`
+   * does the whole of it from a directory.
+   */
+  startDeploy(app: string, body: DeployBody): Promise<DeployResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/deploys`, { body });
   }
 
+  /**
+   * Deploys a directory as `berth deploy` does: checks its config, packs and uploads it, makes
+   * a release and follows the rollout, calling `onProgress` at each step. Resolves with the
+   * release and how the rollout ended (succeeded, failed or reverted); rejects with an ApiError
+   * only when the deploy could not be asked for or followed.
+   */
+  deploy(options: DeployOptions): Promise<DeployOutcome> {
+    return deployDirectory(this, options);
+  }
+
+  /** Packs a directory and uploads it as an artifact, unless the daemon has it already. */
+  uploadDirectory(dir: string): Promise<UploadedDirectory> {
+    return uploadDirectory(this, dir);
+  }
+
+  /** Follows a release's rollout until it is final: each event to `onEvent`, then the outcome. */
+  followRelease(
+    app: string,
+    version: number,
+    options: { onEvent?: (event: EventInfo) => void; signal?: AbortSignal } = {},
+  ): Promise<FollowedRelease> {
+    return followRelease(this, app, version, options);
+  }
+
   /** A new release from an earlier one: `version`, else the last complete one before the current. */
-  rollback(app: string, body: { version?: number; lockWaitMs?: number } = {}): Promise<DeployResult> {
+  rollback(app: string, body: RollbackBody = {}): Promise<DeployResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/rollback`, { body });
   }
 
@@ -273,15 +303,12 @@ export class BerthClient {
    * Sets and unsets secrets. Values travel only in the request body. Unless `stage`, a new
    * release of the current artifact and config deploys them (with everything staged before).
    */
-  changeSecrets(
-    app: string,
-    body: { set?: Record<string, string>; unset?: string[]; stage?: boolean; lockWaitMs?: number },
-  ): Promise<SecretsChangeResult> {
+  changeSecrets(app: string, body: Static<typeof SecretsChangeBody>): Promise<SecretsChangeResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/secrets`, { body });
   }
 
   /** Applies staged secret changes with a new release of the current artifact and config. */
-  deploySecrets(app: string, body: { lockWaitMs?: number } = {}): Promise<SecretsChangeResult> {
+  deploySecrets(app: string, body: Static<typeof SecretsDeployBody> = {}): Promise<SecretsChangeResult> {
     return this.json('POST', `/v1/apps/${enc(app)}/secrets/deploy`, { body });
   }
 
@@ -405,12 +432,19 @@ export class BerthClient {
     version: number,
     follow: boolean,
     onEvent: (e: EventInfo) => void,
+    signal?: AbortSignal,
   ): Promise<void> {
     return this.ndjson(
       `/v1/apps/${enc(app)}/releases/${version}/events`,
       { follow: follow ? 1 : undefined },
       onEvent,
+      signal,
     );
+  }
+
+  /** The app's events after event id `after` (default: all kept), oldest first, as one list. */
+  appEvents(app: string, after = 0): Promise<EventInfo[]> {
+    return this.json('GET', `/v1/apps/${enc(app)}/events${queryString({ after: after || undefined })}`);
   }
 
   /** What happened (to one app, or every app), oldest first; `follow` streams new events until aborted. */

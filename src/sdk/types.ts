@@ -1,291 +1,86 @@
-// The API's records, as the SDK returns them (see GET /v1/openapi.json).
+// The API's records as the SDK returns them, derived from the API's own schemas (the same ones
+// that validate requests, describe GET /v1/openapi.json and, in the test suite, check every
+// response), so they cannot drift from what the daemon sends.
+import type { Static } from '@sinclair/typebox';
+import type {
+  AppSchema,
+  AppSummarySchema,
+  DeployResponse,
+  DriverNameSchema,
+  EventSchema,
+  LockSchema,
+  MachineSchema,
+  MachineStatusSchema,
+  NodeSchema,
+  ReleaseDetailSchema,
+  ReleaseSchema,
+  StatusSchema,
+} from '../api/schemas.js';
+import type { AppTrafficSchema, UsageSchema } from '../api/metrics-schemas.js';
+import type { LogLineSchema, MachineDetailSchema } from '../api/machine-schemas.js';
+import type {
+  SecretChangeSchema,
+  SecretSchema,
+  SecretsChangeResponse,
+  SecretsListResponse,
+} from '../api/secret-schemas.js';
+import type { DestroyedVolumeSchema, VolumeSchema } from '../api/volume-schemas.js';
+import type { GroupScaleSchema, ScaleResultSchema, ScaleShowSchema } from '../api/scale-schemas.js';
+import type { ServerStatusSchema } from '../api/server-schemas.js';
 
-/** berth's drivers: machines as processes on the host, or as Docker containers. */
-export type DriverName = 'process' | 'docker' | 'swarm';
+/** berth's drivers: machines as processes on the host, as Docker containers, or across a swarm. */
+export type DriverName = Static<typeof DriverNameSchema>;
 
-export interface AppInfo {
-  name: string;
-  currentRelease: number | null;
-  url: string;
-  createdAt: string;
-  createdBy: string;
-  /** The driver its machines run on; null before its first deploy. */
-  driver: DriverName | null;
-}
-
-export interface ReleaseInfo {
-  app: string;
-  version: number;
-  status: string;
-  description: string;
-  createdBy: string;
-  artifactDigest: string;
-  configFile: string;
-  failureReason: string | null;
-  /** What the failing machine printed last, taken when it failed (it may be gone since). */
-  failureOutput: FailedMachineOutputInfo | null;
-  /** Digest of the app's secrets when the release was made (null: it had none). */
-  secretsDigest: string | null;
-  /** The driver the release runs on. */
-  driver: DriverName;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface FailedMachineOutputInfo {
-  machineId: string;
-  processGroup: string;
-  reason: string;
-  /** Its last log lines, oldest first. */
-  lines: string[];
-  at: string;
-}
-
-export interface MachineInfo {
-  id: string;
-  app: string;
-  releaseVersion: number;
-  processGroup: string;
-  command: string;
-  managed: boolean;
-  name: string | null;
-  state: string;
-  address: string | null;
-  restarts: number;
-  lastExit: string | null;
-  startedAt: string | null;
-  uptimeSeconds: number | null;
-  createdAt: string;
-}
-
-export interface EventInfo {
-  id: number;
-  at: string;
-  app: string | null;
-  releaseVersion: number | null;
-  machineId: string | null;
-  kind: string;
-  message: string;
-  data: Record<string, unknown> | null;
-  /** Who caused it (the API user), or null for the daemon on its own. */
-  actor: string | null;
-}
-
-export type AppState = 'new' | 'deploying' | 'deployed' | 'crashloop' | 'failed' | 'stopped' | 'suspended';
+export type AppInfo = Static<typeof AppSchema>;
+export type ReleaseInfo = Static<typeof ReleaseSchema>;
+/** A release with its normalized config (`releases show`). */
+export type ReleaseDetailInfo = Static<typeof ReleaseDetailSchema>;
+/** What the failing machine printed last, taken when it failed (it may be gone since). */
+export type FailedMachineOutputInfo = NonNullable<ReleaseInfo['failureOutput']>;
+export type MachineInfo = Static<typeof MachineSchema>;
+export type EventInfo = Static<typeof EventSchema>;
 
 /** An app at a glance (`apps list`, `status`). */
-export interface AppSummaryInfo extends AppInfo {
-  state: AppState;
-  /** The newest release, live or not. */
-  latestRelease: { version: number; status: string; createdBy: string; createdAt: string } | null;
-  machines: { started: number; total: number };
-  restartsLastHour: number;
-  /** http, and https when the daemon has a TLS listener. */
-  urls: string[];
-}
-
-export interface MachineAtGlanceInfo extends MachineInfo {
-  restartsLastHour: number;
-  crashLooping: boolean;
-}
+export type AppSummaryInfo = Static<typeof AppSummarySchema>;
+export type AppState = AppSummaryInfo['state'];
+export type MachineAtGlanceInfo = Static<typeof MachineStatusSchema>;
 
 /** What an app has used: machine-seconds run, requests served, schedule runs. */
-export interface UsageFigures {
-  machineSeconds: number;
-  requests: number;
-  scheduleRuns: number;
-}
-
-export interface UsageInfo {
-  total: UsageFigures;
-  releases: (UsageFigures & { release: number })[];
-}
-
-export interface TrafficFigures {
-  requests: number;
-  requestsPerSecond: number;
-  /** Share of requests answered 5xx, 0 to 1. */
-  errorRate: number;
-  p50Ms: number | null;
-  p99Ms: number | null;
-  bytesIn: number;
-  bytesOut: number;
-  inFlight: number;
-}
+export type UsageInfo = Static<typeof UsageSchema>;
+export type UsageFigures = UsageInfo['total'];
 
 /** An app's traffic over the last minutes (GET /v1/apps/{app}/metrics). */
-export interface AppTrafficInfo {
-  app: string;
-  from: string;
-  to: string;
-  seconds: number;
-  total: TrafficFigures;
-  /** release null: requests the proxy answered itself, with no machine to send them to. */
-  releases: (TrafficFigures & { release: number | null })[];
-  points: {
-    at: string;
-    release: number | null;
-    requestsPerSecond: number;
-    errorRate: number;
-    p99Ms: number | null;
-  }[];
-}
+export type AppTrafficInfo = Static<typeof AppTrafficSchema>;
+export type TrafficFigures = AppTrafficInfo['total'];
 
-export interface StatusInfo {
-  app: AppSummaryInfo;
-  usage: UsageInfo;
-  release: ReleaseInfo | null;
-  deployment: { id: number; releaseVersion: number; status: string; step: string } | null;
-  machines: MachineAtGlanceInfo[];
-}
-
-export interface DeployResult {
-  release: ReleaseInfo;
-  deploymentId: number;
-  url: string;
-  warnings: string[];
-}
+export type StatusInfo = Static<typeof StatusSchema>;
+export type DeployResult = Static<typeof DeployResponse>;
 
 /** An app's deploy lock; `description` says who holds it since when, for people. */
-export interface LockInfo {
-  app: string;
-  owner: string;
-  user: string;
-  acquiredAt: string;
-  heartbeatAt: string;
-  expiresAt: string;
-  expired: boolean;
-  description: string;
-}
+export type LockInfo = Static<typeof LockSchema>;
 
 /** One line of machine output as `GET /v1/apps/{app}/logs` streams it. */
-export type { LogRecord as LogLine } from '../core/logs/log-record.js';
+export type LogLine = Static<typeof LogLineSchema>;
 
 /** One secret as `secrets list` shows it: never its value. */
-export interface SecretInfo {
-  name: string;
-  /** HMAC digest of the current value; null when it exists only as a staged set. */
-  digest: string | null;
-  updatedAt: string | null;
-  updatedBy: string | null;
-  pending: { action: 'set' | 'unset'; digest: string | null; stagedAt: string; stagedBy: string } | null;
-}
-
-export interface SecretChangeInfo {
-  set: string[];
-  unset: string[];
-}
-
-export interface SecretsList {
-  app: string;
-  /** Digest of the current secret set, as releases record it. */
-  digest: string | null;
-  secrets: SecretInfo[];
-  pending: SecretChangeInfo;
-}
-
+export type SecretInfo = Static<typeof SecretSchema>;
+export type SecretChangeInfo = Static<typeof SecretChangeSchema>;
+export type SecretsList = Static<typeof SecretsListResponse>;
 /** What a secrets change did: staged it, stored it (no release yet), or started deploying it. */
-export interface SecretsChangeResult {
-  app: string;
-  outcome: 'staged' | 'stored' | 'deploying';
-  change: SecretChangeInfo;
-  pending: SecretChangeInfo;
-  release: ReleaseInfo | null;
-  deploymentId: number | null;
-  url: string;
-}
+export type SecretsChangeResult = Static<typeof SecretsChangeResponse>;
 
-export interface VolumeInfo {
-  id: string;
-  app: string;
-  name: string;
-  sizeBytes: number;
-  /** The size for people, e.g. "1 GB". */
-  size: string;
-  /** Bytes its files take on disk now. */
-  usedBytes: number;
-  machineId: string | null;
-  attachedAt: string | null;
-  createdAt: string;
-  /** The volume's directory on the daemon's host. */
-  path: string;
-  /** Whether the driver enforces sizeBytes (the process driver does not). */
-  quotaEnforced: boolean;
-  /** swarm: the node its data lives on (its machine is pinned there); null elsewhere or before placement. */
-  node: { id: string; name: string; address: string | null } | null;
-}
-
-export interface DestroyedVolumeInfo {
-  destroyed: string;
-  /** With force: the machine that was drained and stopped because it held the volume. */
-  stoppedMachine: { id: string; destination: string | null } | null;
-}
+export type VolumeInfo = Static<typeof VolumeSchema>;
+export type DestroyedVolumeInfo = Static<typeof DestroyedVolumeSchema>;
 
 /** `berth machine status`: the machine, its own config when unmanaged, and its latest events. */
-export interface MachineStatusInfo {
-  machine: MachineInfo;
-  /** Set for machines made by `machine run`; env shows names only. */
-  runConfig: {
-    envNames: string[];
-    port: number | null;
-    autoDestroy: boolean;
-    artifact: string | null;
-  } | null;
-  events: EventInfo[];
-}
+export type MachineStatusInfo = Static<typeof MachineDetailSchema>;
 
-export interface GroupScaleInfo {
-  group: string;
-  desired: number;
-  scaled: boolean;
-  running: number;
-  stopped: number;
-  releases: number[];
-}
-
-export interface ScaleShowInfo {
-  app: string;
-  release: number;
-  groups: GroupScaleInfo[];
-}
-
-export interface ScaleResultInfo {
-  app: string;
-  group: string;
-  release: number;
-  from: number;
-  to: number;
-  started: string[];
-  removed: string[];
-}
+export type GroupScaleInfo = Static<typeof GroupScaleSchema>;
+export type ScaleShowInfo = Static<typeof ScaleShowSchema>;
+export type ScaleResultInfo = Static<typeof ScaleResultSchema>;
 
 /** GET /v1/server: the daemon itself (`berth server status`). */
-export interface ServerStatusInfo {
-  pid: number;
-  version: string;
-  startedAt: string;
-  uptimeSeconds: number;
-  home: string;
-  apiUrl: string;
-  proxyUrl: string;
-  proxyTlsUrl: string | null;
-  domain: string;
-  defaultDriver: string;
-  drivers: string[];
-  apps: number;
-  machinesRunning: number;
-  controllable: boolean;
-}
+export type ServerStatusInfo = Static<typeof ServerStatusSchema>;
 
 /** A host machines are placed on (a swarm node), from GET /v1/nodes. */
-export interface NodeInfo {
-  id: string;
-  name: string;
-  address: string | null;
-  role: string;
-  leader: boolean;
-  state: string;
-  availability: string;
-  labels: Record<string, string>;
-  machines: { id: string; app: string }[];
-}
+export type NodeInfo = Static<typeof NodeSchema>;

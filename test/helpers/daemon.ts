@@ -62,7 +62,14 @@ export class TestDaemon {
   }
 
   get env(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, BERTH_HOME: this.home, NO_COLOR: '1' };
+    // Every answer the daemon sends is checked against its route's response schema (a mismatch
+    // is a 500 that fails the test that made the call).
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      BERTH_HOME: this.home,
+      NO_COLOR: '1',
+      BERTH_CHECK_RESPONSES: '1',
+    };
     delete env.BERTH_API_URL;
     delete env.BERTH_TOKEN;
     return env;

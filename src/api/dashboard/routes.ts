@@ -88,12 +88,13 @@ export function dashboardRoutes(deps: { tokens: TokenStore; sessions: DashboardS
       access: 'public',
       // It takes no fields: a body that is anything but {} (or none) is refused like any other.
       body: Type.Object({}, { additionalProperties: false }),
+      response: Type.Object({ loggedOut: Type.Boolean() }),
       handler: ({ req, res }) => {
         const id = sessionCookieValue(req.headers.cookie);
         if (id !== undefined) deps.sessions.remove(id);
         const secure = (req.socket as Partial<TLSSocket>).encrypted === true;
         res.setHeader('set-cookie', sessionCookie('', { maxAgeSeconds: 0, secure }));
-        return undefined;
+        return { loggedOut: id !== undefined };
       },
     }),
   ];

@@ -5,7 +5,13 @@ import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
 import { appSummary, machineConditions, machineStatusView } from '../app-summary.js';
 import { usageView } from './metrics.js';
-import { AppSchema, AppSummarySchema, CreateAppBody, StatusSchema } from '../schemas.js';
+import {
+  AppDestroyedResponse,
+  AppSchema,
+  AppSummarySchema,
+  CreateAppBody,
+  StatusSchema,
+} from '../schemas.js';
 import type { ApiServices } from '../services.js';
 import { appView, releaseView } from '../views.js';
 
@@ -82,6 +88,7 @@ export function appRoutes(s: ApiServices): Route[] {
       summary: 'Destroy an app: stop its machines, remove its routes, releases and files',
       access: 'admin',
       tag: 'apps',
+      response: AppDestroyedResponse,
       handler: ({ params, user }) => s.appDestroyer.destroy(requireApp(s.store, params.app!).name, user),
     }),
   ];

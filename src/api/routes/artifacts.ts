@@ -2,7 +2,7 @@
 import { verifyUpload } from '../../artifacts/verify.js';
 import { BerthError } from '../../core/errors.js';
 import { route, type Route } from '../router.js';
-import { ArtifactResponse } from '../schemas.js';
+import { ArtifactPresentResponse, ArtifactResponse } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 export function artifactRoutes(s: ApiServices): Route[] {
@@ -14,6 +14,7 @@ export function artifactRoutes(s: ApiServices): Route[] {
       // Asked only by a deploy, before it uploads; an artifact belongs to no app.
       access: 'deploy',
       tag: 'artifacts',
+      response: ArtifactPresentResponse,
       handler: ({ params }) => {
         if (!s.artifacts.has(params.digest!)) {
           throw new BerthError('artifact_not_found', `artifact ${params.digest} is not here`);

@@ -1,38 +1,15 @@
 // Hostnames of an app and their certificates: `berth certs add|list|show|remove`. None of it
 // makes a release or touches a machine. Private keys go in, never out.
-import { Type } from '@sinclair/typebox';
 import type { CertificateRecord } from '../../store/certificates.js';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
 import type { ApiServices } from '../services.js';
-
-const CertificateSchema = Type.Object({
-  hostname: Type.String(),
-  app: Type.String(),
-  source: Type.Union([Type.Literal('local-ca'), Type.Literal('uploaded')]),
-  issuer: Type.String(),
-  names: Type.Array(Type.String()),
-  notBefore: Type.String(),
-  notAfter: Type.String(),
-  fingerprint: Type.String(),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-});
-
-/** Where the TLS listener and the local CA are, so users know what to trust and where to go. */
-const TlsSchema = Type.Object({
-  tlsUrl: Type.Union([Type.String(), Type.Null()]),
-  caCertPath: Type.String(),
-});
-
-export const AddCertificateBody = Type.Object(
-  {
-    hostname: Type.String({ minLength: 1, maxLength: 300 }),
-    cert: Type.Optional(Type.String({ minLength: 1, maxLength: 256 * 1024 })),
-    key: Type.Optional(Type.String({ minLength: 1, maxLength: 64 * 1024 })),
-  },
-  { additionalProperties: false },
-);
+import {
+  AddCertificateBody,
+  CertificateRemovedResponse,
+  CertificateResponse,
+  CertificatesResponse,
+} from '../net-schemas.js';
 
 export function certificateView(r: CertificateRecord) {
   return {
@@ -58,7 +35,7 @@ export function certificateRoutes(s: ApiServices): Route[] {
       summary: "The app's hostnames and their certificates (never the keys)",
       access: 'read',
       tag: 'hostnames',
-      response: Type.Composite([TlsSchema, Type.Object({ certificates: Type.Array(CertificateSchema) })]),
+      response: CertificatesResponse,
       handler: ({ params }) => {
         const app = requireApp(s.store, params.app!).name;
         return { ...tls(), certificates: s.certificates.list(app).map(certificateView) };
@@ -77,7 +54,7 @@ export function certificateRoutes(s: ApiServices): Route[] {
       // It may carry a private key: a parse error must not quote it back.
       sensitiveBody: true,
       status: 201,
-      response: Type.Composite([TlsSchema, Type.Object({ certificate: CertificateSchema })]),
+      response: CertificateResponse,
       handler: async ({ params, body, user }) => {
         const app = requireApp(s.store, params.app!).name;
         const record = await s.certificates.add({
@@ -100,7 +77,7 @@ export function certificateRoutes(s: ApiServices): Route[] {
       summary: "One hostname's certificate: issuer, names, validity, source",
       access: 'read',
       tag: 'hostnames',
-      response: Type.Composite([TlsSchema, Type.Object({ certificate: CertificateSchema })]),
+      response: CertificateResponse,
       handler: ({ params }) => {
         const app = requireApp(s.store, params.app!).name;
         return { ...tls(), certificate: certificateView(s.certificates.get(app, params.hostname!)) };
@@ -112,7 +89,7 @@ export function certificateRoutes(s: ApiServices): Route[] {
       summary: 'Stop routing a hostname to the app and delete its certificate and key',
       access: 'admin',
       tag: 'hostnames',
-      response: Type.Object({ removed: CertificateSchema }),
+      response: CertificateRemovedResponse,
       handler: ({ params, user }) => {
         const app = requireApp(s.store, params.app!).name;
         const record = s.certificates.remove(app, params.hostname!);

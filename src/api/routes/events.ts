@@ -6,6 +6,7 @@ import { isProgressDetail, progressDetailKinds } from '../../core/event-kinds.js
 import { seesApp } from '../../core/access.js';
 import { requireApp } from '../lookups.js';
 import { startNdjson } from '../ndjson.js';
+import { EventSchema } from '../schemas.js';
 import { queryFlag, queryInteger } from '../query.js';
 import { route, STREAMED, type Route } from '../router.js';
 import type { ApiServices } from '../services.js';
@@ -34,7 +35,7 @@ export function eventRoutes(s: ApiServices): Route[] {
           (app === undefined || e.app === app) &&
           seesApp(principal, e.app) &&
           (all || !isProgressDetail(e.kind));
-        const write = startNdjson(res);
+        const write = startNdjson(res, EventSchema);
         let lastId = 0;
         const emit = (event: BerthEvent) => {
           if (event.id <= lastId) return;

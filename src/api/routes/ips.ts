@@ -1,32 +1,13 @@
 // Addresses dedicated to an app: `berth ips allocate|list|release`. Each is its own listener
 // that sends every request to the app, whatever the Host header. No release, no restart.
-import { Type } from '@sinclair/typebox';
 import { formatAddress } from '../../core/net/ip-address.js';
 import type { IpAllocation } from '../../store/ip-allocations.js';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
 import type { ApiServices } from '../services.js';
 import { queryInteger } from '../query.js';
-
-const IpSchema = Type.Object({
-  address: Type.String(),
-  port: Type.Integer(),
-  url: Type.String(),
-  app: Type.String(),
-  tls: Type.Boolean(),
-  listening: Type.Boolean(),
-  createdAt: Type.String(),
-  createdBy: Type.String(),
-});
-
-const AllocateBody = Type.Object(
-  {
-    address: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-    tls: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
+import { AllocateIpBody, IpReleasedResponse, IpSchema } from '../net-schemas.js';
+import { Type } from '@sinclair/typebox';
 
 export function ipRoutes(s: ApiServices): Route[] {
   const view = (a: IpAllocation) => ({
@@ -60,7 +41,7 @@ export function ipRoutes(s: ApiServices): Route[] {
       // Opens a listener on the host, outside the edge proxy.
       access: 'admin',
       tag: 'hostnames',
-      body: AllocateBody,
+      body: AllocateIpBody,
       status: 201,
       response: IpSchema,
       handler: async ({ params, body, user }) => {
@@ -74,7 +55,7 @@ export function ipRoutes(s: ApiServices): Route[] {
       summary: "Release one of the app's addresses (?port= when it has several on that IP)",
       access: 'admin',
       tag: 'hostnames',
-      response: Type.Object({ released: IpSchema }),
+      response: IpReleasedResponse,
       handler: async ({ params, query }) => {
         const app = requireApp(s.store, params.app!).name;
         const port = query.has('port')

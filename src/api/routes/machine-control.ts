@@ -1,38 +1,12 @@
 // One machine at a time: run an unmanaged machine, clone, start, stop, destroy, status.
-import { Type } from '@sinclair/typebox';
 import type { Machine } from '../../store/machines.js';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
-import { EventSchema, MachineSchema, Nullable } from '../schemas.js';
+import { MachineSchema } from '../schemas.js';
+import { MachineDetailSchema, RunMachineBody } from '../machine-schemas.js';
 import type { ApiServices } from '../services.js';
 import { machineView } from '../views.js';
 import { queryFlag } from '../query.js';
-
-const RunBody = Type.Object(
-  {
-    release: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
-    artifact: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
-    command: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
-    env: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 65536 }))),
-    port: Type.Optional(Type.Integer()),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
-    autoDestroy: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-
-const RunConfigSchema = Type.Object({
-  envNames: Type.Array(Type.String()),
-  port: Nullable(Type.Integer()),
-  autoDestroy: Type.Boolean(),
-  artifact: Nullable(Type.String()),
-});
-
-const MachineStatusSchema = Type.Object({
-  machine: MachineSchema,
-  runConfig: Nullable(RunConfigSchema),
-  events: Type.Array(EventSchema),
-});
 
 /** Env values given with -e may be credentials: only their names leave the daemon. */
 function runConfigView(m: Machine) {
@@ -55,7 +29,7 @@ export function machineControlRoutes(s: ApiServices): Route[] {
       // A machine of a release, as scaling up makes one.
       access: 'deploy',
       tag: 'machines',
-      body: RunBody,
+      body: RunMachineBody,
       // An environment of values up to 64 KB each.
       maxBody: 256 * 1024,
       response: MachineSchema,
@@ -72,7 +46,7 @@ export function machineControlRoutes(s: ApiServices): Route[] {
         'A machine (by id or name): state, release, group, address, restarts, last exit, recent events',
       access: 'read',
       tag: 'machines',
-      response: MachineStatusSchema,
+      response: MachineDetailSchema,
       handler: ({ params }) => {
         const app = requireApp(s.store, params.app!).name;
         const { machine, events } = s.machineControl.status(app, params.machine!);

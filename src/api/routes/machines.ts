@@ -5,6 +5,7 @@ import { requireApp, requireRelease } from '../lookups.js';
 import { startNdjson } from '../ndjson.js';
 import { route, STREAMED, type Route } from '../router.js';
 import { EventSchema, MachineSchema } from '../schemas.js';
+import { LogLineSchema } from '../machine-schemas.js';
 import type { ApiServices } from '../services.js';
 import { machineView } from '../views.js';
 import { queryFlag, queryInteger } from '../query.js';
@@ -60,7 +61,7 @@ export function machineRoutes(s: ApiServices): Route[] {
         const filter = logFilter(s, app, query);
         const lines = queryInteger(query, 'lines', { min: 0, max: 10_000, fallback: 100 });
         const follow = queryFlag(query, 'follow');
-        const write = startNdjson(res);
+        const write = startNdjson(res, LogLineSchema);
         // Subscribed in the same turn as the files are read (synchronously): no line lost or twice.
         const unsubscribe = follow
           ? s.logs.collector.subscribe(app, (record) => {

@@ -1,7 +1,7 @@
 // Health and the API's own description; the only routes that need no token.
 import { openApiDocument } from '../openapi.js';
 import { route, type Route } from '../router.js';
-import { HealthResponse } from '../schemas.js';
+import { HealthResponse, OpenApiResponse } from '../schemas.js';
 
 export function metaRoutes(version: string, allRoutes: () => Route[]): Route[] {
   return [
@@ -20,6 +20,7 @@ export function metaRoutes(version: string, allRoutes: () => Route[]): Route[] {
       summary: 'This API, as an OpenAPI 3.1 document',
       access: 'public',
       tag: 'meta',
+      response: OpenApiResponse,
       handler: () => openApiDocument(allRoutes(), version),
     }),
   ];

@@ -5,7 +5,7 @@ import { isFinalRelease } from '../../core/release-status.js';
 import { requireApp, requireRelease } from '../lookups.js';
 import { startNdjson } from '../ndjson.js';
 import { route, STREAMED, type Route } from '../router.js';
-import { ReleaseDetailSchema, ReleaseSchema } from '../schemas.js';
+import { EventSchema, ReleaseDetailSchema, ReleaseSchema } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 import { releaseView } from '../views.js';
 import { queryFlag } from '../query.js';
@@ -48,7 +48,7 @@ export function releaseRoutes(s: ApiServices): Route[] {
       handler: ({ params, query, req, res }) => {
         const release = requireRelease(s.store, params.app!, params.version!);
         const follow = queryFlag(query, 'follow');
-        const write = startNdjson(res);
+        const write = startNdjson(res, EventSchema);
         let lastId = 0;
         let finished = false;
         const emit = (event: BerthEvent) => {

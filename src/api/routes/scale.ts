@@ -1,34 +1,10 @@
 // Scaling a process group: how many machines run the current release, without a new release.
-import { Type } from '@sinclair/typebox';
 import { isBerthError, toErrorBody, BerthError } from '../../core/errors.js';
 import { requireApp } from '../lookups.js';
 import { startNdjson } from '../ndjson.js';
 import { route, STREAMED, type Route } from '../router.js';
 import type { ApiServices } from '../services.js';
-
-const ScaleBody = Type.Object(
-  {
-    /** Default: "app", else the release's only group. */
-    group: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
-    count: Type.Integer(),
-  },
-  { additionalProperties: false },
-);
-
-const GroupScaleSchema = Type.Object({
-  group: Type.String(),
-  desired: Type.Integer(),
-  scaled: Type.Boolean(),
-  running: Type.Integer(),
-  stopped: Type.Integer(),
-  releases: Type.Array(Type.Integer()),
-});
-
-const ScaleShowSchema = Type.Object({
-  app: Type.String(),
-  release: Type.Integer(),
-  groups: Type.Array(GroupScaleSchema),
-});
+import { ScaleBody, ScaleLineSchema, ScaleShowSchema } from '../scale-schemas.js';
 
 export function scaleRoutes(s: ApiServices): Route[] {
   return [
@@ -55,7 +31,7 @@ export function scaleRoutes(s: ApiServices): Route[] {
         const app = requireApp(s.store, params.app!).name;
         const job = await s.scaler.prepare(app, { group: body.group, count: body.count, user });
         // Streamed: a scale waits for health, which can outlast an HTTP client's patience.
-        const write = startNdjson(res);
+        const write = startNdjson(res, ScaleLineSchema);
         try {
           write({ result: await job.run((message) => write({ message })) });
         } catch (err) {

@@ -1,69 +1,17 @@
 // Secrets: list (digests, never values), set/unset (staged, or applied by a new release of the
 // current artifact and config), and deploy what is staged. Values arrive only in request
 // bodies and never leave the daemon in a response.
-import { Type } from '@sinclair/typebox';
-import { MAX_SECRET_VALUE_BYTES } from '../../core/secret-name.js';
 import type { SecretsOutcome } from '../../daemon/secret-changes.js';
 import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
-import { ReleaseSchema } from '../schemas.js';
+import {
+  SecretsChangeBody,
+  SecretsChangeResponse,
+  SecretsDeployBody,
+  SecretsListResponse,
+} from '../secret-schemas.js';
 import type { ApiServices } from '../services.js';
 import { releaseView } from '../views.js';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
-const LockWaitMs = Type.Integer({ minimum: 0, maximum: 3_600_000 });
-const Change = Type.Object({ set: Type.Array(Type.String()), unset: Type.Array(Type.String()) });
-
-export const SecretsChangeBody = Type.Object(
-  {
-    /** NAME → value. Values are at most 64 KiB of UTF-8 (checked in bytes by the vault). */
-    set: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: MAX_SECRET_VALUE_BYTES }))),
-    unset: Type.Optional(Type.Array(Type.String({ maxLength: 255 }), { maxItems: 1000 })),
-    /** Store the change without deploying it; `secrets deploy` applies it later. */
-    stage: Type.Optional(Type.Boolean()),
-    lockWaitMs: Type.Optional(LockWaitMs),
-  },
-  { additionalProperties: false },
-);
-
-export const SecretsDeployBody = Type.Object(
-  { lockWaitMs: Type.Optional(LockWaitMs) },
-  { additionalProperties: false },
-);
-
-const SecretListingSchema = Type.Object({
-  name: Type.String(),
-  digest: Nullable(Type.String()),
-  updatedAt: Nullable(Type.String()),
-  updatedBy: Nullable(Type.String()),
-  pending: Nullable(
-    Type.Object({
-      action: Type.Union([Type.Literal('set'), Type.Literal('unset')]),
-      digest: Nullable(Type.String()),
-      stagedAt: Type.String(),
-      stagedBy: Type.String(),
-    }),
-  ),
-});
-
-const SecretsListResponse = Type.Object({
-  app: Type.String(),
-  digest: Nullable(Type.String()),
-  secrets: Type.Array(SecretListingSchema),
-  pending: Change,
-});
-
-const SecretsChangeResponse = Type.Object({
-  app: Type.String(),
-  /** staged: kept for `secrets deploy`; stored: current, but the app has no release to deploy; deploying: a release is rolling out. */
-  outcome: Type.Union([Type.Literal('staged'), Type.Literal('stored'), Type.Literal('deploying')]),
-  change: Change,
-  pending: Change,
-  release: Nullable(ReleaseSchema),
-  deploymentId: Nullable(Type.Integer()),
-  url: Type.String(),
-});
 
 export function secretRoutes(s: ApiServices): Route[] {
   const view = (app: string, result: SecretsOutcome) => ({

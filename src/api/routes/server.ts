@@ -1,34 +1,10 @@
 // The daemon itself: `berth server status|stop|restart`. Stopping and restarting leave the
 // machines running (as SIGTERM does); the answer is sent before the daemon lets go.
-import { Type } from '@sinclair/typebox';
 import { BerthError } from '../../core/errors.js';
 import { isSupervised } from '../../core/machine-state.js';
 import { route, type Route } from '../router.js';
-import { Nullable } from '../schemas.js';
+import { ServerControlBody, ServerControlSchema, ServerStatusSchema } from '../server-schemas.js';
 import type { ApiServices } from '../services.js';
-
-const ServerStatusSchema = Type.Object({
-  pid: Type.Integer(),
-  version: Type.String(),
-  startedAt: Type.String(),
-  uptimeSeconds: Type.Integer(),
-  home: Type.String(),
-  apiUrl: Type.String(),
-  proxyUrl: Type.String(),
-  proxyTlsUrl: Nullable(Type.String()),
-  domain: Type.String(),
-  defaultDriver: Type.String(),
-  drivers: Type.Array(Type.String()),
-  apps: Type.Integer(),
-  machinesRunning: Type.Integer(),
-  /** Whether stop and restart can be asked through the API (a `berth server` process). */
-  controllable: Type.Boolean(),
-});
-
-const ControlSchema = Type.Object({ pid: Type.Integer(), action: Type.String() });
-
-/** The pid of the daemon meant, as `status` showed it: a stale command never stops its successor. */
-const ControlBody = Type.Object({ pid: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 
 export function serverRoutes(s: ApiServices): Route[] {
   const control = (action: 'stop' | 'restart') =>
@@ -41,8 +17,8 @@ export function serverRoutes(s: ApiServices): Route[] {
           : 'Restart the daemon with the same settings and ports; machines keep running',
       access: 'admin',
       tag: 'server',
-      body: ControlBody,
-      response: ControlSchema,
+      body: ServerControlBody,
+      response: ServerControlSchema,
       status: 202,
       handler: ({ res, body }) => {
         const { pid: daemonPid } = body;

@@ -13,39 +13,7 @@ import { requireApp } from '../lookups.js';
 import { route, type Route } from '../router.js';
 import type { ApiServices } from '../services.js';
 import { queryFlag } from '../query.js';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
-
-export const VolumeSchema = Type.Object({
-  id: Type.String(),
-  app: Type.String(),
-  name: Type.String(),
-  sizeBytes: Type.Integer(),
-  size: Type.String(),
-  usedBytes: Type.Integer(),
-  machineId: Nullable(Type.String()),
-  attachedAt: Nullable(Type.String()),
-  createdAt: Type.String(),
-  path: Type.String(),
-  /** The process driver records the size but does not enforce it. */
-  quotaEnforced: Type.Boolean(),
-  /** swarm: the node its data lives on (its machine is pinned there); null elsewhere or before placement. */
-  node: Nullable(Type.Object({ id: Type.String(), name: Type.String(), address: Nullable(Type.String()) })),
-});
-
-const CreateVolumeBody = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 64 }),
-    size: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
-  },
-  { additionalProperties: false },
-);
-
-const DestroyedVolumeSchema = Type.Object({
-  destroyed: Type.String(),
-  stoppedMachine: Nullable(Type.Object({ id: Type.String(), destination: Nullable(Type.String()) })),
-});
+import { CreateVolumeBody, DestroyedVolumeSchema, VolumeSchema } from '../volume-schemas.js';
 
 async function volumeView(volumes: VolumeManager, v: Volume, nodes: Map<string, NodePlace>) {
   return {

@@ -1,24 +1,16 @@
 // `berth deploy [DIR]`: validate the config, pack and upload the source, make a release and
-// follow its rollout to the end.
+// follow its rollout to the end, all through the SDK's client.deploy; this prints its progress.
 import { Option, type Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { basename, join, relative, resolve } from 'node:path';
-import { findConfigFile, formatDiagnostics, loadConfigText } from '../../config/load.js';
-import { appNameFromDirectory } from '../../core/app-name.js';
-import {
-  buildSource,
-  DEFAULT_DOCKERFILE,
-  describeImpliedDriver,
-  impliedDriver,
-} from '../../core/config/build-source.js';
-import { BerthError } from '../../core/errors.js';
+import { relative, resolve } from 'node:path';
+import { formatDiagnostics } from '../../config/load.js';
+import { ApiError } from '../../sdk/api-error.js';
+import { deployDirectory, type DeployProgress } from '../../sdk/deploy.js';
 import { appDirectory } from '../app-directory.js';
 import type { CliContext } from '../context.js';
 import { examples } from '../examples.js';
 import { EXIT } from '../exit-codes.js';
 import { durationFlag } from '../duration-flag.js';
-import { followRelease } from '../follow-release.js';
+import { eventPrinter, progressEmitter, reportOutcome } from '../follow-release.js';
 import { parseLockWait } from '../lock-wait.js';
 import { CliExit } from '../output.js';
 
@@ -76,74 +68,69 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
 
 async function deploy(ctx: CliContext, dirArg: string, opts: DeployOptions): Promise<void> {
   const { out } = ctx;
-  const emit = (kind: string, message: string, data: Record<string, unknown> = {}) =>
-    opts.json ? out.line(JSON.stringify({ kind, message, ...data })) : out.line(message);
-
+  const emit = progressEmitter(out, opts.json);
   const dir = appDirectory(
     ctx.cwd,
     dirArg,
     'Pass the directory of the app to deploy (default: the current directory): `berth deploy ./web`.',
   );
-  const configPath = findConfigFile(dir, opts.config ? resolve(ctx.cwd, opts.config) : undefined);
-  const text = readFileSync(configPath, 'utf8');
-  const shownPath = relative(ctx.cwd, configPath) || configPath;
-  const loaded = loadConfigText(text, shownPath);
-  if (loaded.diagnostics.length > 0) out.note(formatDiagnostics(loaded));
-  if (!loaded.config || loaded.diagnostics.some((d) => d.severity === 'error')) throw new CliExit(EXIT.usage);
-  // The daemon makes the choice; an image or a Dockerfile is said here, before the upload.
-  const implied = impliedDriver(buildSource(loaded.config.build, existsSync(join(dir, DEFAULT_DOCKERFILE))));
-  if (implied.driver === 'docker') out.note(describeImpliedDriver(implied));
-
-  const app = opts.app ?? loaded.config.app ?? appNameFromDirectory(basename(dir));
-  if (!app)
-    throw new BerthError(
-      'no_app_name',
-      `no app name: ${shownPath} has none and "${basename(dir)}" is not usable as one`,
-    );
-
-  const client = await ctx.client();
-  // The packer (and tar) load only when a deploy runs: not for `deploy --help` or `berth --help`.
-  const { packDirectory } = await import('../../artifacts/pack.js');
-  const packed = await packDirectory(dir);
-  try {
-    emit(
-      'pack',
-      `==> Packed ${relative(ctx.cwd, dir) || '.'}: ${packed.files} files, ${formatBytes(packed.size)} (${packed.digest.slice(0, 19)})`,
-      {
-        digest: packed.digest,
-        files: packed.files,
-        size: packed.size,
-      },
-    );
-    if (await client.hasArtifact(packed.digest)) {
-      emit('upload', '==> Source already on the daemon; upload skipped', { skipped: true });
-    } else {
-      await client.uploadArtifact(packed.digest, packed.path);
-      emit('upload', `==> Uploaded ${formatBytes(packed.size)}`, { skipped: false });
+  // The SDK's deploy is the whole of it (connecting once the config has passed); this prints.
+  let configRefused = false;
+  const onProgress = (p: DeployProgress) => {
+    switch (p.kind) {
+      case 'config':
+        if (p.diagnostics.length > 0) out.note(formatDiagnostics(p));
+        configRefused = p.diagnostics.some((d) => d.severity === 'error');
+        if (p.driverNote) out.note(p.driverNote);
+        return;
+      case 'pack':
+        return emit(
+          'pack',
+          `==> Packed ${relative(ctx.cwd, dir) || '.'}: ${p.files} files, ${formatBytes(p.size)} (${p.digest.slice(0, 19)})`,
+          { digest: p.digest, files: p.files, size: p.size },
+        );
+      case 'upload':
+        return p.skipped
+          ? emit('upload', '==> Source already on the daemon; upload skipped', { skipped: true })
+          : emit('upload', `==> Uploaded ${formatBytes(p.size)}`, { skipped: false });
+      case 'release':
+        return emit('release', `==> Release v${p.version} of ${p.app} created`, {
+          app: p.app,
+          version: p.version,
+          url: p.url,
+        });
+      case 'event':
+        return printEvent(p.event);
     }
-  } finally {
-    await rm(packed.path, { force: true });
-  }
-
-  const result = await client.deploy(app, {
-    artifact: packed.digest,
-    config: { file: basename(configPath), text },
-    description: opts.message,
-    lockWaitMs: opts.lockWait,
-    strategy: opts.strategy,
-    waitTimeoutMs: opts.waitTimeout,
-    skipReleaseCommand: opts.skipReleaseCommand,
-    ...(opts.driver && { driver: opts.driver }),
-  });
-  const version = result.release.version;
-  emit('release', `==> Release v${version} of ${app} created`, { app, version, url: result.url });
-  if (opts.detach) {
-    emit('detached', `Following it: berth releases -a ${app}; it will answer on ${result.url}`, {
-      detached: true,
+  };
+  const printEvent = eventPrinter(out, opts.json);
+  let result;
+  try {
+    result = await deployDirectory(() => ctx.client(), {
+      dir,
+      app: opts.app,
+      config: opts.config ? resolve(ctx.cwd, opts.config) : undefined,
+      description: opts.message,
+      lockWaitMs: opts.lockWait,
+      strategy: opts.strategy,
+      waitTimeoutMs: opts.waitTimeout,
+      skipReleaseCommand: opts.skipReleaseCommand,
+      ...(opts.driver && { driver: opts.driver }),
+      follow: !opts.detach,
+      onProgress,
     });
+  } catch (err) {
+    // The diagnostics above said it all.
+    if (configRefused && err instanceof ApiError && err.code === 'invalid_config')
+      throw new CliExit(EXIT.usage);
+    throw err;
+  }
+  const { app, url, release } = result;
+  if (result.outcome === 'started') {
+    emit('detached', `Following it: berth releases -a ${app}; it will answer on ${url}`, { detached: true });
     return;
   }
-  await followRelease(ctx, client, app, version, result.url, { json: opts.json });
+  reportOutcome(out, app, release.version, url, result, opts);
 }
 
 function formatBytes(bytes: number): string {

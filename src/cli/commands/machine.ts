@@ -8,7 +8,7 @@ import type { CliContext } from '../context.js';
 import { examples } from '../examples.js';
 import { formatDuration, table } from '../output.js';
 import { resolveAppName } from '../resolve-app.js';
-import { uploadDirectory } from '../upload-dir.js';
+import { appDirectory } from '../app-directory.js';
 import { parseVersionArg } from '../version-arg.js';
 
 interface RunOptions {
@@ -202,7 +202,12 @@ async function run(ctx: CliContext, opts: RunOptions): Promise<void> {
   const client = await ctx.client();
   let artifact: string | undefined;
   if (opts.dir !== undefined) {
-    const uploaded = await uploadDirectory(client, resolve(ctx.cwd, opts.dir));
+    const dir = appDirectory(
+      '.',
+      resolve(ctx.cwd, opts.dir),
+      'Pass --dir with the directory whose files the machine should run.',
+    );
+    const uploaded = await client.uploadDirectory(dir);
     artifact = uploaded.digest;
     if (!opts.json) {
       ctx.out.note(
