@@ -71,6 +71,12 @@ export interface MachineSpec {
   placement?: string[];
   /** primary_region: node.labels.region==X where some node has a region label (core/placement.ts). */
   primaryRegion?: string;
+  /**
+   * The machine runs its command to the end, once (a release command, `berth run`, `machine run
+   * --rm`, a schedule run): a driver that restarts machines itself (swarm) must not, and must
+   * report its exit code. The process and docker drivers never restart a machine themselves.
+   */
+  once?: boolean;
 }
 
 /**
