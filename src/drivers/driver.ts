@@ -293,6 +293,11 @@ export interface Driver {
    * Refuses (machine_conflict) when the machine is not running.
    */
   exec(handle: MachineHandle, request: ExecRequest): Promise<ExecSession>;
+  /**
+   * Refuses exec before anything is started, where the driver cannot reach a running machine
+   * at all (swarm: its container is on a node berth does not reach): `berth console` asks first.
+   */
+  refuseExec?(): BerthError | undefined;
   /** Volume storage: create (on first use) and remove data for good. */
   createVolume(volumeId: string): Promise<void>;
   removeVolume(volumeId: string): Promise<void>;

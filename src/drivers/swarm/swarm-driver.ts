@@ -348,6 +348,13 @@ export class SwarmDriver implements Driver {
     );
   }
 
+  refuseExec(): BerthError {
+    return new BerthError(
+      'exec_unsupported',
+      "the swarm driver's machines run on nodes berth does not reach: no `berth exec` or `berth console` into them yet",
+    );
+  }
+
   /**
    * A volume is a named volume of the node its machine is first placed on: that node's Engine
    * creates it when the task starts, and the machine stays pinned there (placement()).
