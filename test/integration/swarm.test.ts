@@ -234,10 +234,15 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
     assert.equal(oneOffServices().length, 1);
   });
 
-  test('berth run: a one-off service streams its output and exits with its code', async () => {
+  test('berth run: a one-off service streams its output and exits with its code; console is refused', async () => {
     const run = await daemon.cli(['run', '-q', '-a', ONCE, '--', 'sh', '-c', 'echo hi; exit 4']);
     assert.equal(run.code, 4, run.stdout + run.stderr);
     assert.equal(run.stdout, 'hi\n');
+    // A console needs exec into the machine: refused before a service is made, naming berth run.
+    const shell = await daemon.cli(['console', '-a', ONCE]);
+    assert.notEqual(shell.code, 0);
+    assert.match(shell.stderr, /no `berth exec` or `berth console` into them/);
+    assert.match(shell.stderr, /berth run -a APP -- CMD/);
     assert.equal(oneOffServices().length, 1);
   });
 

@@ -81,12 +81,15 @@ export function serviceSpec(
     Mode: { Replicated: { Replicas: 1 } },
     EndpointSpec: {
       Mode: 'dnsrr',
-      Ports: spec.ports.map((port) => ({
-        Protocol: 'tcp' as const,
-        TargetPort: port,
-        PublishedPort: ids.published[String(port)]!,
-        PublishMode: 'host' as const,
-      })),
+      // Only the ports berth chose a host port for: a one-off publishes none.
+      Ports: spec.ports
+        .filter((port) => ids.published[String(port)] !== undefined)
+        .map((port) => ({
+          Protocol: 'tcp' as const,
+          TargetPort: port,
+          PublishedPort: ids.published[String(port)]!,
+          PublishMode: 'host' as const,
+        })),
     },
   };
 }
