@@ -320,12 +320,14 @@ export class SwarmDriver implements Driver {
     // of the service's logs brings the lines it had not delivered.
     const ended = new AbortController();
     const stopWatching = new AbortController();
+    const drained = () => ended.abort();
     if (options.drain?.aborted) ended.abort();
-    else options.drain?.addEventListener('abort', () => ended.abort(), { once: true });
-    const watching = this.untilEnded(handle, stopWatching.signal).then(() => ended.abort());
+    else options.drain?.addEventListener('abort', drained, { once: true });
+    const watching = this.untilEnded(handle, stopWatching.signal).then(drained);
     try {
       await followContainerLogs(logs, onLine, signal, { ...options, drain: ended.signal }, ENDED_DRAIN_MS);
     } finally {
+      options.drain?.removeEventListener('abort', drained);
       stopWatching.abort();
       await watching;
     }
