@@ -296,7 +296,7 @@ export const ERROR_CATALOG = {
   exec_unsupported: {
     status: 422,
     fault: 'user',
-    hint: 'On the swarm driver, `berth run` and `berth console` start a machine of their own; `docker exec` on the node that runs the machine (`berth nodes list`) reaches a running one.',
+    hint: 'On the swarm driver, `berth run -a APP -- CMD ARGS…` runs a command in a machine of its own and streams its output (not interactive); `docker exec -it` on the node that runs a machine (`berth nodes list`) reaches a running one.',
   },
   docker_unavailable: {
     status: 422,

@@ -232,7 +232,8 @@ export class MachineControl {
     return { machine, events: this.store.events.recentForMachine(machine.id, 10) };
   }
 
-  private async releaseFor(app: string, version: number | undefined): Promise<Release> {
+  /** The release a machine of the app runs: the one asked for, else the current one. */
+  async releaseFor(app: string, version: number | undefined): Promise<Release> {
     const current = this.store.apps.get(app)?.currentRelease ?? null;
     if (version === undefined) {
       const release = current === null ? undefined : this.store.releases.get(app, current);

@@ -73,6 +73,10 @@ export class OneOffRuns {
     request: OneOffRequest & { tty: NonNullable<ExecRequest['tty']> },
     accept: AcceptSession,
   ): Promise<void> {
+    // A driver that cannot exec refuses before a machine is started for nothing.
+    const release = await this.deps.machineControl.releaseFor(app, request.release);
+    const refused = this.deps.drivers.forRelease(release).refuseExec?.();
+    if (refused) throw refused;
     const machine = await this.start(app, request, CONSOLE_IDLE);
     try {
       const handle = machine.handle!;

@@ -27,6 +27,8 @@ import { machineLimits } from '../core/config/vm.js';
 import { noHook, type BeforeStep } from './rollout/step-hook.js';
 import { canConnect, sleep } from './readiness.js';
 import { asDaemon } from '../store/actor.js';
+import { RELEASE_COMMAND_GROUP } from './rollout/release-command.js';
+import { SCHEDULE_GROUP } from './schedules/run-machine.js';
 
 interface RestartState {
   attempt: number;
@@ -635,8 +637,19 @@ export class MachineSupervisor {
       mounts: await this.volumeMounts(machine, release, driver),
       ...(release.config.deploy.placement && { placement: release.config.deploy.placement }),
       ...(release.config.primaryRegion && { primaryRegion: release.config.primaryRegion }),
+      ...(runsOnce(machine) && { once: true }),
     };
   }
+}
+
+/** Machines whose command runs to its end and is never restarted (MachineSpec.once). */
+function runsOnce(machine: Machine): boolean {
+  if (machine.managed) return false;
+  return (
+    machine.processGroup === RELEASE_COMMAND_GROUP ||
+    machine.processGroup === SCHEDULE_GROUP ||
+    machine.runConfig?.autoDestroy === true
+  );
 }
 
 export function describeExit(observed: {

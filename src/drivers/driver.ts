@@ -71,6 +71,12 @@ export interface MachineSpec {
   placement?: string[];
   /** primary_region: node.labels.region==X where some node has a region label (core/placement.ts). */
   primaryRegion?: string;
+  /**
+   * The machine runs its command to the end, once (a release command, `berth run`, `machine run
+   * --rm`, a schedule run): a driver that restarts machines itself (swarm) must not, and must
+   * report its exit code. The process and docker drivers never restart a machine themselves.
+   */
+  once?: boolean;
 }
 
 /**
@@ -287,6 +293,11 @@ export interface Driver {
    * Refuses (machine_conflict) when the machine is not running.
    */
   exec(handle: MachineHandle, request: ExecRequest): Promise<ExecSession>;
+  /**
+   * Refuses exec before anything is started, where the driver cannot reach a running machine
+   * at all (swarm: its container is on a node berth does not reach): `berth console` asks first.
+   */
+  refuseExec?(): BerthError | undefined;
   /** Volume storage: create (on first use) and remove data for good. */
   createVolume(volumeId: string): Promise<void>;
   removeVolume(volumeId: string): Promise<void>;

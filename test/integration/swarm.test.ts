@@ -16,6 +16,7 @@ import { startSwarmLab, swarmLabSkipReason, type SwarmLab } from '../helpers/swa
 
 const APP = 'spread';
 const PINNED = 'pinned';
+const ONCE = 'once';
 /** Placing six services, pulling an image on a node and starting it, on a loaded 2-core host. */
 const SETTLE_MS = 180_000;
 
@@ -186,6 +187,63 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
     assert.equal(list.length, 3);
     for (const machine of list)
       assert.equal((await httpGet(machine.address!)).body.trim(), `blue ${machine.id}`);
+  });
+
+  /** Services of this run's release commands and one-off machines still on the swarm. */
+  function oneOffServices(): string[] {
+    return execFileSync(
+      'docker',
+      ['-H', lab.engines[0]!, 'service', 'ls', '-q', '--filter', 'label=berth.app=' + ONCE],
+      { encoding: 'utf8' },
+    )
+      .split('\n')
+      .filter(Boolean);
+  }
+
+  test('a release command runs once as a service; one that exits 3 fails the deploy, its output kept', async () => {
+    const app = (label: string, releaseCommand: string) =>
+      writeRolloutApp(join(work, `once-${label}`), { app: ONCE, label, driver: 'swarm', releaseCommand });
+    const ok = await daemon.cli([
+      'deploy',
+      app('one', 'echo "migrating $(cat label.txt) with RELEASE_COMMAND=$RELEASE_COMMAND"'),
+    ]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /│ migrating one with RELEASE_COMMAND=1/);
+    assert.match(ok.stdout, /release command succeeded/);
+    const live = await daemon.machines(ONCE);
+    assert.equal(live.length, 1);
+    // Its service is removed once it is done: only the app's machine is left.
+    assert.equal(oneOffServices().length, 1);
+
+    const failed = await daemon.cli(['deploy', app('two', 'echo "migrating $(cat label.txt)"; exit 3')]);
+    assert.equal(failed.code, 3, failed.stdout + failed.stderr);
+    assert.match(
+      failed.stdout,
+      /release command "echo "migrating \$\(cat label.txt\)"; exit 3" exited with code 3/,
+    );
+    assert.match(failed.stdout, /│ migrating two/);
+    const show = await daemon.cli(['releases', 'show', 'v2', '-a', ONCE]);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /exited with code 3/);
+    assert.match(show.stdout, /migrating two/);
+    // Nothing live changed.
+    assert.deepEqual(
+      (await daemon.machines(ONCE)).map((m) => `${m.id} v${m.releaseVersion}`),
+      live.map((m) => `${m.id} v${m.releaseVersion}`),
+    );
+    assert.equal(oneOffServices().length, 1);
+  });
+
+  test('berth run: a one-off service streams its output and exits with its code; console is refused', async () => {
+    const run = await daemon.cli(['run', '-q', '-a', ONCE, '--', 'sh', '-c', 'echo hi; exit 4']);
+    assert.equal(run.code, 4, run.stdout + run.stderr);
+    assert.equal(run.stdout, 'hi\n');
+    // A console needs exec into the machine: refused before a service is made, naming berth run.
+    const shell = await daemon.cli(['console', '-a', ONCE]);
+    assert.notEqual(shell.code, 0);
+    assert.match(shell.stderr, /no `berth exec` or `berth console` into them/);
+    assert.match(shell.stderr, /berth run -a APP -- CMD/);
+    assert.equal(oneOffServices().length, 1);
   });
 
   test('placement and a volume: labelled node only, pinned there across a deploy with its data', async () => {

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { parseHandle } from '../../src/drivers/parse-handle.js';
 import { choosePorts, PUBLISHED_PORT_RANGE } from '../../src/drivers/swarm/published-ports.js';
 import { pinnedNode, placement, serviceSpec } from '../../src/drivers/swarm/service-spec.js';
-import { nodeAddress, observeTasks, rejection, type TaskJson } from '../../src/drivers/swarm/tasks.js';
+import {
+  nodeAddress,
+  observeOnce,
+  observeTasks,
+  rejection,
+  type TaskJson,
+} from '../../src/drivers/swarm/tasks.js';
 
 const task = (
   id: string,
@@ -55,6 +61,44 @@ test('observeTasks: the running task, a task on its way, or a stopped service', 
         : seen.kind === 'starting'
           ? `starting ${seen.why}`
           : `stopped ${seen.exitCode}`;
+    assert.equal(got, c.want, c.name);
+  }
+});
+
+test('observeOnce: a one-off task running, on its way, or ended with its exit code', () => {
+  const cases: { name: string; tasks: TaskJson[]; want: string }[] = [
+    { name: 'no task yet', tasks: [], want: 'starting' },
+    { name: 'pulling its image', tasks: [task('a', '1', 'running', 'preparing')], want: 'starting' },
+    { name: 'running', tasks: [task('a', '1', 'running', 'running')], want: 'running a' },
+    {
+      name: 'done',
+      tasks: [task('a', '1', 'shutdown', 'complete', { ContainerStatus: { ExitCode: 0 } })],
+      want: 'exited 0',
+    },
+    {
+      name: 'exited 3',
+      tasks: [task('a', '1', 'shutdown', 'failed', { ContainerStatus: { ExitCode: 3 } })],
+      want: 'exited 3',
+    },
+    {
+      name: 'rejected before it ran: no exit code',
+      tasks: [task('a', '1', 'shutdown', 'rejected', { Err: 'No such image' })],
+      want: 'exited null',
+    },
+    {
+      name: 'orphaned on a lost node',
+      tasks: [task('a', '1', 'running', 'orphaned')],
+      want: 'exited null',
+    },
+  ];
+  for (const c of cases) {
+    const seen = observeOnce(c.tasks);
+    const got =
+      seen.kind === 'running'
+        ? `running ${seen.task.ID}`
+        : seen.kind === 'exited'
+          ? `exited ${seen.exitCode}`
+          : seen.kind;
     assert.equal(got, c.want, c.name);
   }
 });
@@ -128,6 +172,27 @@ test('serviceSpec: one replica, spread over nodes, restarted by Swarm, ports pub
   assert.deepEqual(template.Placement, { Preferences: [{ Spread: { SpreadDescriptor: 'node.id' } }] });
   assert.deepEqual(template.Resources.Limits, { MemoryBytes: 256 * 1024 * 1024, NanoCPUs: 2e9 });
   assert.equal(spec.Labels?.['berth.home'], 'h');
+});
+
+test('serviceSpec: a one-off runs once (restart condition none) and publishes no port', () => {
+  const spec = serviceSpec(
+    {
+      machineId: 'm2',
+      app: 'web',
+      releaseVersion: 3,
+      processGroup: 'release_command',
+      command: 'node migrate.js',
+      env: {},
+      ports: [8080],
+      prepared: { driver: 'swarm', image: 'r:5000/berth/web:v3@sha256:x', imageId: 'sha256:y' },
+      killSignal: 'SIGTERM',
+      killTimeoutMs: 3000,
+      once: true,
+    },
+    { home: 'h', name: 'berth-web-m2-h', image: 'r:5000/berth/web:v3@sha256:x', published: {} },
+  );
+  assert.deepEqual(spec.EndpointSpec?.Ports, []);
+  assert.deepEqual((spec.TaskTemplate as { RestartPolicy: unknown }).RestartPolicy, { Condition: 'none' });
 });
 
 test('placement: spread, pinned to the node of a volume, and the app constraints after', () => {

@@ -7,6 +7,12 @@ import type { Store } from '../../store/store.js';
 import type { DaemonDrivers } from '../drivers.js';
 import type { MachineSupervisor } from '../supervisor.js';
 
+/** The process group a release command's machine is recorded under. */
+export const RELEASE_COMMAND_GROUP = 'release_command';
+
+/** How long the follow of an ended command may take to deliver its last lines. */
+const LAST_LINES_MS = 10_000;
+
 export type ReleaseCommandResult = { ok: true } | { ok: false; reason: string; output?: FailedMachineOutput };
 
 export async function runReleaseCommand(deps: {
@@ -19,21 +25,27 @@ export async function runReleaseCommand(deps: {
   onLine: (line: string) => void;
 }): Promise<ReleaseCommandResult> {
   const { release, store } = deps;
-  const machine = await deps.supervisor.launch(release, 'release_command', deps.command, false, {
+  const machine = await deps.supervisor.launch(release, RELEASE_COMMAND_GROUP, deps.command, false, {
     RELEASE_COMMAND: '1',
   });
   deps.onMachine(machine.id);
   const handle = store.machines.get(machine.id)!.handle!;
   const driver = deps.drivers.forHandle(handle);
   const stopFollowing = new AbortController();
-  const following = driver.followLogs(handle, deps.onLine, stopFollowing.signal, { fromStart: true });
+  // untilExit: the follow resolves once every line the command wrote has been delivered.
+  const following = driver.followLogs(handle, deps.onLine, stopFollowing.signal, {
+    fromStart: true,
+    untilExit: true,
+  });
   const deadline = Date.now() + release.config.deploy.releaseCommandTimeoutMs;
   let result: ReleaseCommandResult | undefined;
+  let ended = false;
   try {
     result = await watch();
     return result;
   } finally {
-    await sleep(150); // let the last lines reach the log reader
+    // A command that ended has its last lines on their way; one still running (timed out) is let go.
+    if (ended) await Promise.race([following, sleep(LAST_LINES_MS)]);
     stopFollowing.abort();
     await following;
     // Its last lines, kept with the release: the machine is removed next.
@@ -41,7 +53,7 @@ export async function runReleaseCommand(deps: {
       const lines = await driver.tailLogs(handle, 15).catch(() => []);
       result.output = {
         machineId: machine.id,
-        processGroup: 'release_command',
+        processGroup: RELEASE_COMMAND_GROUP,
         reason: result.reason,
         lines,
         at: new Date().toISOString(),
@@ -54,6 +66,7 @@ export async function runReleaseCommand(deps: {
     for (;;) {
       const observed = await driver.inspect(handle);
       if (observed.state === 'exited') {
+        ended = true;
         if (observed.exitCode === 0) return { ok: true };
         const how = observed.signal
           ? `was killed by ${observed.signal}`

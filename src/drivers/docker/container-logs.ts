@@ -24,12 +24,15 @@ export async function tailContainerLogs(container: Docker.Container, count: numb
 /**
  * Resolves when signal aborts, or when the container's output ends (it stopped, or is gone).
  * Lines come with the Engine's own timestamps; the cursor is a line's stamp in nanoseconds.
+ * drainMs: how long a drained follow waits for the stream to end by itself (a Swarm service's
+ * never does; with untilExit, the catch-up read brings what it had not delivered).
  */
 export async function followContainerLogs(
   container: Docker.Container,
   onLine: (line: string, info: LineInfo) => void,
   signal: AbortSignal,
   options: FollowOptions = {},
+  drainMs = DRAIN_MS,
 ): Promise<void> {
   if (signal.aborted) return;
   const after =
@@ -85,7 +88,7 @@ export async function followContainerLogs(
   signal.addEventListener('abort', abort, { once: true });
   // A stopped container's stream ends once its last lines are out; one that does not is let go.
   let drainTimer: NodeJS.Timeout | undefined;
-  const drain = () => (drainTimer = setTimeout(abort, DRAIN_MS));
+  const drain = () => (drainTimer = setTimeout(abort, drainMs));
   if (options.drain?.aborted) drain();
   else options.drain?.addEventListener('abort', drain, { once: true });
   try {

@@ -1,9 +1,10 @@
 // What the Swarm manager is asked to create for one machine: a service of one replica, pure of
 // the spec so it is tested without a swarm. berth keeps its own releases, strategies and
 // drains, so the service never changes after its creation (Swarm's update_config is unused):
-// a new release is a new machine, a new service. Swarm restarts the task when it exits and
-// places it again when its node is lost, spread over the nodes; its ports are published in
-// host mode (the ingress routing mesh needs IPVS, which many hosts lack) on ports berth chose.
+// a new release is a new machine, a new service. Swarm restarts the task when it exits (a
+// one-off's task runs once: MachineSpec.once) and places it again when its node is lost,
+// spread over the nodes; its ports are published in host mode (the ingress routing mesh needs
+// IPVS, which many hosts lack) on ports berth chose.
 import type Docker from 'dockerode';
 import type { MachineSpec } from '../driver.js';
 import { containerCmd } from '../docker/container-command.js';
@@ -72,19 +73,23 @@ export function serviceSpec(
           ...(cpus !== undefined ? { NanoCPUs: Math.round(cpus * 1e9) } : {}),
         },
       },
-      RestartPolicy: { Condition: 'any', Delay: RESTART_DELAY_NS },
+      // A one-off (a release command, `berth run`) runs once: its exit code is its result.
+      RestartPolicy: spec.once ? { Condition: 'none' } : { Condition: 'any', Delay: RESTART_DELAY_NS },
       Placement: placement(spec.mounts ?? [], ids.constraints ?? []),
       LogDriver: { Name: 'json-file', Options: { 'max-size': LOG_MAX_SIZE, 'max-file': LOG_MAX_FILES } },
     },
     Mode: { Replicated: { Replicas: 1 } },
     EndpointSpec: {
       Mode: 'dnsrr',
-      Ports: spec.ports.map((port) => ({
-        Protocol: 'tcp' as const,
-        TargetPort: port,
-        PublishedPort: ids.published[String(port)]!,
-        PublishMode: 'host' as const,
-      })),
+      // Only the ports berth chose a host port for: a one-off publishes none.
+      Ports: spec.ports
+        .filter((port) => ids.published[String(port)] !== undefined)
+        .map((port) => ({
+          Protocol: 'tcp' as const,
+          TargetPort: port,
+          PublishedPort: ids.published[String(port)]!,
+          PublishMode: 'host' as const,
+        })),
     },
   };
 }

@@ -37,6 +37,7 @@ import { pinnedNode, placement, serviceSpec } from './service-spec.js';
 import {
   nodeAddress,
   nodeName,
+  observeOnce,
   observeTasks,
   rejection,
   taskFate,
@@ -58,6 +59,8 @@ const POLL_MS = 200;
 /** Placing a task, pulling its image on a node and starting it. */
 const START_TIMEOUT_MS = 300_000;
 const SERVICE_NAME_MAX = 63;
+/** Lines in flight from the node when the task ended; the catch-up read brings any later one. */
+const ENDED_DRAIN_MS = 500;
 
 export async function createSwarmDriver(options: SwarmDriverOptions): Promise<SwarmDriver> {
   const docker = connectEngine(options.dockerHost);
@@ -161,8 +164,10 @@ export class SwarmDriver implements Driver {
     if (pinned !== undefined) await this.requireLive(pinned, spec.machineId);
     const name = this.serviceName(spec.app, spec.machineId);
     await this.removeService(name);
-    const ports = await this.allocatePorts(spec.ports.length);
-    const published = Object.fromEntries(spec.ports.map((port, i) => [String(port), ports[i]!]));
+    // A one-off serves nothing: it is reached by nobody, so it takes no port on any node.
+    const serves = spec.once ? [] : spec.ports;
+    const ports = await this.allocatePorts(serves.length);
+    const published = Object.fromEntries(serves.map((port, i) => [String(port), ports[i]!]));
     let serviceId: string;
     try {
       const created = (await this.docker.createService(
@@ -235,7 +240,15 @@ export class SwarmDriver implements Driver {
     const info = await this.serviceInfo(swarm.serviceId);
     if (!info || info.Spec?.Labels?.[LABEL.home] !== this.home) return { state: 'missing' };
     const tasks = await this.tasksOf(swarm.serviceId);
-    const seen = observeTasks(tasks, info.Spec?.Mode?.Replicated?.Replicas ?? 1);
+    const replicas = info.Spec?.Mode?.Replicated?.Replicas ?? 1;
+    if (replicas > 0 && info.Spec?.TaskTemplate?.RestartPolicy?.Condition === 'none') {
+      // A one-off: its task's exit is the machine's, never followed by another.
+      const once = observeOnce(tasks);
+      return once.kind === 'exited'
+        ? { state: 'exited', exitCode: once.exitCode, signal: null }
+        : { state: 'running' };
+    }
+    const seen = observeTasks(tasks, replicas);
     if (seen.kind === 'stopped') return { state: 'exited', exitCode: seen.exitCode, signal: null };
     if (seen.kind === 'starting') {
       const stranded = await this.strandedBy(info);
@@ -301,7 +314,32 @@ export class SwarmDriver implements Driver {
     signal: AbortSignal,
     options: FollowOptions = {},
   ): Promise<void> {
-    return followContainerLogs(this.serviceLogs(handle), onLine, signal, options);
+    const logs = this.serviceLogs(handle);
+    if (!options.untilExit) return followContainerLogs(logs, onLine, signal, options);
+    // A service's follow outlives its task: once the task has ended it is cut, and a last read
+    // of the service's logs brings the lines it had not delivered.
+    const ended = new AbortController();
+    const stopWatching = new AbortController();
+    const drained = () => ended.abort();
+    if (options.drain?.aborted) ended.abort();
+    else options.drain?.addEventListener('abort', drained, { once: true });
+    const watching = this.untilEnded(handle, stopWatching.signal).then(drained);
+    try {
+      await followContainerLogs(logs, onLine, signal, { ...options, drain: ended.signal }, ENDED_DRAIN_MS);
+    } finally {
+      options.drain?.removeEventListener('abort', drained);
+      stopWatching.abort();
+      await watching;
+    }
+  }
+
+  /** Resolves once the machine is no longer running (or `stop` aborts). */
+  private async untilEnded(handle: MachineHandle, stop: AbortSignal): Promise<void> {
+    while (!stop.aborted) {
+      const seen = await this.inspect(handle).catch(() => undefined);
+      if (seen && seen.state !== 'running') return;
+      await sleep(POLL_MS);
+    }
   }
 
   /** A machine's container runs on whichever node Swarm chose, whose Engine berth does not reach. */
@@ -309,6 +347,13 @@ export class SwarmDriver implements Driver {
     throw new BerthError(
       'exec_unsupported',
       `machine ${this.handleOf(handle).serviceName} runs on a swarm node: berth cannot exec into it yet`,
+    );
+  }
+
+  refuseExec(): BerthError {
+    return new BerthError(
+      'exec_unsupported',
+      "the swarm driver's machines run on nodes berth does not reach: no `berth exec` or `berth console` into them yet",
     );
   }
 
@@ -421,9 +466,12 @@ export class SwarmDriver implements Driver {
       const tasks = await this.tasksOf(base.serviceId);
       const seen = observeTasks(tasks, 1);
       if (seen.kind === 'running') return this.handleFor(empty, seen.task);
-      // The command ran and exited: a machine that crashes is the supervisor's and the deploy's to judge.
+      // The command ran and exited (a one-off may be done before it is seen running): a machine
+      // that crashes is the supervisor's and the deploy's to judge.
       const exited = tasks.find(
-        (t) => t.Status?.ContainerStatus?.ExitCode !== undefined && t.Status?.State === 'failed',
+        (t) =>
+          t.Status?.ContainerStatus?.ExitCode !== undefined &&
+          (t.Status?.State === 'failed' || t.Status?.State === 'complete'),
       );
       if (exited) return this.handleFor(empty, exited);
       const refused = rejection(tasks);

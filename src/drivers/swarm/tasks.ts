@@ -46,6 +46,27 @@ export function observeTasks(tasks: TaskJson[], replicas: number): ServiceObserv
   return { kind: 'starting', why: ended ? taskFate(ended) : undefined };
 }
 
+/**
+ * A service whose task runs once (restart condition none): its task running, on its way, or
+ * ended, with the exit code its container reported (null when it never ran: rejected, orphaned).
+ */
+export type OnceObservation =
+  | { kind: 'running'; task: TaskJson }
+  | { kind: 'starting' }
+  | { kind: 'exited'; exitCode: number | null; why: string };
+
+export function observeOnce(tasks: TaskJson[]): OnceObservation {
+  const newest = byAge(tasks)[0];
+  if (!newest) return { kind: 'starting' };
+  if (newest.Status?.State === 'running') return { kind: 'running', task: newest };
+  if (ENDED.has(newest.Status?.State ?? '') || newest.DesiredState === 'shutdown') {
+    const code = newest.Status?.ContainerStatus?.ExitCode;
+    const ran = newest.Status?.State === 'complete' || newest.Status?.State === 'failed';
+    return { kind: 'exited', exitCode: ran && code !== undefined ? code : null, why: taskFate(newest) };
+  }
+  return { kind: 'starting' };
+}
+
 /** A task that failed before its command ran (the image cannot be pulled, the port is taken). */
 export function rejection(tasks: TaskJson[]): string | undefined {
   const failed = byAge(tasks).find(
