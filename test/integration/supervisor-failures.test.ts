@@ -130,12 +130,14 @@ for (const driver of testDrivers()) {
       assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
       const [first] = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
 
-      // The scale-up waits for its new machine's health, past the grace period; kill the daemon then.
+      // The scale-up waits for its new machine's health, past the grace period; kill the daemon then,
+      // once the machine runs (it has an address): a daemon killed before its container or process
+      // exists is another case, where the machine is not found and is removed.
       const scaling = daemon.cli(['scale', 'count', '2', '-a', app]);
       const starting = (await eventually(
         async () =>
           (await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app])).find(
-            (m) => m.id !== first!.id && m.state === 'starting',
+            (m) => m.id !== first!.id && m.state === 'starting' && m.address !== null,
           ),
         20_000,
         'the scale-up to start a machine',
