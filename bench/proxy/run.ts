@@ -10,10 +10,18 @@
 //   berth Nw         the proxy in N worker processes sharing the listener (--proxy-workers N)
 //   nginx            one worker, upstream keep-alive (when nginx is installed)
 //   haproxy          one thread, connection reuse (when haproxy is installed)
+//   berth base       with --base DIR: the proxy as another checkout of berth builds it (DIR's
+//                    dist/), to measure what a change costs against the code before it
 //
 //   npm run bench:proxy -- [--duration 10] [--warmup 2] [--connections 50] [--rounds 3]
 //                          [--tool autocannon|wrk] [--workers 1,2] [--targets berth,nginx,...]
+//                          [--cpu N] [--base DIR]
 //
+// --cpu N runs everything (load generator, app, proxies) on CPU N alone. Throughput is then
+// set by the CPU time each part spends per request, which on a small virtual machine is far
+// steadier than two cores shared, or a proxy on a core of its own that sleeps between
+// requests. With --base, each round's berth ÷ berth base ratio is kept, and their geometric
+// mean is printed with a 95% interval: the figure for "what did this change cost".
 // autocannon (the default) runs inside this process; wrk needs far less CPU, which matters on a
 // small machine where the load generator competes for the same cores as the backend and the
 // proxy. Besides throughput and latency, the table shows the CPU time each process spent per
@@ -22,7 +30,7 @@
 // moment hits all of them; the table shows
 // each target's median round and the range of its requests per second over the rounds.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -48,12 +56,18 @@ interface Options {
   workers: number[];
   /** Only these targets (and direct); all when undefined. */
   targets: string[] | undefined;
+  /** The one CPU everything runs on (--cpu N); all of them when undefined. */
+  cpu: number | undefined;
+  /** Another checkout whose built proxy is the `berth base` column (--base DIR). */
+  base: string | undefined;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/bench/proxy → repository root
 const root = path.resolve(here, '..', '..', '..');
+const baseProxyScript = 'dist/bench/proxy/proxy-process.js';
 const children: ChildProcess[] = [];
+
 const tempDirs: string[] = [];
 
 function onPath(cmd: string): boolean {
@@ -79,9 +93,23 @@ function parseArgs(argv: string[]): Options {
   const targets = get('targets')
     ?.split(',')
     .map((t) => t.trim());
+  const cpuArg = get('cpu');
+  const cpu = cpuArg === undefined ? undefined : Number(cpuArg);
+  if (cpu !== undefined && !(Number.isInteger(cpu) && cpu >= 0 && cpu < os.cpus().length))
+    throw new Error(`--cpu is a CPU number from 0 to ${os.cpus().length - 1}`);
+  if (cpu !== undefined && !onPath('taskset'))
+    throw new Error('--cpu needs taskset (apt-get install -y util-linux)');
+  const baseDir = get('base');
+  const base = baseDir === undefined ? undefined : path.resolve(baseDir);
+  if (base !== undefined && !existsSync(path.join(base, baseProxyScript)))
+    throw new Error(
+      `--base ${baseDir}: no ${baseProxyScript} there; run npm run build in that checkout first`,
+    );
   return {
     workers,
     targets,
+    cpu,
+    base,
     rounds: Math.max(1, Number(get('rounds') ?? 3)),
     duration: Number(get('duration') ?? 10),
     warmup: Number(get('warmup') ?? 2),
@@ -235,11 +263,15 @@ async function load(opts: Options, url: string, host: string, seconds: number): 
 /** A target to measure, started on demand; undefined (with a line saying why) when absent. */
 type TargetFactory = (backendPort: number) => Promise<Target | undefined>;
 
-function berthProxy(name: string, extraArgs: string[]): TargetFactory {
+function berthProxy(
+  name: string,
+  extraArgs: string[],
+  script = path.join(here, 'proxy-process.js'),
+): TargetFactory {
   return async (backendPort) => {
     const port = await allocatePort();
     const proxy = start(name, process.execPath, [
-      path.join(here, 'proxy-process.js'),
+      script,
       String(port),
       `127.0.0.1:${backendPort}`,
       ...extraArgs,
@@ -311,6 +343,11 @@ const haproxyTarget = peerTarget({
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.cpu !== undefined) {
+    // Children started from here on inherit this process's CPU affinity.
+    const pinned = spawnSync('taskset', ['-pc', String(opts.cpu), String(process.pid)], { stdio: 'ignore' });
+    if (pinned.status !== 0) throw new Error(`taskset could not move the benchmark to CPU ${opts.cpu}`);
+  }
   const helloPort = await allocatePort();
   const hello = start('hello', process.execPath, [path.join(root, 'examples/hello/server.js')], {
     PORT: String(helloPort),
@@ -336,6 +373,14 @@ async function main(): Promise<void> {
     ]),
     ['nginx', nginxTarget],
     ['haproxy', haproxyTarget],
+    ...(opts.base === undefined
+      ? []
+      : [
+          ['berth base', berthProxy('berth base', [], path.join(opts.base, baseProxyScript))] as [
+            string,
+            TargetFactory,
+          ],
+        ]),
   ];
   const targets: Target[] = [];
   for (const [name, factory] of factories) {
@@ -355,7 +400,8 @@ async function main(): Promise<void> {
 
   console.log(
     `load: ${opts.tool}, ${opts.connections} keep-alive connections, ${opts.warmup}s warm-up + ${opts.duration}s per target, ` +
-      `${opts.rounds} interleaved round${opts.rounds === 1 ? '' : 's'} (median shown), ${os.cpus().length} CPUs, ` +
+      `${opts.rounds} interleaved round${opts.rounds === 1 ? '' : 's'} (median shown), ${os.cpus().length} CPUs` +
+      (opts.cpu === undefined ? ', ' : ` (all on CPU ${opts.cpu}), `) +
       `load average ${os
         .loadavg()
         .map((l) => l.toFixed(2))
@@ -382,7 +428,13 @@ async function main(): Promise<void> {
     }
     if (opts.rounds > 1)
       console.log(
-        `round ${round + 1}: ${targets.map((t) => `${t.name} ${runs.get(t.name)![round]!.load.requestsPerSec.toFixed(0)}`).join(', ')}`,
+        `round ${round + 1}: ${targets
+          .map((t) => {
+            const m = runs.get(t.name)![round]!;
+            const cpu = m.proxyUs === undefined ? '' : ` (${m.proxyUs.toFixed(0)} µs/req)`;
+            return `${t.name} ${m.load.requestsPerSec.toFixed(0)}${cpu}`;
+          })
+          .join(', ')}`,
       );
   }
   const results = targets.map((t) => {
@@ -394,6 +446,7 @@ async function main(): Promise<void> {
   const direct = rps('direct')!;
   const nginx = rps('nginx');
   const haproxy = rps('haproxy');
+  const base = rps('berth base');
   const ratio = (v: number, of: number | undefined) => (of === undefined ? '-' : (v / of).toFixed(2));
   const us = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(0));
   const rows = [
@@ -407,6 +460,7 @@ async function main(): Promise<void> {
       'vs direct',
       'vs nginx',
       'vs haproxy',
+      ...(base === undefined ? [] : ['vs base']),
       'proxy CPU µs/req',
       'app CPU µs/req',
     ],
@@ -420,12 +474,14 @@ async function main(): Promise<void> {
       ratio(r.load.requestsPerSec, direct),
       ratio(r.load.requestsPerSec, nginx),
       ratio(r.load.requestsPerSec, haproxy),
+      ...(base === undefined ? [] : [ratio(r.load.requestsPerSec, base)]),
       us(r.proxyUs),
       us(r.appUs),
     ]),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
+  if (runs.has('berth') && runs.has('berth base')) printPaired(runs.get('berth')!, runs.get('berth base')!);
 
   await stopAll();
 }
@@ -448,6 +504,37 @@ interface Measured {
   load: Load;
   proxyUs: number | undefined;
   appUs: number | undefined;
+}
+
+/**
+ * berth against berth base round by round: the geometric mean of the per-round ratios and its
+ * 95% interval, for requests per second and for the proxy's CPU per request. Pairing the two
+ * measured in the same round cancels most of what the machine does meanwhile.
+ */
+function printPaired(berth: Measured[], base: Measured[]): void {
+  const line = (what: string, ratios: number[]) => {
+    if (ratios.length < 2) return `${what}: too few rounds for an interval`;
+    const logs = ratios.map(Math.log);
+    const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+    const sd = Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1));
+    const half = (1.96 * sd) / Math.sqrt(logs.length);
+    const f = (x: number) => Math.exp(x).toFixed(3);
+    return `${what}: ${f(mean)} (95% interval ${f(mean - half)}-${f(mean + half)}, ${ratios.length} rounds)`;
+  };
+  const pairs = berth.map((b, i) => [b, base[i]!] as const);
+  console.log(
+    line(
+      'berth ÷ base, req/s',
+      pairs.map(([b, a]) => b.load.requestsPerSec / a.load.requestsPerSec),
+    ),
+  );
+  const cpu = pairs.filter(([b, a]) => b.proxyUs !== undefined && a.proxyUs !== undefined);
+  console.log(
+    line(
+      'berth ÷ base, proxy CPU µs/req',
+      cpu.map(([b, a]) => b.proxyUs! / a.proxyUs!),
+    ),
+  );
 }
 
 /** The round with the median throughput (a whole round, so its columns belong together). */
