@@ -18,6 +18,7 @@ import type { Machine } from '../store/machines.js';
 import type { Store } from '../store/store.js';
 import type { DeployLocks } from './deploy-lock.js';
 import type { DaemonDrivers } from './drivers.js';
+import { groupMembers } from './group-members.js';
 import { awaitMachineHealthy, type MachineHealthDeps } from './machine-health.js';
 import { releaseCommands } from './release-commands.js';
 import { pruneAppReleases } from './release-pruner.js';
@@ -275,10 +276,7 @@ export class MachineControl {
   private resizeGroup(app: string, group: string, onlyIfScaled = false): void {
     const scaled = this.store.groupScales.get(app);
     if (onlyIfScaled && !(group in scaled)) return;
-    const size = this.store.machines
-      .listByApp(app)
-      .filter((m) => m.managed && m.processGroup === group && m.state !== 'stopping').length;
-    this.store.groupScales.set(app, group, size);
+    this.store.groupScales.set(app, group, groupMembers(this.store, app, group).length);
   }
 
   /** An uploaded directory in the form the release's driver runs (not built), kept per digest. */

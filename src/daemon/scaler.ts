@@ -4,12 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { BerthError } from '../core/errors.js';
 import type { Release } from '../core/model.js';
-import type { Machine } from '../store/machines.js';
 import { machinesToRemove } from '../core/scale-down.js';
 import { checkScaleCount, checkScaleGroup } from '../core/scale-count.js';
-import type { Store } from '../store/store.js';
 import type { DeployLocks } from './deploy-lock.js';
 import type { DaemonDrivers } from './drivers.js';
+import { groupMembers } from './group-members.js';
 import { awaitMachineHealthy, type MachineHealthDeps } from './machine-health.js';
 import { releaseCommands } from './release-commands.js';
 
@@ -44,13 +43,6 @@ export interface ScaleResult {
   to: number;
   started: string[];
   removed: string[];
-}
-
-/** Managed machines that count toward a group's size (stopped ones count, like in deploys). */
-function groupMembers(store: Store, app: string, group: string): Machine[] {
-  return store.machines
-    .listByApp(app)
-    .filter((m) => m.managed && m.processGroup === group && m.state !== 'stopping');
 }
 
 export class Scaler {

@@ -143,7 +143,19 @@ export class MachineSupervisor {
       // The daemon died between starting this machine and recording it.
       handle = (await this.driverOf(machine).recover(machine.id)) ?? null;
       if (handle) this.recordStart(machine, handle);
-      else this.store.machines.setState(machine.id, 'destroyed');
+      else if (this.startsAgainAfterRestart(machine)) {
+        // Nothing ever ran: start it now, so a scale-up or a wake does not end a machine short.
+        // It stays "starting" and unrouted; finishUnfinishedStarts serves it once healthy.
+        await this.startMachine(machine.id);
+        this.store.events.append({
+          app: machine.app,
+          releaseVersion: machine.releaseVersion,
+          machineId: machine.id,
+          kind: 'machine.recovered',
+          message: `machine ${machine.id} (${machine.processGroup}) had not started when the daemon stopped; started it again`,
+        });
+        return;
+      } else this.store.machines.setState(machine.id, 'destroyed');
     }
     if (machine.state === 'stopping' && handle) {
       await this.finishStop(machine, handle);
@@ -170,6 +182,19 @@ export class MachineSupervisor {
     // A dead machine is restarted by the first tick.
   }
 
+  /**
+   * A machine the daemon recorded as starting but never ran is started again when it belongs to
+   * the app's current release outside a deployment (a scale-up, a clone, a wake): the app asked
+   * for it. A resumed deployment decides about its own machines; one-off machines are not rerun.
+   */
+  private startsAgainAfterRestart(machine: Machine): boolean {
+    return (
+      machine.managed &&
+      this.store.apps.get(machine.app)?.currentRelease === machine.releaseVersion &&
+      this.store.deployments.running(machine.app) === undefined
+    );
+  }
+
   /** Creates a machine row for a release and launches it; not routed until serve(). */
   async launch(
     release: Release,
@@ -191,6 +216,7 @@ export class MachineSupervisor {
       runConfig: own.runConfig ?? null,
     });
     this.store.machines.setState(id, 'starting');
+    await this.beforeStep('launch');
     const machine = this.store.machines.get(id)!;
     const driver = this.drivers.forRelease(release);
     const spec = await this.specFor(machine, release, driver);

@@ -4,7 +4,7 @@
 // finished on restart; one killed from outside is restarted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MachineInfo, MachineStatusInfo } from '../../src/sdk/types.js';
@@ -166,6 +166,51 @@ for (const driver of testDrivers()) {
       assert.deepEqual(seen, new Set([first!.id, starting.id]));
       const status = await daemon.cliJson<MachineStatusInfo>(['machine', 'status', starting.id, '-a', app]);
       assert.ok(status.events.some((e) => e.kind === 'machine.recovered'));
+    });
+
+    test('a machine a scale-up had not started when the daemon died is started and served after a restart', async () => {
+      const app = 'unstarted';
+      const deployed = await daemon.cli([
+        'deploy',
+        writeRolloutApp(join(work, 'c'), { app, label: 'one', driver: driver.name }),
+        ...driver.deployArgs,
+      ]);
+      assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+      const [first] = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
+
+      // Held after the new machine is recorded as starting and before its driver runs anything.
+      await daemon.terminate();
+      await daemon.boot({}, { pauseAt: ['launch'] });
+      const paused = join(daemon.home, 'paused-at');
+      const scaling = daemon.cli(['scale', 'count', '2', '-a', app]);
+      await eventually(() => existsSync(paused), 30_000, 'the scale-up to pause before starting its machine');
+      daemon.kill9();
+      await daemon.waitExit();
+      await scaling;
+      rmSync(paused);
+
+      await daemon.boot();
+      const second = await eventually(
+        async () => {
+          const machines = await daemon.cliJson<MachineInfo[]>(['machine', 'list', '-a', app]);
+          const other = machines.find((m) => m.id !== first!.id);
+          return machines.length === 2 && machines.every((m) => m.state === 'started') ? other : undefined;
+        },
+        60_000,
+        'two started machines after the restart',
+      );
+      const seen = new Set<string>();
+      for (let i = 0; i < 40 && seen.size < 2; i++) {
+        const res = await daemon.proxied(app);
+        assert.equal(res.status, 200, res.body);
+        seen.add(res.body.trim().split(' ')[1]!);
+      }
+      assert.deepEqual(seen, new Set([first!.id, second!.id]));
+      const status = await daemon.cliJson<MachineStatusInfo>(['machine', 'status', second!.id, '-a', app]);
+      assert.ok(
+        status.events.some((e) => e.kind === 'machine.recovered' && /had not started/.test(e.message)),
+        JSON.stringify(status.events),
+      );
     });
 
     test('a machine killed from outside is restarted with backoff, each exit recorded', async () => {
