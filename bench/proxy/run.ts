@@ -20,8 +20,9 @@
 // --cpu N runs everything (load generator, app, proxies) on CPU N alone. Throughput is then
 // set by the CPU time each part spends per request, which on a small virtual machine is far
 // steadier than two cores shared, or a proxy on a core of its own that sleeps between
-// requests. With --base, each round's berth ÷ berth base ratio is kept, and their geometric
-// mean is printed with a 95% interval: the figure for "what did this change cost".
+// requests. Each berth column's per-round ratio to each baseline (berth base, haproxy, nginx)
+// is kept, and their geometric mean printed with a 95% interval: with --base, the figure for
+// "what did this change cost".
 // autocannon (the default) runs inside this process; wrk needs far less CPU, which matters on a
 // small machine where the load generator competes for the same cores as the backend and the
 // proxy. Besides throughput and latency, the table shows the CPU time each process spent per
@@ -481,7 +482,14 @@ async function main(): Promise<void> {
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
-  if (runs.has('berth') && runs.has('berth base')) printPaired(runs.get('berth')!, runs.get('berth base')!);
+  // Each berth column against each baseline measured in the same rounds.
+  for (const baseline of ['berth base', 'haproxy', 'nginx']) {
+    if (!runs.has(baseline)) continue;
+    for (const t of targets) {
+      if (!t.name.startsWith('berth') || t.name === baseline) continue;
+      printPaired(t.name, runs.get(t.name)!, baseline, runs.get(baseline)!);
+    }
+  }
 
   await stopAll();
 }
@@ -507,32 +515,33 @@ interface Measured {
 }
 
 /**
- * berth against berth base round by round: the geometric mean of the per-round ratios and its
- * 95% interval, for requests per second and for the proxy's CPU per request. Pairing the two
+ * One target against a baseline round by round: the geometric mean of the per-round ratios and
+ * its 95% interval, for requests per second and for the proxy's CPU per request. Pairing the two
  * measured in the same round cancels most of what the machine does meanwhile.
  */
-function printPaired(berth: Measured[], base: Measured[]): void {
+function printPaired(name: string, runs: Measured[], baseline: string, base: Measured[]): void {
   const line = (what: string, ratios: number[]) => {
-    if (ratios.length < 2) return `${what}: too few rounds for an interval`;
+    if (ratios.length < 2) return `  ${what}: too few rounds for an interval`;
     const logs = ratios.map(Math.log);
     const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
     const sd = Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1));
     const half = (1.96 * sd) / Math.sqrt(logs.length);
     const f = (x: number) => Math.exp(x).toFixed(3);
-    return `${what}: ${f(mean)} (95% interval ${f(mean - half)}-${f(mean + half)}, ${ratios.length} rounds)`;
+    return `  ${what}: ${f(mean)} (95% interval ${f(mean - half)}-${f(mean + half)}, ${ratios.length} rounds)`;
   };
-  const pairs = berth.map((b, i) => [b, base[i]!] as const);
+  const pairs = runs.map((r, i) => [r, base[i]!] as const);
+  console.log(`${name} ÷ ${baseline}, paired by round:`);
   console.log(
     line(
-      'berth ÷ base, req/s',
-      pairs.map(([b, a]) => b.load.requestsPerSec / a.load.requestsPerSec),
+      'req/s',
+      pairs.map(([r, b]) => r.load.requestsPerSec / b.load.requestsPerSec),
     ),
   );
-  const cpu = pairs.filter(([b, a]) => b.proxyUs !== undefined && a.proxyUs !== undefined);
+  const cpu = pairs.filter(([r, b]) => r.proxyUs !== undefined && b.proxyUs !== undefined);
   console.log(
     line(
-      'berth ÷ base, proxy CPU µs/req',
-      cpu.map(([b, a]) => b.proxyUs! / a.proxyUs!),
+      'proxy CPU µs/req',
+      cpu.map(([r, b]) => r.proxyUs! / b.proxyUs!),
     ),
   );
 }

@@ -15,53 +15,60 @@ const MAX_ARG_BYTES = 4096;
 
 export function sessionRoutes(s: ApiServices): Route[] {
   return [
-    route({
-      method: 'POST',
-      path: '/v1/apps/{app}/run',
-      summary:
-        "Session: run ?cmd=PROGRAM&cmd=ARG… in a temporary machine of a release (?release=N, default the current; ?volumes=1 mounts the group's volumes); streams its output, then its exit; the machine is destroyed",
-      // A command in the app's release, with its secrets: as much as a deploy.
-      access: 'deploy',
-      tag: 'sessions',
-      upgrade: true,
-      streams: 'application/x-berth-session',
-      handler: async ({ params, query, upgrade }) => {
-        const app = requireApp(s.store, params.app!).name;
-        const command = commandOf(query);
-        await s.oneOffRuns.run(app, { command, ...oneOffOptions(query) }, accepted(upgrade));
-      },
-    }),
-    route({
-      method: 'POST',
-      path: '/v1/apps/{app}/console',
-      summary:
-        'Session: a shell on a PTY (?cols, ?rows, ?term) in a temporary machine of a release (?release, ?volumes=1); the machine is destroyed when the shell exits',
-      access: 'deploy',
-      tag: 'sessions',
-      upgrade: true,
-      streams: 'application/x-berth-session',
-      handler: async ({ params, query, upgrade }) => {
-        const app = requireApp(s.store, params.app!).name;
-        await s.oneOffRuns.console(app, { ...oneOffOptions(query), tty: ttyOf(query)! }, accepted(upgrade));
-      },
-    }),
-    route({
-      method: 'POST',
-      path: '/v1/apps/{app}/machines/{machine}/exec',
-      summary:
-        'Session: run ?cmd=PROGRAM&cmd=ARG… inside a running machine, in its environment and filesystem (?tty=1 with ?cols, ?rows, ?term for a PTY)',
-      access: 'deploy',
-      tag: 'sessions',
-      upgrade: true,
-      streams: 'application/x-berth-session',
-      handler: async ({ params, query, upgrade }) => {
-        const app = requireApp(s.store, params.app!).name;
+    session(
+      s,
+      '/v1/apps/{app}/run',
+      "Session: run ?cmd=PROGRAM&cmd=ARG… in a temporary machine of a release (?release=N, default the current; ?volumes=1 mounts the group's volumes); streams its output, then its exit; the machine is destroyed",
+      (app, { query }, accept) =>
+        s.oneOffRuns.run(app, { command: commandOf(query), ...oneOffOptions(query) }, accept),
+    ),
+    session(
+      s,
+      '/v1/apps/{app}/console',
+      'Session: a shell on a PTY (?cols, ?rows, ?term) in a temporary machine of a release (?release, ?volumes=1); the machine is destroyed when the shell exits',
+      (app, { query }, accept) =>
+        s.oneOffRuns.console(app, { ...oneOffOptions(query), tty: ttyOf(query) }, accept),
+    ),
+    session(
+      s,
+      '/v1/apps/{app}/machines/{machine}/exec',
+      'Session: run ?cmd=PROGRAM&cmd=ARG… inside a running machine, in its environment and filesystem (?tty=1 with ?cols, ?rows, ?term for a PTY)',
+      (app, { params, query }, accept) => {
         const command = commandOf(query);
         const tty = queryFlag(query, 'tty') ? ttyOf(query) : undefined;
-        await execInMachine(s, app, params.machine!, { command, ...(tty && { tty }) }, accepted(upgrade));
+        return execInMachine(s, app, params.machine!, { command, ...(tty && { tty }) }, accept);
       },
-    }),
+    ),
   ];
+}
+
+/**
+ * A session route: an upgraded POST on an app, with the right to deploy it (a command runs in
+ * the app's release, with its secrets). The handler gets the app's name and the accepted upgrade.
+ */
+function session(
+  s: ApiServices,
+  path: string,
+  summary: string,
+  open: (
+    app: string,
+    request: { params: Record<string, string>; query: URLSearchParams },
+    accept: AcceptSession,
+  ) => Promise<unknown>,
+): Route {
+  return route({
+    method: 'POST',
+    path,
+    summary,
+    access: 'deploy',
+    tag: 'sessions',
+    upgrade: true,
+    streams: 'application/x-berth-session',
+    handler: async ({ params, query, upgrade }) => {
+      const app = requireApp(s.store, params.app!).name;
+      await open(app, { params, query }, accepted(upgrade));
+    },
+  });
 }
 
 function accepted(upgrade: AcceptSession | undefined): AcceptSession {
