@@ -230,7 +230,9 @@ describe('log caps and retention', () => {
       // One line past a cap at most: rotation and deletion happen as the line that crosses it is kept.
       assert.ok(total <= MAX_TOTAL + 1024, `total ${total} over the cap: ${JSON.stringify(files)}`);
       for (const f of files) assert.ok(f.bytes <= MAX_MACHINE / 2 + 1024, `${f.name} is ${f.bytes} bytes`);
-      // The process driver's own log file is emptied as it is copied: it stays small too.
+      // The process driver's own log file is emptied as it is copied: it holds what the app wrote
+      // since the last copy (0.1 s apart, more on a starved machine: 22 KB was seen at a load
+      // average of 15), never the whole history.
       const machineDirs = readdirSync(join(daemon.home, 'machines'));
       for (const id of machineDirs) {
         let size = 0;
@@ -239,7 +241,7 @@ describe('log caps and retention', () => {
         } catch {
           continue;
         }
-        assert.ok(size <= MAX_MACHINE, `machines/${id}/machine.log is ${size} bytes`);
+        assert.ok(size <= 4 * MAX_MACHINE, `machines/${id}/machine.log is ${size} bytes`);
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
