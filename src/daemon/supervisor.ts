@@ -193,9 +193,16 @@ export class MachineSupervisor {
     this.store.machines.setState(id, 'starting');
     const machine = this.store.machines.get(id)!;
     const driver = this.drivers.forRelease(release);
-    const spec = await this.specFor(machine, release, driver);
-    Object.assign(spec.env, extraEnv);
-    const handle = await driver.start(spec);
+    let handle: MachineHandle;
+    let spec: MachineSpec;
+    try {
+      spec = await this.specFor(machine, release, driver);
+      Object.assign(spec.env, extraEnv);
+      handle = await driver.start(spec);
+    } catch (err) {
+      await this.abandonStart(machine, driver, err);
+      throw err;
+    }
     this.recordPlacement(spec, handle, driver);
     const address = this.recordStart(machine, handle);
     this.store.events.append({
@@ -206,6 +213,42 @@ export class MachineSupervisor {
       message: `machine ${id} (${processGroup}) started${address ? ` on ${address}` : ''}`,
     });
     return this.store.machines.get(id)!;
+  }
+
+  /**
+   * A machine whose first start failed (its node was lost while Swarm placed it, its image
+   * could not be pulled): whatever the driver left of it is removed, and its row ends, so no
+   * caller counts it and no service outlives it.
+   */
+  private async abandonStart(machine: Machine, driver: Driver, err: unknown): Promise<void> {
+    try {
+      const left = await driver.recover(machine.id);
+      if (left) {
+        await driver.stop(left, { signal: 'SIGKILL', timeoutMs: 0 });
+        await driver.destroy(left);
+      }
+    } catch {
+      // The start's own error says more; a later daemon's adoption finds what is left.
+      return;
+    }
+    const why = err instanceof Error ? err.message : String(err);
+    this.store.machines.setState(machine.id, 'failed', { lastExit: `could not start: ${why}` });
+    this.store.machines.setState(machine.id, 'destroyed');
+  }
+
+  /**
+   * A machine a deploy waits on (started, not yet supervised) that its driver started again
+   * elsewhere meanwhile (swarm: its node was lost): its new handle and address are recorded.
+   * True when it moved.
+   */
+  async followMove(machineId: string): Promise<boolean> {
+    const machine = this.store.machines.get(machineId);
+    const handle = machine?.handle;
+    if (!machine || !handle || machine.state !== 'starting') return false;
+    const observed = await this.drivers.forHandle(handle).inspect(handle);
+    if (observed.state !== 'running' || !observed.moved) return false;
+    this.movedByDriver(machine, observed.moved);
+    return true;
   }
 
   /**
@@ -638,6 +681,7 @@ export class MachineSupervisor {
       ...(release.config.deploy.placement && { placement: release.config.deploy.placement }),
       ...(release.config.primaryRegion && { primaryRegion: release.config.primaryRegion }),
       ...(runsOnce(machine) && { once: true }),
+      ...(runsOnce(machine) && machine.runConfig?.port != null && { servesOnce: true }),
     };
   }
 }
@@ -656,8 +700,10 @@ export function describeExit(observed: {
   state: string;
   exitCode?: number | null;
   signal?: string | null;
+  lost?: string;
 }): string {
   if (observed.state !== 'exited') return 'process gone';
+  if (observed.lost) return observed.lost;
   if (observed.signal) return `killed by ${observed.signal}`;
   // The driver could not tell how it ended (a machine adopted from an earlier daemon, say).
   return observed.exitCode === null || observed.exitCode === undefined

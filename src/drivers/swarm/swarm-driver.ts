@@ -164,8 +164,9 @@ export class SwarmDriver implements Driver {
     if (pinned !== undefined) await this.requireLive(pinned, spec.machineId);
     const name = this.serviceName(spec.app, spec.machineId);
     await this.removeService(name);
-    // A one-off serves nothing: it is reached by nobody, so it takes no port on any node.
-    const serves = spec.once ? [] : spec.ports;
+    // A one-off serves nothing (a release command, berth run): it takes no port on any node,
+    // unless it was given one to serve (machine run --rm --port).
+    const serves = spec.once && !spec.servesOnce ? [] : spec.ports;
     const ports = await this.allocatePorts(serves.length);
     const published = Object.fromEntries(serves.map((port, i) => [String(port), ports[i]!]));
     let serviceId: string;
@@ -243,10 +244,14 @@ export class SwarmDriver implements Driver {
     const replicas = info.Spec?.Mode?.Replicated?.Replicas ?? 1;
     if (replicas > 0 && info.Spec?.TaskTemplate?.RestartPolicy?.Condition === 'none') {
       // A one-off: its task's exit is the machine's, never followed by another.
-      const once = observeOnce(tasks);
-      return once.kind === 'exited'
-        ? { state: 'exited', exitCode: once.exitCode, signal: null }
-        : { state: 'running' };
+      const once = observeOnce(tasks, await this.lostNodeNames());
+      if (once.kind !== 'exited') return { state: 'running' };
+      return {
+        state: 'exited',
+        exitCode: once.exitCode,
+        signal: null,
+        ...(once.lost && { lost: `${once.why} while it ran: its exit is unknown` }),
+      };
     }
     const seen = observeTasks(tasks, replicas);
     if (seen.kind === 'stopped') return { state: 'exited', exitCode: seen.exitCode, signal: null };
@@ -255,11 +260,14 @@ export class SwarmDriver implements Driver {
       const strandedField = stranded !== undefined ? { stranded } : {};
       if (swarm.taskId === '') return { state: 'running', ...strandedField };
       // Between two tasks: no address until the next one runs.
+      const lostOn = (await this.lostNodeNames()).get(swarm.nodeId);
+      const ended =
+        lostOn !== undefined ? `its node ${lostOn} is down` : `its task ended (${seen.why ?? 'gone'})`;
       return {
         state: 'running',
         moved: {
           handle: { ...swarm, taskId: '', addresses: {} },
-          why: `its task ended (${seen.why ?? 'gone'}); ${stranded !== undefined ? 'Swarm cannot start another where its volume is' : 'Swarm is starting another'}`,
+          why: `${ended}; ${stranded !== undefined ? 'Swarm cannot start another where its volume is' : 'Swarm is starting another'}`,
         },
         ...strandedField,
       };
@@ -531,6 +539,23 @@ export class SwarmDriver implements Driver {
       return new Set(nodes.filter((n) => n.Status?.State !== 'ready').map((n) => n.ID));
     } catch {
       return new Set();
+    }
+  }
+
+  /** Lost nodes by id, with the name people know each by. */
+  private async lostNodeNames(): Promise<Map<string, string>> {
+    try {
+      const nodes = (await this.docker.listNodes()) as NodeJson[];
+      return new Map(
+        nodes
+          .filter((n) => n.Status?.State !== 'ready')
+          .map((n) => {
+            const where = nodeAddress(n);
+            return [n.ID, `${nodeName(n)}${where ? ` (${where})` : ''}`];
+          }),
+      );
+    } catch {
+      return new Map();
     }
   }
 
