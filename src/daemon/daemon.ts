@@ -185,6 +185,10 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     proxy.closeTunnelsTo(machineId);
     proxyWorkers?.closeTunnelsTo(machineId);
   };
+  supervisor.onUnreachable = (machineId, address) => {
+    proxy.abandonMachine(machineId, address);
+    proxyWorkers?.abandonMachine(machineId, address);
+  };
   if (options.beforeStep) supervisor.beforeStep = options.beforeStep;
   const volumes = new VolumeManager(store, drivers, supervisor);
   supervisor.volumeMounts = (machine, release, driver) => volumes.mountsFor(machine, release, driver);

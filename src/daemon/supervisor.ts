@@ -63,6 +63,11 @@ export class MachineSupervisor {
    */
   volumeMounts: (machine: Machine, release: Release, driver: Driver) => Promise<MachineMount[]> =
     async () => [];
+  /**
+   * Set by the daemon: the machine's driver started it again elsewhere (swarm: its node was
+   * lost), so what the proxy has in flight to its old address will never be answered.
+   */
+  onUnreachable: ((machineId: string, oldAddress: string | null) => void) | undefined;
   /** Set by the daemon: closes what the proxy still holds open to a machine at its drain deadline. */
   onDrainDeadline: ((machineId: string) => void) | undefined;
   /**
@@ -285,6 +290,9 @@ export class MachineSupervisor {
     const address = this.recordStart(machine, moved.handle);
     this.ready.delete(machine.id);
     this.syncRoutes(machine.app);
+    // Out of the proxy first, so that what was in flight to it goes to another machine.
+    if (machine.address !== null && machine.address !== address)
+      this.onUnreachable?.(machine.id, machine.address);
     this.store.events.append({
       app: machine.app,
       releaseVersion: machine.releaseVersion,
