@@ -31,7 +31,8 @@ import { connectEngine, engineError, engineMessage, engineStatus, unlessGone } f
 import { LABEL, homeId, volumeName } from '../docker/names.js';
 import { signalName } from '../docker/signals.js';
 import { choosePorts, PUBLISHED_PORT_RANGE } from './published-ports.js';
-import { addressFacing, ensureOwnRegistry, registryHas } from './registry.js';
+import { addressFacing, checkRegistryPort, ensureOwnRegistry, registryHas } from './registry.js';
+import { DEFAULT_REGISTRY_PORT } from '../../core/drivers.js';
 import { prepareSwarmImage } from './release-image.js';
 import { pinnedNode, placement, serviceSpec } from './service-spec.js';
 import {
@@ -51,6 +52,8 @@ export interface SwarmDriverOptions {
   dockerHost: string;
   /** `berth server --registry HOST:PORT`; else berth runs one on this host. */
   registry?: string;
+  /** `berth server --registry-port N`: the port of berth's own registry (default 5000). */
+  registryPort?: number;
   log: (line: string) => void;
 }
 
@@ -87,6 +90,9 @@ export async function createSwarmDriver(options: SwarmDriverOptions): Promise<Sw
     );
   }
   const nodeAddr = swarm.NodeAddr;
+  const registryPort = options.registryPort ?? DEFAULT_REGISTRY_PORT;
+  // Another process on berth's registry port refuses the start, naming the port and the flag.
+  if (!options.registry) await checkRegistryPort(await addressFacing(nodeAddr), registryPort);
   // berth's own registry starts with the first release that needs it, or now when an earlier
   // daemon of this home ran one (machines it placed may have to be pulled again on another node).
   const registry = options.registry
@@ -94,7 +100,12 @@ export async function createSwarmDriver(options: SwarmDriverOptions): Promise<Sw
     : {
         name: undefined,
         ready: async () =>
-          ensureOwnRegistry({ home: options.home, address: await addressFacing(nodeAddr), log: options.log }),
+          ensureOwnRegistry({
+            home: options.home,
+            address: await addressFacing(nodeAddr),
+            port: registryPort,
+            log: options.log,
+          }),
       };
   const driver = new SwarmDriver(docker, { home: options.home, registry: registry.ready, cpus: info.NCPU });
   if (!options.registry && existsSync(join(options.home, 'registry', 'config.yml')))
