@@ -242,18 +242,19 @@ export class MachineSupervisor {
   }
 
   /**
-   * A machine a deploy waits on (started, not yet supervised) that its driver started again
-   * elsewhere meanwhile (swarm: its node was lost): its new handle and address are recorded.
-   * True when it moved.
+   * isAlive for a machine a deploy waits on (started, not yet supervised), which its driver may
+   * start again elsewhere meanwhile (swarm: its node was lost): then its new handle and address
+   * are recorded, and it is `moved`.
    */
-  async followMove(machineId: string): Promise<boolean> {
+  async aliveOrMoved(machineId: string): Promise<'alive' | 'moved' | 'dead'> {
     const machine = this.store.machines.get(machineId);
     const handle = machine?.handle;
-    if (!machine || !handle || machine.state !== 'starting') return false;
+    if (!machine || !handle) return 'dead';
     const observed = await this.drivers.forHandle(handle).inspect(handle);
-    if (observed.state !== 'running' || !observed.moved) return false;
+    if (observed.state !== 'running' || observed.stranded) return 'dead';
+    if (!observed.moved || machine.state !== 'starting') return 'alive';
     this.movedByDriver(machine, observed.moved);
-    return true;
+    return 'moved';
   }
 
   /**

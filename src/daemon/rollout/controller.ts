@@ -364,8 +364,9 @@ export class RolloutController {
           deadline,
           settleMs: SETTLE_MS,
           isAlive: async () => {
-            if (await this.deps.supervisor.followMove(machineId)) moved.abort();
-            return this.deps.supervisor.isAlive(machineId);
+            const seen = await this.deps.supervisor.aliveOrMoved(machineId);
+            if (seen === 'moved') moved.abort();
+            return seen !== 'dead';
           },
           onProgress: (line) => this.say('machine.check', line, undefined, machineId),
           onWaiting: ({ message, ...data }) => this.say('deploy.waiting', message, data, machineId),
@@ -421,7 +422,7 @@ export class RolloutController {
       if (!needsAddress || machine.address) return machine;
       if (Date.now() > deadline) return undefined;
       await new Promise((resolve) => setTimeout(resolve, 500));
-      await this.deps.supervisor.followMove(machineId).catch(() => false);
+      await this.deps.supervisor.aliveOrMoved(machineId).catch(() => 'alive');
     }
   }
 
