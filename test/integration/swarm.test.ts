@@ -444,7 +444,32 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
     assert.match(res.body, /^blue /);
   });
 
-  test('a worker dies during a rolling deploy under load: it finishes or reverts, never leaves duplicates', async (t) => {
+  test('a worker dies during a rolling deploy under load: it finishes or reverts, never leaves duplicates; a one-off there ends unknown', async (t) => {
+    // The one worker still up (an earlier test killed the other).
+    const victim = [1, 2].find((i) => !lab.lost.has(i))!;
+    assert.ok(victim !== undefined, 'no worker left');
+    // A `berth run` whose task runs on that worker, held there by the app's placement.
+    const pinnedOnce = writeRolloutApp(join(work, 'once-pinned'), {
+      app: ONCE,
+      label: 'three',
+      driver: 'swarm',
+    });
+    const toml = join(pinnedOnce, 'berth.toml');
+    writeFileSync(
+      toml,
+      readFileSync(toml, 'utf8').replace(
+        '[deploy]\n',
+        `[deploy]\nplacement = ["node.hostname==${labName(lab)}-${victim}"]\n`,
+      ),
+    );
+    await daemon.deploy(pinnedOnce);
+    const running = daemon.cli(['run', '-q', '-a', ONCE, '--', 'sh', '-c', 'echo started; sleep 600']);
+    await eventually(
+      () => docker(lab, victim, ['ps', '-q', '--filter', `label=berth.app=${ONCE}`]).length === 2,
+      SETTLE_MS,
+      `the one-off to run on node ${victim}`,
+    );
+
     const before = await machines();
     const from = Math.max(...before.map((m) => m.releaseVersion));
     const load = constantLoad();
@@ -455,18 +480,15 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
       waitTimeout: '60s',
     });
     const deploying = daemon.cli(['deploy', dir]);
-    // The first machine of the new release has started: kill its node if it is a worker, else
-    // the worker still up, while the deploy waits for its health or drains old machines there.
+    // The first machine of the new release has started (on the worker, the least busy node, or
+    // on the manager): the worker dies while the deploy waits for health or drains machines there.
     const first = await eventually(
       async () =>
         (await daemon.events(APP)).find((e) => e.kind === 'machine.started' && e.releaseVersion === from + 1),
       SETTLE_MS,
       `the first machine of v${from + 1} to start`,
     );
-    const onNode = [1, 2].find(
-      (i) => !lab.lost.has(i) && first!.message.includes(` on ${lab.addresses[i]}:`),
-    );
-    const victim = onNode ?? (await workerWithMachines());
+    t.diagnostic(`killing node ${victim} (${lab.addresses[victim]}) once ${first!.message}`);
     killNode(lab, victim);
     const result = await deploying;
     const { total, failed, slowestMs } = await load.stop();
@@ -492,6 +514,12 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
     assert.deepEqual(berthServices(APP), after.map((m) => m.id).sort());
     assert.equal(wantedTasks(APP), after.length);
     assert.deepEqual(failed, [], `${failed.length} of ${total} requests failed during the deploy`);
+
+    // The one-off's node was lost: its end is unknown, said so, and the CLI exits non-zero.
+    const run = await running;
+    assert.notEqual(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.stdout, 'started\n');
+    assert.match(run.stderr, /its node .+ was lost while it ran: its exit is unknown/);
   });
 
   test('the node that holds a volume is lost: its machine is stranded, never recreated elsewhere', async () => {
