@@ -194,6 +194,9 @@ class Exchange implements UpstreamHandler, ClientHandler {
     }
     if (this.retriable(f)) {
       if (!f.connected) {
+        // A machine whose host no longer answers at all (a cut network) leaves a connect timed
+        // out, and any kept-alive connection to it silent: none of those is used again.
+        if (f.error.code === 'ETIMEDOUT') this.proxy.pool.closeIdle?.(this.backend.address);
         // Refused or timed out: nothing was sent, so any other machine will do.
         const next = leastInFlight(
           this.route.backends.filter((b) => b !== this.backend),
