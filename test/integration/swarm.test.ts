@@ -470,7 +470,11 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
       `the one-off to run on node ${victim}`,
     );
 
+    // Six machines: the three added go mostly to the worker, the least busy node.
+    const scaled = await daemon.cli(['scale', 'count', '6', '-a', APP]);
+    assert.equal(scaled.code, 0, scaled.stdout + scaled.stderr);
     const before = await machines();
+    const onVictim = () => before.filter((m) => m.address?.startsWith(`${lab.addresses[victim]}:`)).length;
     const from = Math.max(...before.map((m) => m.releaseVersion));
     const load = constantLoad();
     const dir = writeRolloutApp(join(work, 'dying'), {
@@ -488,7 +492,9 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
       SETTLE_MS,
       `the first machine of v${from + 1} to start`,
     );
-    t.diagnostic(`killing node ${victim} (${lab.addresses[victim]}) once ${first!.message}`);
+    t.diagnostic(
+      `killing node ${victim} (${lab.addresses[victim]}, ${onVictim()} of ${before.length} machines of v${from}) once ${first!.message}`,
+    );
     killNode(lab, victim);
     const result = await deploying;
     const { total, failed, slowestMs } = await load.stop();
@@ -509,8 +515,8 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
         `reverted but ${after.map((m) => `${m.id} v${m.releaseVersion}`).join(', ')}`,
       );
     }
-    // The group's count is the config's (3, as scaled), and Swarm holds exactly berth's machines.
-    assert.equal(after.length, 3);
+    // The group's count is the config's (6, as scaled), and Swarm holds exactly berth's machines.
+    assert.equal(after.length, 6);
     assert.deepEqual(berthServices(APP), after.map((m) => m.id).sort());
     assert.equal(wantedTasks(APP), after.length);
     assert.deepEqual(failed, [], `${failed.length} of ${total} requests failed during the deploy`);
