@@ -501,6 +501,8 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
     t.diagnostic(
       `deploy with node ${victim} killed: exit ${result.code}; ${failed.length} of ${total} requests failed; slowest ${slowestMs} ms`,
     );
+    for (const line of result.stdout.split('\n').filter((l) => /started again|reverting|failed/.test(l)))
+      t.diagnostic(line.trim());
 
     const after = await machines();
     if (result.code === 0) {
