@@ -63,7 +63,9 @@ EOF
   for i in 0 1 2; do wait_engine "$DIR/n$i"; done
 
   m="docker -H unix://$DIR/n0/docker.sock"
-  $m swarm init --advertise-addr "$NET.10" --listen-addr "$NET.10:2377" >/dev/null
+  # A 2 s heartbeat (Swarm's default is 5 s): a lost node is marked down, and its tasks placed
+  # elsewhere, about 3 heartbeats after it went silent.
+  $m swarm init --advertise-addr "$NET.10" --listen-addr "$NET.10:2377" --dispatcher-heartbeat 2s >/dev/null
   token=$($m swarm join-token -q worker)
   for i in 1 2; do
     docker -H "unix://$DIR/n$i/docker.sock" swarm join --token "$token" \

@@ -30,3 +30,6 @@ export function readPreparedRelease(value: unknown): PreparedRelease | undefined
   }
   return undefined;
 }
+
+/** The port of the registry berth runs for the swarm's nodes, unless `--registry-port` names another. */
+export const DEFAULT_REGISTRY_PORT = 5000;

@@ -73,6 +73,8 @@ export interface DaemonOptions {
   driver: string;
   /** `--registry HOST:PORT`: the registry the swarm's nodes pull release images from. */
   registry?: string;
+  /** `--registry-port N`: the port of berth's own registry (default 5000). */
+  registryPort?: number;
   /** Where DOCKER_HOST is read; default process.env. */
   env?: Record<string, string | undefined>;
   /** Largest artifact accepted, compressed and unpacked. */
@@ -145,6 +147,7 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
     defaultDriver: options.driver,
     env: options.env ?? process.env,
     ...(options.registry !== undefined ? { registry: options.registry } : {}),
+    ...(options.registryPort !== undefined ? { registryPort: options.registryPort } : {}),
     log: options.log,
   });
   const { created } = ensureAdminToken(store.tokens, layout.credentials);
@@ -184,6 +187,10 @@ async function startHolding(options: DaemonOptions, layout: HomeLayout): Promise
   supervisor.onDrainDeadline = (machineId) => {
     proxy.closeTunnelsTo(machineId);
     proxyWorkers?.closeTunnelsTo(machineId);
+  };
+  supervisor.onUnreachable = (machineId, address) => {
+    proxy.abandonMachine(machineId, address);
+    proxyWorkers?.abandonMachine(machineId, address);
   };
   if (options.beforeStep) supervisor.beforeStep = options.beforeStep;
   const volumes = new VolumeManager(store, drivers, supervisor);

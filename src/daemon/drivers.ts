@@ -80,6 +80,8 @@ export async function startDrivers(options: {
   env: Record<string, string | undefined>;
   /** `--registry HOST:PORT`: where the swarm driver pushes release images. */
   registry?: string;
+  /** `--registry-port N`: where berth's own registry listens when no registry is named. */
+  registryPort?: number;
   log: (line: string) => void;
 }): Promise<DaemonDrivers> {
   const { layout, store } = options;
@@ -111,6 +113,7 @@ export async function startDrivers(options: {
       env: options.env,
       log: options.log,
       ...(options.registry !== undefined ? { registry: options.registry } : {}),
+      ...(options.registryPort !== undefined ? { registryPort: options.registryPort } : {}),
     });
     if ('driver' in swarm) drivers.set('swarm', swarm.driver);
     else missing.set('swarm', swarm.unavailable);

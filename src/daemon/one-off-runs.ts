@@ -133,7 +133,11 @@ export class OneOffRuns {
     for (;;) {
       if (gone.signal.aborted) return undefined;
       const observed = await driver.inspect(handle);
-      if (observed.state === 'exited') return { exitCode: observed.exitCode, signal: observed.signal };
+      if (observed.state === 'exited') {
+        // Its node was lost (swarm): the command's end is unknown, and the CLI exits non-zero.
+        if (observed.lost) peer.send('stderr', `berth: machine ${machine.id}: ${observed.lost}\n`);
+        return { exitCode: observed.exitCode, signal: observed.signal };
+      }
       if (observed.state === 'missing') return { exitCode: null, signal: null };
       await sleep(100);
     }

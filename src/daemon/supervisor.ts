@@ -63,6 +63,11 @@ export class MachineSupervisor {
    */
   volumeMounts: (machine: Machine, release: Release, driver: Driver) => Promise<MachineMount[]> =
     async () => [];
+  /**
+   * Set by the daemon: the machine's driver started it again elsewhere (swarm: its node was
+   * lost), so what the proxy has in flight to its old address will never be answered.
+   */
+  onUnreachable: ((machineId: string, oldAddress: string | null) => void) | undefined;
   /** Set by the daemon: closes what the proxy still holds open to a machine at its drain deadline. */
   onDrainDeadline: ((machineId: string) => void) | undefined;
   /**
@@ -219,9 +224,16 @@ export class MachineSupervisor {
     await this.beforeStep('launch');
     const machine = this.store.machines.get(id)!;
     const driver = this.drivers.forRelease(release);
-    const spec = await this.specFor(machine, release, driver);
-    Object.assign(spec.env, extraEnv);
-    const handle = await driver.start(spec);
+    let handle: MachineHandle;
+    let spec: MachineSpec;
+    try {
+      spec = await this.specFor(machine, release, driver);
+      Object.assign(spec.env, extraEnv);
+      handle = await driver.start(spec);
+    } catch (err) {
+      await this.abandonStart(machine, driver, err);
+      throw err;
+    }
     this.recordPlacement(spec, handle, driver);
     const address = this.recordStart(machine, handle);
     this.store.events.append({
@@ -232,6 +244,43 @@ export class MachineSupervisor {
       message: `machine ${id} (${processGroup}) started${address ? ` on ${address}` : ''}`,
     });
     return this.store.machines.get(id)!;
+  }
+
+  /**
+   * A machine whose first start failed (its node was lost while Swarm placed it, its image
+   * could not be pulled): whatever the driver left of it is removed, and its row ends, so no
+   * caller counts it and no service outlives it.
+   */
+  private async abandonStart(machine: Machine, driver: Driver, err: unknown): Promise<void> {
+    try {
+      const left = await driver.recover(machine.id);
+      if (left) {
+        await driver.stop(left, { signal: 'SIGKILL', timeoutMs: 0 });
+        await driver.destroy(left);
+      }
+    } catch {
+      // The start's own error says more; a later daemon's adoption finds what is left.
+      return;
+    }
+    const why = err instanceof Error ? err.message : String(err);
+    this.store.machines.setState(machine.id, 'failed', { lastExit: `could not start: ${why}` });
+    this.store.machines.setState(machine.id, 'destroyed');
+  }
+
+  /**
+   * isAlive for a machine a deploy waits on (started, not yet supervised), which its driver may
+   * start again elsewhere meanwhile (swarm: its node was lost): then its new handle and address
+   * are recorded, and it is `moved`.
+   */
+  async aliveOrMoved(machineId: string): Promise<'alive' | 'moved' | 'dead'> {
+    const machine = this.store.machines.get(machineId);
+    const handle = machine?.handle;
+    if (!machine || !handle) return 'dead';
+    const observed = await this.drivers.forHandle(handle).inspect(handle);
+    if (observed.state !== 'running' || observed.stranded) return 'dead';
+    if (!observed.moved || machine.state !== 'starting') return 'alive';
+    this.movedByDriver(machine, observed.moved);
+    return 'moved';
   }
 
   /**
@@ -268,6 +317,9 @@ export class MachineSupervisor {
     const address = this.recordStart(machine, moved.handle);
     this.ready.delete(machine.id);
     this.syncRoutes(machine.app);
+    // Out of the proxy first, so that what was in flight to it goes to another machine.
+    if (machine.address !== null && machine.address !== address)
+      this.onUnreachable?.(machine.id, machine.address);
     this.store.events.append({
       app: machine.app,
       releaseVersion: machine.releaseVersion,
@@ -664,6 +716,7 @@ export class MachineSupervisor {
       ...(release.config.deploy.placement && { placement: release.config.deploy.placement }),
       ...(release.config.primaryRegion && { primaryRegion: release.config.primaryRegion }),
       ...(runsOnce(machine) && { once: true }),
+      ...(runsOnce(machine) && machine.runConfig?.port != null && { servesOnce: true }),
     };
   }
 }
@@ -682,8 +735,10 @@ export function describeExit(observed: {
   state: string;
   exitCode?: number | null;
   signal?: string | null;
+  lost?: string;
 }): string {
   if (observed.state !== 'exited') return 'process gone';
+  if (observed.lost) return observed.lost;
   if (observed.signal) return `killed by ${observed.signal}`;
   // The driver could not tell how it ended (a machine adopted from an earlier daemon, say).
   return observed.exitCode === null || observed.exitCode === undefined

@@ -136,6 +136,7 @@ export function loadDockerDriver(options: {
 
 export interface SwarmDriverFactoryOptions extends DockerDriverFactoryOptions {
   registry?: string;
+  registryPort?: number;
 }
 
 /**
@@ -146,6 +147,7 @@ export function loadSwarmDriver(options: {
   home: string;
   env: Record<string, string | undefined>;
   registry?: string;
+  registryPort?: number;
   log: (line: string) => void;
 }): Promise<{ driver: Driver } | { unavailable: Unavailable }> {
   return loadEngineDriver({
@@ -158,6 +160,7 @@ export function loadSwarmDriver(options: {
       dockerHost,
       log: options.log,
       ...(options.registry !== undefined ? { registry: options.registry } : {}),
+      ...(options.registryPort !== undefined ? { registryPort: options.registryPort } : {}),
     }),
     failed: (err) => {
       const hint = (err as { hint?: unknown }).hint;

@@ -77,6 +77,11 @@ export interface MachineSpec {
    * report its exit code. The process and docker drivers never restart a machine themselves.
    */
   once?: boolean;
+  /**
+   * A one-off that serves its port (`machine run --rm --port`): a driver that publishes ports
+   * (swarm) publishes it as a deployed machine's, where the other one-offs publish none.
+   */
+  servesOnce?: boolean;
 }
 
 /**
@@ -179,7 +184,8 @@ export type ObservedState =
        */
       stranded?: string;
     }
-  | { state: 'exited'; exitCode: number | null; signal: string | null }
+  /** lost: the machine's host was lost while it ran (swarm: its node is down), its exit unknown. */
+  | { state: 'exited'; exitCode: number | null; signal: string | null; lost?: string }
   | { state: 'missing' };
 
 export interface LogLine {

@@ -194,6 +194,9 @@ class Exchange implements UpstreamHandler, ClientHandler {
     }
     if (this.retriable(f)) {
       if (!f.connected) {
+        // A machine whose host no longer answers at all (a cut network) leaves a connect timed
+        // out, and any kept-alive connection to it silent: none of those is used again.
+        if (f.error.code === 'ETIMEDOUT') this.proxy.pool.closeIdle?.(this.backend.address);
         // Refused or timed out: nothing was sent, so any other machine will do.
         const next = leastInFlight(
           this.route.backends.filter((b) => b !== this.backend),
@@ -253,6 +256,43 @@ class Exchange implements UpstreamHandler, ClientHandler {
   onClientDrain(): void {
     this.moves++;
     this.conn?.resume();
+  }
+
+  /**
+   * Its machine can no longer be reached (its node was lost: the connection went silent, and
+   * no reset or close will come). A safe request with no body that has no answer yet goes to
+   * another machine, as after a stale keep-alive socket; any other gets its 502 now rather
+   * than at the response timeout.
+   */
+  abandon(): void {
+    if (this.closed || this.ended) return;
+    this.conn?.destroy();
+    this.conn = null;
+    if (this.responded) {
+      this.cutOff();
+      this.client.destroy();
+      return;
+    }
+    const lost = this.backend;
+    const m = this.client.method;
+    const next =
+      this.body === BODY_NONE && (m === 'GET' || m === 'HEAD' || m === 'OPTIONS')
+        ? leastInFlight(
+            this.route.backends.filter((b) => b.machineId !== lost.machineId),
+            this.proxy.nextCursor(),
+          )
+        : undefined;
+    if (next === undefined) {
+      this.cutOff();
+      this.badGateway('became unreachable (its host was lost)');
+      return;
+    }
+    lost.inFlight--;
+    next.inFlight++;
+    this.backend = next;
+    // The response header timeout starts again with the new machine.
+    this.seenMoves = -1;
+    this.start(true);
   }
 
   // One retry, and only when no request body would have to be replayed: after a refused or
@@ -504,6 +544,26 @@ export class EdgeProxy implements RequestDispatcher {
       closed++;
     }
     return closed;
+  }
+
+  /**
+   * A machine became unreachable (swarm: its node was lost): requests waiting on it go to
+   * another machine (Exchange.abandon) and its idle connections are closed. Returns how many
+   * requests were waiting on it.
+   */
+  abandonMachine(machineId: string, address: string | null): number {
+    let waiting = 0;
+    for (let ex = this.sweepHead; ex !== null;) {
+      const next = ex.sweepNext;
+      if (ex.backend.machineId === machineId) {
+        waiting++;
+        ex.abandon();
+      }
+      ex = next;
+    }
+    if (address !== null) this.pool.closeIdle?.(address);
+    this.closeTunnelsTo(machineId);
+    return waiting;
   }
 
   /** Upstream connections per machine address. */

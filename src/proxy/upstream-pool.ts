@@ -360,6 +360,16 @@ export class UpstreamPool {
     }));
   }
 
+  /** Close the idle connections to `host:port` (a machine there was lost: they went silent). */
+  closeIdle(address: string): void {
+    const pool = this.pools.get(address);
+    if (pool === undefined) return;
+    for (const conn of pool.idle.splice(0)) {
+      conn.where = 'closed';
+      conn.socket.destroy();
+    }
+  }
+
   /** Close every idle connection and stop the sweeper; active ones close with their exchange. */
   destroy(): void {
     clearInterval(this.sweeper);
@@ -400,5 +410,6 @@ export type UpstreamLink = Pick<
 export interface Upstream {
   acquire(address: string, host: string, port: number, fresh?: boolean): UpstreamLink;
   stats(): PoolStats[];
+  closeIdle?(address: string): void;
   destroy(): void;
 }

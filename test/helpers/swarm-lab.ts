@@ -29,6 +29,8 @@ export interface SwarmLab {
   addresses: string[];
   /** The host's address on the bridge: what the nodes reach the host (and berth's registry) at. */
   hostAddress: string;
+  /** Nodes a test killed (by index): they stay lost for the rest of the run. */
+  lost: Set<number>;
   /** Stops the nodes and removes the namespaces, the bridge and the firewall rule. */
   down(): Promise<void>;
 }
@@ -92,6 +94,7 @@ export async function startSwarmLab(): Promise<SwarmLab> {
     engines,
     addresses: [10, 11, 12].map((host) => `10.79.${octet}.${host}`),
     hostAddress: `10.79.${octet}.1`,
+    lost: new Set(),
     down,
   };
 }

@@ -139,6 +139,45 @@ test('a machine that never answers gets 504 naming it, after the response-header
   assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
 });
 
+test('a machine abandoned as unreachable: its waiting GET goes to another machine, a POST gets 502 at once', async () => {
+  const { proxy, routes, port } = await startProxy({ responseHeaderTimeoutMs: 60_000 });
+  // The lost machine accepts and never answers, as one behind a cut link looks.
+  const lost = await rawMachine();
+  const live = await rawMachine(answerOnce('HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nlive'));
+  routes.setBackends('cut', [lost.backend('cut-lost')]);
+  const waiting = get(port, 'cut.localhost');
+  const posted = new Promise<Reply>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/',
+        method: 'POST',
+        headers: { host: 'cut.localhost' },
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('latin1');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end('x');
+  });
+  while (lost.received.filter((c) => c.length > 0).length < 2) await new Promise((r) => setTimeout(r, 10));
+  // What the daemon does when the machine's node is lost: out of the routes, then abandoned.
+  routes.setBackends('cut', [live.backend('cut-live')]);
+  assert.equal(proxy.abandonMachine('cut-lost', lost.backend('x').address), 2);
+  const [g, p] = await Promise.all([waiting, posted]);
+  assert.equal(g.status, 200);
+  assert.equal(g.body, 'live');
+  assert.equal(g.headers['berth-machine'], 'cut-live');
+  assert.equal(p.status, 502);
+  assert.match(p.body, /machine cut-lost at 127\.0\.0\.1:\d+ became unreachable/);
+});
+
 test('a machine that does not accept the connection gets 502 after the connect timeout', async () => {
   // A listener whose process is blocked cannot accept: its backlog (two slots for backlog 1)
   // is filled first, so further connection attempts hang in SYN.

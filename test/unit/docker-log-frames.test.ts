@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogLineDecoder } from '../../src/drivers/docker/log-frames.js';
 
-function frame(stream: 1 | 2, text: string | Buffer): Buffer {
+function frame(stream: 1 | 2 | 3, text: string | Buffer): Buffer {
   const payload = Buffer.from(text);
   const header = Buffer.alloc(8);
   header[0] = stream;
@@ -18,6 +18,8 @@ const bytes = Buffer.concat([
   frame(2, 'err '),
   frame(1, 'line\nand two\n'),
   frame(2, 'done\n'),
+  // The Engine's own error about the stream (type 3): not the machine's output.
+  frame(3, 'Error grabbing logs: node x is not available\n'),
   // A line split inside a two-byte character.
   frame(1, Buffer.from('é\n').subarray(0, 1)),
   frame(1, Buffer.from('é\n').subarray(1)),

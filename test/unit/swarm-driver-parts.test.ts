@@ -66,7 +66,7 @@ test('observeTasks: the running task, a task on its way, or a stopped service', 
 });
 
 test('observeOnce: a one-off task running, on its way, or ended with its exit code', () => {
-  const cases: { name: string; tasks: TaskJson[]; want: string }[] = [
+  const cases: { name: string; tasks: TaskJson[]; lost?: string[]; want: string }[] = [
     { name: 'no task yet', tasks: [], want: 'starting' },
     { name: 'pulling its image', tasks: [task('a', '1', 'running', 'preparing')], want: 'starting' },
     { name: 'running', tasks: [task('a', '1', 'running', 'running')], want: 'running a' },
@@ -90,14 +90,33 @@ test('observeOnce: a one-off task running, on its way, or ended with its exit co
       tasks: [task('a', '1', 'running', 'orphaned')],
       want: 'exited null',
     },
+    {
+      name: 'running on a node now down: its last state stays running for ever',
+      tasks: [task('a', '1', 'shutdown', 'running')],
+      lost: ['node-a'],
+      want: 'exited null lost: its node n1 (10.0.0.2) was lost',
+    },
+    {
+      name: 'done before its node was lost: its exit code stands',
+      tasks: [task('a', '1', 'shutdown', 'complete', { ContainerStatus: { ExitCode: 0 } })],
+      lost: ['node-a'],
+      want: 'exited 0',
+    },
+    {
+      name: 'another node is down',
+      tasks: [task('a', '1', 'running', 'running')],
+      lost: ['node-b'],
+      want: 'running a',
+    },
   ];
   for (const c of cases) {
-    const seen = observeOnce(c.tasks);
+    const lost = new Map((c.lost ?? []).map((id) => [id, 'n1 (10.0.0.2)']));
+    const seen = observeOnce(c.tasks, lost);
     const got =
       seen.kind === 'running'
         ? `running ${seen.task.ID}`
         : seen.kind === 'exited'
-          ? `exited ${seen.exitCode}`
+          ? `exited ${seen.exitCode}${seen.lost ? ` lost: ${seen.why}` : ''}`
           : seen.kind;
     assert.equal(got, c.want, c.name);
   }

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BerthError } from '../../core/errors.js';
+import { DEFAULT_REGISTRY_PORT } from '../../core/drivers.js';
 import { defaultHome, homeLayout } from '../../daemon/home.js';
 import { readServerConfig, type ServerConfig } from '../../daemon/server-config.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
@@ -34,6 +35,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
       examples(
         'berth server',
         'berth server --api 0.0.0.0:4680 --proxy 0.0.0.0:80 --proxy-tls 0.0.0.0:443 --domain example.com',
+        'berth server --driver swarm --registry-port 5050',
       ),
     )
     .option('--home <dir>', 'state directory (default $BERTH_HOME, else ~/.berth)')
@@ -65,8 +67,14 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
     )
     .option(
       '--registry <host:port>',
-      "swarm: the registry every node pulls release images from (default: berth runs Debian's docker-registry on this host, port 5000)",
+      "swarm: the registry every node pulls release images from (default: berth runs Debian's docker-registry on this host, on --registry-port)",
       ctx.env.BERTH_REGISTRY,
+    )
+    .option(
+      '--registry-port <n>',
+      "swarm: the port of berth's own registry on this host, when --registry names none",
+      integerFlag('--registry-port', 1, 65535),
+      DEFAULT_REGISTRY_PORT,
     )
     .option(
       '--max-artifact-size <MiB>',
@@ -99,6 +107,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
         domain: string;
         driver: string;
         registry?: string;
+        registryPort: number;
         maxArtifactSize: number;
         logMaxMachine?: number;
         logMaxTotal?: number;
@@ -147,6 +156,7 @@ export function registerServer(program: Command, ctx: CliContext, extras: Server
           proxyWorkers,
           driver: opts.driver,
           ...(opts.registry !== undefined && { registry: parseRegistry(opts.registry) }),
+          registryPort: opts.registryPort,
           env: ctx.env,
           maxArtifactBytes: maxMiB * MiB,
           proxyLimits,

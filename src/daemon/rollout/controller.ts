@@ -17,7 +17,7 @@ import type {
   RolloutTarget,
 } from '../../core/rollout/types.js';
 import type { Store } from '../../store/store.js';
-import { unhealthyReason, type HealthMonitor } from '../health/health-monitor.js';
+import { unhealthyReason, type HealthMonitor, type WaitHealthyOutcome } from '../health/health-monitor.js';
 import type { MachineSupervisor } from '../supervisor.js';
 import type { DeploymentMemory } from './memory.js';
 import type { BeforeStep } from './step-hook.js';
@@ -100,7 +100,21 @@ export class RolloutController {
         this.record(action, true);
         continue;
       }
-      await this.apply(action, target);
+      try {
+        await this.apply(action, target);
+      } catch (err) {
+        // A step the driver could not carry out (a node lost while a machine was placed on it)
+        // ends the forward rollout like a failed machine: reverted, never left half-way.
+        if (reverting) throw err;
+        const reason = `${action.kind} failed: ${err instanceof Error ? err.message : String(err)}`;
+        this.memory = { ...this.memory, phase: 'revert', failure: reason };
+        this.say(
+          'deploy.reverting',
+          `${reason}\nreverting to ${this.memory.from === null ? 'nothing (first deploy)' : `v${this.memory.from}`}`,
+        );
+        this.record(action, true);
+        continue;
+      }
       this.record(action, true);
     }
   }
@@ -333,21 +347,50 @@ export class RolloutController {
     const checks = checksForGroup(release.config, machine.processGroup);
     const port = httpPortForGroup(release.config, machine.processGroup);
     const serves = port !== undefined;
-    const outcome = await this.deps.health.waitHealthy({
-      machineId,
-      address: serves || checks.length > 0 ? machine.address : null,
-      checks,
-      hostHeader: this.deps.hostFor(machine.app),
-      startedAt: machine.startedAt ? Date.parse(machine.startedAt) : Date.now(),
-      deadline: Date.now() + this.memory.waitTimeoutMs,
-      settleMs: SETTLE_MS,
-      isAlive: () => this.deps.supervisor.isAlive(machineId),
-      onProgress: (line) => this.say('machine.check', line, undefined, machineId),
-      onWaiting: ({ message, ...data }) => this.say('deploy.waiting', message, data, machineId),
-      listeningPorts: () => this.deps.supervisor.listeningPorts(machineId),
-      maxUnhealthyChecks: maxUnhealthyChecksOf(release.config.deploy),
-      ...(port !== undefined && { internalPort: port }),
-    });
+    let outcome: WaitHealthyOutcome | undefined;
+    let current = machine;
+    while (outcome === undefined) {
+      // The driver may start the machine again elsewhere while it is awaited (swarm: its node
+      // was lost): the wait then begins again at its new address, with a wait_timeout of its own.
+      const moved = new AbortController();
+      const deadline = Date.now() + this.memory.waitTimeoutMs;
+      try {
+        outcome = await this.deps.health.waitHealthy({
+          machineId,
+          address: serves || checks.length > 0 ? current.address : null,
+          checks,
+          hostHeader: this.deps.hostFor(machine.app),
+          startedAt: current.startedAt ? Date.parse(current.startedAt) : Date.now(),
+          deadline,
+          settleMs: SETTLE_MS,
+          isAlive: async () => {
+            const seen = await this.deps.supervisor.aliveOrMoved(machineId);
+            if (seen === 'moved') moved.abort();
+            return seen !== 'dead';
+          },
+          onProgress: (line) => this.say('machine.check', line, undefined, machineId),
+          onWaiting: ({ message, ...data }) => this.say('deploy.waiting', message, data, machineId),
+          listeningPorts: () => this.deps.supervisor.listeningPorts(machineId),
+          maxUnhealthyChecks: maxUnhealthyChecksOf(release.config.deploy),
+          signal: moved.signal,
+          ...(port !== undefined && { internalPort: port }),
+        });
+      } catch (err) {
+        if (!moved.signal.aborted) throw err;
+        const placed = await this.placedAgain(machineId, serves || checks.length > 0, deadline);
+        if (!placed) {
+          outcome = { state: 'timeout', lastFailure: 'moved by its driver and not placed again' };
+          break;
+        }
+        current = placed;
+        this.say(
+          'deploy.waiting',
+          `machine ${machineId} was started again${placed.address ? ` at ${placed.address}` : ''}; waiting for its health there`,
+          { machineId, address: placed.address },
+          machineId,
+        );
+      }
+    }
     if (outcome.state === 'healthy') {
       this.health.set(machineId, 'healthy');
       const message = `machine ${machineId} (${machine.processGroup}) is healthy`;
@@ -365,6 +408,22 @@ export class RolloutController {
     }
     const why = unhealthyReason(outcome, this.memory.waitTimeoutMs);
     this.failureDetail.set(machineId, await this.logTail(machine, why));
+  }
+
+  /** The machine once its driver runs it again after a move (with an address when it needs one). */
+  private async placedAgain(
+    machineId: string,
+    needsAddress: boolean,
+    deadline: number,
+  ): Promise<Machine | undefined> {
+    for (;;) {
+      const machine = this.deps.store.machines.get(machineId);
+      if (!machine?.handle || machine.state !== 'starting') return undefined;
+      if (!needsAddress || machine.address) return machine;
+      if (Date.now() > deadline) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await this.deps.supervisor.aliveOrMoved(machineId).catch(() => 'alive');
+    }
   }
 
   private async logTail(machine: Machine, why: string): Promise<string> {

@@ -68,9 +68,11 @@ export async function runReleaseCommand(deps: {
       if (observed.state === 'exited') {
         ended = true;
         if (observed.exitCode === 0) return { ok: true };
-        const how = observed.signal
-          ? `was killed by ${observed.signal}`
-          : `exited with code ${observed.exitCode}`;
+        const how = observed.lost
+          ? `ended unseen: ${observed.lost}`
+          : observed.signal
+            ? `was killed by ${observed.signal}`
+            : `exited with code ${observed.exitCode}`;
         return { ok: false, reason: `release command "${deps.command}" ${how}` };
       }
       if (observed.state === 'missing')

@@ -105,10 +105,11 @@ export async function removeRunMachine(deps: RunMachineDeps, machineId: string):
 }
 
 function exitResult(
-  observed: { state: string; exitCode?: number | null; signal?: string | null },
+  observed: { state: string; exitCode?: number | null; signal?: string | null; lost?: string },
   adopted: boolean,
 ): Omit<RunResult, 'logTail'> {
   const exitCode = observed.exitCode ?? null;
+  if (observed.lost) return { outcome: 'unknown', exitCode, reason: observed.lost };
   if (observed.state === 'missing') {
     return adopted
       ? {

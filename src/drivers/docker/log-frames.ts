@@ -9,6 +9,8 @@ export type LogStream = 'stdout' | 'stderr';
 
 const HEADER_BYTES = 8;
 const STREAMS: Record<number, LogStream> = { 1: 'stdout', 2: 'stderr' };
+/** Frames of type 3 carry the Engine's errors about the stream itself (Docker's stdcopy.Systemerr). */
+const SYSTEM_ERROR = 3;
 
 /** Turns chunks of a multiplexed log stream into whole lines, in the order they were written. */
 export class LogLineDecoder {
@@ -26,8 +28,15 @@ export class LogLineDecoder {
     while (this.pending.length >= HEADER_BYTES) {
       const size = this.pending.readUInt32BE(4);
       if (this.pending.length < HEADER_BYTES + size) break;
+      const type = this.pending[0]!;
+      if (type === SYSTEM_ERROR) {
+        // The Engine's own word about the stream (a Swarm task's node is not available), not
+        // the machine's output: never shown as if the machine had written it.
+        this.pending = this.pending.subarray(HEADER_BYTES + size);
+        continue;
+      }
       // stdin (0) never carries output; anything else unknown is read as stdout.
-      const stream = STREAMS[this.pending[0]!] ?? 'stdout';
+      const stream = STREAMS[type] ?? 'stdout';
       const payload = this.decoders[stream].write(this.pending.subarray(HEADER_BYTES, HEADER_BYTES + size));
       this.pending = this.pending.subarray(HEADER_BYTES + size);
       const parts = (this.partial[stream] + payload).split('\n');

@@ -6,10 +6,11 @@
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { DEFAULT_REGISTRY_PORT } from '../../core/drivers.js';
 import { BerthError } from '../../core/errors.js';
 
-export const DEFAULT_REGISTRY_PORT = 5000;
 const REGISTRY_BINARY = 'docker-registry';
 const START_TIMEOUT_MS = 30_000;
 
@@ -51,6 +52,36 @@ export function addressFacing(peer: string): Promise<string> {
   });
 }
 
+/**
+ * Refuses a port another process holds (one that is no registry: a registry answering there is
+ * used as it is), naming the port and the flag that moves berth's registry elsewhere.
+ */
+export async function requirePortFree(address: string, port: number): Promise<void> {
+  const held = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => resolve(err));
+    server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+  if (held === undefined) return;
+  const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
+  throw new BerthError(
+    'address_unavailable',
+    held.code === 'EADDRINUSE'
+      ? `port ${port} (${where}) is held by another process, which is not a registry: berth's registry cannot listen there`
+      : `berth's registry cannot listen on ${where}: ${held.message}`,
+    {
+      hint: `Free port ${port}, or run berth's registry on another port with \`berth server --registry-port N\`, or name a registry every node reaches with \`berth server --registry HOST:PORT\`.`,
+    },
+  );
+}
+
+/** Whether a registry answers, or the port is free for berth's: the check a starting daemon makes. */
+export async function checkRegistryPort(address: string, port: number): Promise<void> {
+  const host = address.includes(':') ? `[${address}]` : address;
+  if (await registryAnswers(`${host}:${port}`)) return;
+  await requirePortFree(address, port);
+}
+
 /** Starts berth's own registry at ADDRESS:PORT unless one answers there already; HOST:PORT. */
 export async function ensureOwnRegistry(options: {
   home: string;
@@ -59,8 +90,10 @@ export async function ensureOwnRegistry(options: {
   log: (line: string) => void;
 }): Promise<string> {
   const host = options.address.includes(':') ? `[${options.address}]` : options.address;
-  const registry = `${host}:${options.port ?? DEFAULT_REGISTRY_PORT}`;
+  const port = options.port ?? DEFAULT_REGISTRY_PORT;
+  const registry = `${host}:${port}`;
   if (await registryAnswers(registry)) return registry;
+  await requirePortFree(options.address, port);
   const dir = join(options.home, 'registry');
   mkdirSync(join(dir, 'data'), { recursive: true });
   const config = join(dir, 'config.yml');
@@ -96,7 +129,7 @@ export async function ensureOwnRegistry(options: {
   while (!(await registryAnswers(registry))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       throw new BerthError('driver_unavailable', `berth's registry did not start at ${registry}`, {
-        hint: `Read ${join(dir, 'registry.log')}; another process may hold the port. Or name a registry with \`berth server --registry HOST:PORT\`.`,
+        hint: `Read ${join(dir, 'registry.log')}; another process may hold port ${port} (\`berth server --registry-port N\` chooses another). Or name a registry with \`berth server --registry HOST:PORT\`.`,
       });
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

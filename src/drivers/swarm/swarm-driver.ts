@@ -31,7 +31,8 @@ import { connectEngine, engineError, engineMessage, engineStatus, unlessGone } f
 import { LABEL, homeId, volumeName } from '../docker/names.js';
 import { signalName } from '../docker/signals.js';
 import { choosePorts, PUBLISHED_PORT_RANGE } from './published-ports.js';
-import { addressFacing, ensureOwnRegistry, registryHas } from './registry.js';
+import { addressFacing, checkRegistryPort, ensureOwnRegistry, registryHas } from './registry.js';
+import { DEFAULT_REGISTRY_PORT } from '../../core/drivers.js';
 import { prepareSwarmImage } from './release-image.js';
 import { pinnedNode, placement, serviceSpec } from './service-spec.js';
 import {
@@ -51,6 +52,8 @@ export interface SwarmDriverOptions {
   dockerHost: string;
   /** `berth server --registry HOST:PORT`; else berth runs one on this host. */
   registry?: string;
+  /** `berth server --registry-port N`: the port of berth's own registry (default 5000). */
+  registryPort?: number;
   log: (line: string) => void;
 }
 
@@ -87,6 +90,9 @@ export async function createSwarmDriver(options: SwarmDriverOptions): Promise<Sw
     );
   }
   const nodeAddr = swarm.NodeAddr;
+  const registryPort = options.registryPort ?? DEFAULT_REGISTRY_PORT;
+  // Another process on berth's registry port refuses the start, naming the port and the flag.
+  if (!options.registry) await checkRegistryPort(await addressFacing(nodeAddr), registryPort);
   // berth's own registry starts with the first release that needs it, or now when an earlier
   // daemon of this home ran one (machines it placed may have to be pulled again on another node).
   const registry = options.registry
@@ -94,7 +100,12 @@ export async function createSwarmDriver(options: SwarmDriverOptions): Promise<Sw
     : {
         name: undefined,
         ready: async () =>
-          ensureOwnRegistry({ home: options.home, address: await addressFacing(nodeAddr), log: options.log }),
+          ensureOwnRegistry({
+            home: options.home,
+            address: await addressFacing(nodeAddr),
+            port: registryPort,
+            log: options.log,
+          }),
       };
   const driver = new SwarmDriver(docker, { home: options.home, registry: registry.ready, cpus: info.NCPU });
   if (!options.registry && existsSync(join(options.home, 'registry', 'config.yml')))
@@ -164,8 +175,9 @@ export class SwarmDriver implements Driver {
     if (pinned !== undefined) await this.requireLive(pinned, spec.machineId);
     const name = this.serviceName(spec.app, spec.machineId);
     await this.removeService(name);
-    // A one-off serves nothing: it is reached by nobody, so it takes no port on any node.
-    const serves = spec.once ? [] : spec.ports;
+    // A one-off serves nothing (a release command, berth run): it takes no port on any node,
+    // unless it was given one to serve (machine run --rm --port).
+    const serves = spec.once && !spec.servesOnce ? [] : spec.ports;
     const ports = await this.allocatePorts(serves.length);
     const published = Object.fromEntries(serves.map((port, i) => [String(port), ports[i]!]));
     let serviceId: string;
@@ -243,10 +255,14 @@ export class SwarmDriver implements Driver {
     const replicas = info.Spec?.Mode?.Replicated?.Replicas ?? 1;
     if (replicas > 0 && info.Spec?.TaskTemplate?.RestartPolicy?.Condition === 'none') {
       // A one-off: its task's exit is the machine's, never followed by another.
-      const once = observeOnce(tasks);
-      return once.kind === 'exited'
-        ? { state: 'exited', exitCode: once.exitCode, signal: null }
-        : { state: 'running' };
+      const once = observeOnce(tasks, await this.lostNodeNames());
+      if (once.kind !== 'exited') return { state: 'running' };
+      return {
+        state: 'exited',
+        exitCode: once.exitCode,
+        signal: null,
+        ...(once.lost && { lost: `${once.why} while it ran: its exit is unknown` }),
+      };
     }
     const seen = observeTasks(tasks, replicas);
     if (seen.kind === 'stopped') return { state: 'exited', exitCode: seen.exitCode, signal: null };
@@ -255,11 +271,14 @@ export class SwarmDriver implements Driver {
       const strandedField = stranded !== undefined ? { stranded } : {};
       if (swarm.taskId === '') return { state: 'running', ...strandedField };
       // Between two tasks: no address until the next one runs.
+      const lostOn = (await this.lostNodeNames()).get(swarm.nodeId);
+      const ended =
+        lostOn !== undefined ? `its node ${lostOn} is down` : `its task ended (${seen.why ?? 'gone'})`;
       return {
         state: 'running',
         moved: {
           handle: { ...swarm, taskId: '', addresses: {} },
-          why: `its task ended (${seen.why ?? 'gone'}); ${stranded !== undefined ? 'Swarm cannot start another where its volume is' : 'Swarm is starting another'}`,
+          why: `${ended}; ${stranded !== undefined ? 'Swarm cannot start another where its volume is' : 'Swarm is starting another'}`,
         },
         ...strandedField,
       };
@@ -531,6 +550,23 @@ export class SwarmDriver implements Driver {
       return new Set(nodes.filter((n) => n.Status?.State !== 'ready').map((n) => n.ID));
     } catch {
       return new Set();
+    }
+  }
+
+  /** Lost nodes by id, with the name people know each by. */
+  private async lostNodeNames(): Promise<Map<string, string>> {
+    try {
+      const nodes = (await this.docker.listNodes()) as NodeJson[];
+      return new Map(
+        nodes
+          .filter((n) => n.Status?.State !== 'ready')
+          .map((n) => {
+            const where = nodeAddress(n);
+            return [n.ID, `${nodeName(n)}${where ? ` (${where})` : ''}`];
+          }),
+      );
+    } catch {
+      return new Map();
     }
   }
 

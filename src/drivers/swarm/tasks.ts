@@ -53,11 +53,20 @@ export function observeTasks(tasks: TaskJson[], replicas: number): ServiceObserv
 export type OnceObservation =
   | { kind: 'running'; task: TaskJson }
   | { kind: 'starting' }
-  | { kind: 'exited'; exitCode: number | null; why: string };
+  | { kind: 'exited'; exitCode: number | null; why: string; lost?: true };
 
-export function observeOnce(tasks: TaskJson[]): OnceObservation {
+export function observeOnce(
+  tasks: TaskJson[],
+  lostNodes: ReadonlyMap<string, string> = new Map(),
+): OnceObservation {
   const newest = byAge(tasks)[0];
   if (!newest) return { kind: 'starting' };
+  // A task on a lost node reports its last state for ever, and Swarm starts no other (restart
+  // condition none): its command's end is unknown.
+  const lost = lostNodes.get(newest.NodeID ?? '');
+  if (lost !== undefined && !ENDED.has(newest.Status?.State ?? '')) {
+    return { kind: 'exited', exitCode: null, why: `its node ${lost} was lost`, lost: true };
+  }
   if (newest.Status?.State === 'running') return { kind: 'running', task: newest };
   if (ENDED.has(newest.Status?.State ?? '') || newest.DesiredState === 'shutdown') {
     const code = newest.Status?.ContainerStatus?.ExitCode;

@@ -28,6 +28,8 @@ export type ToWorker =
   | { type: 'woken'; id: number; outcome: WakeOutcome }
   /** A machine reached its drain deadline: close its WebSocket tunnels. */
   | { type: 'close-tunnels'; machineId: string }
+  /** A machine became unreachable (its node was lost): move its requests, close its connections. */
+  | { type: 'abandon-machine'; machineId: string; address: string | null }
   /** Send your metrics counters (asked for when metrics are read, not on a timer). */
   | { type: 'meters'; id: number }
   /** Stop accepting, let in-flight requests finish, exit. */

@@ -82,6 +82,11 @@ export class ProxyWorkers implements RemoteCounts {
     this.broadcast({ type: 'close-tunnels', machineId });
   }
 
+  /** A machine became unreachable: every worker moves its requests and closes its connections. */
+  abandonMachine(machineId: string, address: string | null): void {
+    this.broadcast({ type: 'abandon-machine', machineId, address });
+  }
+
   /** Worker process ids, for tests and benchmarks. */
   pids(): number[] {
     return [...this.workers.values()].map((w) => w.worker.process.pid!);

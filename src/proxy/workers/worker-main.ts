@@ -138,6 +138,10 @@ process.on('message', (message: ToWorker) => {
       proxy.closeTunnelsTo(message.machineId);
       report(true);
       break;
+    case 'abandon-machine':
+      proxy.abandonMachine(message.machineId, message.address);
+      report(true);
+      break;
     case 'shutdown':
       stop();
       break;
