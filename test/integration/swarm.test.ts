@@ -137,6 +137,35 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
     return docker(lab, 0, ['service', 'ps', '-q', '--filter', 'desired-state=running', ...ids]).length;
   }
 
+  /**
+   * Waits until the machines `ids` have left the node at `lost` (Swarm placed them again), then
+   * until the proxy has reached every machine of the app; the machines as last listed.
+   */
+  async function awaitMovedOff(lost: string, ids: string[]): Promise<MachineInfo[]> {
+    const moved = (await eventually(
+      async () => {
+        const list = await machines();
+        const placed = list.filter(
+          (m) => ids.includes(m.id) && m.address && !m.address.startsWith(`${lost}:`),
+        );
+        return placed.length === ids.length ? list : undefined;
+      },
+      SETTLE_MS,
+      `machines ${ids.join(', ')} to leave the node at ${lost}`,
+    ))!;
+    const seen = new Set<string>();
+    await eventually(
+      async () => {
+        const res = await daemon.proxied(APP);
+        if (res.status === 200) seen.add(res.body.trim().split(' ')[1]!);
+        return seen.size === moved.length;
+      },
+      SETTLE_MS,
+      'the proxy to reach every machine again',
+    );
+    return moved;
+  }
+
   /** A worker (1 or 2, 2 first) still up that runs some of the app's machines, else any up. */
   async function workerWithMachines(): Promise<number> {
     const list = await machines();
@@ -341,27 +370,7 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
     try {
       // Its containers still run but cannot be reached; Swarm marks the node down and starts
       // their tasks elsewhere, and berth routes to them once they answer.
-      const moved = await eventually(
-        async () => {
-          const list = await machines();
-          const placed = list.filter(
-            (m) => onCut.includes(m.id) && m.address && !m.address.startsWith(`${lost}:`),
-          );
-          return placed.length === onCut.length ? list : undefined;
-        },
-        SETTLE_MS,
-        `machines ${onCut.join(', ')} to leave the cut node`,
-      );
-      const seen = new Set<string>();
-      await eventually(
-        async () => {
-          const res = await daemon.proxied(APP);
-          if (res.status === 200) seen.add(res.body.trim().split(' ')[1]!);
-          return seen.size === moved!.length;
-        },
-        SETTLE_MS,
-        'the proxy to reach every machine again',
-      );
+      await awaitMovedOff(lost, onCut);
     } finally {
       setLink(lab, cut, 'up');
     }
@@ -389,28 +398,8 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
 
     const load = constantLoad();
     killNode(lab, killed);
-    const moved = await eventually(
-      async () => {
-        const list = await machines();
-        const placed = list.filter(
-          (m) => onLost.includes(m.id) && m.address && !m.address.startsWith(`${lost}:`),
-        );
-        return placed.length === onLost.length ? list : undefined;
-      },
-      SETTLE_MS,
-      `machines ${onLost.join(', ')} to leave the lost node`,
-    );
     // Every machine, moved ones included, answers through the proxy again.
-    const seen = new Set<string>();
-    await eventually(
-      async () => {
-        const res = await daemon.proxied(APP);
-        if (res.status === 200) seen.add(res.body.trim().split(' ')[1]!);
-        return seen.size === moved!.length;
-      },
-      SETTLE_MS,
-      'the proxy to reach every machine again',
-    );
+    await awaitMovedOff(lost, onLost);
     const { total, failed } = await load.stop();
     assert.deepEqual(failed, [], `${failed.length} of ${total} requests failed while the node was lost`);
     const events = await daemon.events(APP);
