@@ -105,7 +105,16 @@ lab_down() {
     while kill -0 "$pid" 2>/dev/null && [ $n -lt 150 ]; do sleep 0.2; n=$((n + 1)); done
     kill -KILL "$pid" 2>/dev/null || true
   done
-  # Whatever still runs in a namespace (a containerd shim, a container) goes with it.
+  # A container of a killed node runs on in a network namespace of its own, re-parented to init:
+  # found by its cgroup, named after the container's id, which the node's data-root lists.
+  ls "$DIR"/n*/data/containers/ 2>/dev/null | grep -E '^[0-9a-f]{64}$' >"$DIR/container-ids" || true
+  if [ -s "$DIR/container-ids" ]; then
+    for proc in /proc/[0-9]*; do
+      id=$(sed -n 's#^[0-9]*:pids:/docker/\([0-9a-f]*\)$#\1#p' "$proc/cgroup" 2>/dev/null)
+      [ -n "$id" ] && grep -qxF "$id" "$DIR/container-ids" && kill -KILL "${proc#/proc/}" 2>/dev/null || true
+    done
+  fi
+  # Whatever still runs in a node's namespace (a containerd shim) goes with it.
   for i in 0 1 2; do
     for pid in $(ip netns pids "${NAME}n$i" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
     ip netns del "${NAME}n$i" 2>/dev/null || true
