@@ -110,7 +110,8 @@ lab_down() {
   ls "$DIR"/n*/data/containers/ 2>/dev/null | grep -E '^[0-9a-f]{64}$' >"$DIR/container-ids" || true
   if [ -s "$DIR/container-ids" ]; then
     for proc in /proc/[0-9]*; do
-      id=$(sed -n 's#^[0-9]*:pids:/docker/\([0-9a-f]*\)$#\1#p' "$proc/cgroup" 2>/dev/null)
+      # A process may exit between the glob and the read: no cgroup, no id.
+      id=$(sed -n 's#^[0-9]*:pids:/docker/\([0-9a-f]*\)$#\1#p' "$proc/cgroup" 2>/dev/null || true)
       [ -n "$id" ] && grep -qxF "$id" "$DIR/container-ids" && kill -KILL "${proc#/proc/}" 2>/dev/null || true
     done
   fi
